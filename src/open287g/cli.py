@@ -1,0 +1,124 @@
+"""`open287g` command line: a thin layer over pipeline and queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import pipeline, queries, warehouse
+from .archive import Archive
+from .output import Format, emit
+from .sources.local import SourceError
+
+app = typer.Typer(help="open287g: every ICE 287(g) roster publication, kept and read exactly.", no_args_is_help=True, pretty_exceptions_show_locals=False)
+err = Console(stderr=True)
+
+
+class State:
+    db: Path
+    archive: Path
+
+
+state = State()
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+@app.callback()
+def main(
+    db: Annotated[Path, typer.Option(envvar="OPEN287G_DB", help="Warehouse file (DuckDB).")] = Path("open287g.duckdb"),
+    archive: Annotated[
+        Optional[Path], typer.Option(envvar="OPEN287G_ARCHIVE", help="Archive folder [default: <db stem>.archive beside the db].")
+    ] = None,
+) -> None:
+    state.db = db
+    state.archive = archive or pipeline.default_archive(db)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _connect():
+    try:
+        return warehouse.connect(state.db)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Workbooks or folders (a folder's snapshots.csv dates its files).")],
+    observed: Annotated[
+        Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Observation date for files without a log.")
+    ] = None,
+) -> None:
+    """Archive the files and rebuild the warehouse from the archive."""
+    show = sys.stderr.isatty()
+    with Progress(
+        TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=not show, transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            result = pipeline.import_paths(
+                state.db, Archive(state.archive), paths, observed.date() if observed else None, progress
+            )
+        except SourceError as exc:
+            _fail(str(exc))
+    for notice in result.notices:
+        err.print(f"[yellow]note:[/yellow] {notice}", highlight=False, soft_wrap=True)
+    built = "warehouse rebuilt" if result.built else "nothing new; warehouse unchanged"
+    err.print(
+        f"{result.files_seen} file(s) read, {result.new_files} new file(s), "
+        f"{result.new_observations} new observation(s); {built} ({state.db})",
+        highlight=False,
+    )
+    for line in result.rejected:
+        err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+    if result.rejected:
+        raise typer.Exit(1)
+
+
+@app.command()
+def publications(
+    fmt: FormatOpt = Format.table,
+    kind: Annotated[Optional[str], typer.Option(help="participating or pending.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="ok, suspect or rejected.")] = None,
+) -> None:
+    """Every distinct roster publication with its files, observation dates, rows and status."""
+    if kind and kind not in queries.KINDS:
+        _fail(f"--kind must be one of {', '.join(queries.KINDS)}")
+    if status and status not in queries.PUBLICATION_STATUSES:
+        _fail(f"--status must be one of {', '.join(queries.PUBLICATION_STATUSES)}")
+    with _connect() as con:
+        df = queries.publications(con, kind, status)
+    emit(df, fmt, ["publication_id", "kind", "first_observed", "last_observed", "rows", "status", "n_observations"])
+
+
+@app.command()
+def check(fmt: FormatOpt = Format.table) -> None:
+    """QA invariants of the warehouse; exits 1 when any fails."""
+    with _connect() as con:
+        df = queries.qa_checks(con)
+    emit(df, fmt, ["check_name", "status", "n", "detail"])
+    if (df["status"] == "fail").any():
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

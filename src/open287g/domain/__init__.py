@@ -1,0 +1,1 @@
+"""Pure vocabulary: text cleaning, states, models, agency types, dates, links."""

@@ -1,0 +1,69 @@
+"""Data-driven normalisation of states, support types and agency types.
+
+Each mapping lives in a reviewed CSV in `open287g/data/` with a reason for every row; lookups go
+through `fold()` so case and stray whitespace never need their own row.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+
+from .text import fold
+
+MODELS = ("JEM", "TFM", "WSO")
+AGENCY_TYPES = ("county", "municipal", "state")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with resources.files("open287g.data").joinpath(name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@cache
+def _table(name: str, value_column: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for row in _rows(name):
+        key = fold(row["variant"])
+        if key in table and table[key] != row[value_column]:
+            raise ValueError(f"{name}: {row['variant']!r} maps to two values")
+        table[key] = row[value_column]
+    return table
+
+
+@cache
+def state_names() -> dict[str, str]:
+    """2-letter code -> official name, for every state, DC and territory."""
+    return {row["code"]: row["name"] for row in _rows("states.csv")}
+
+
+@cache
+def _states() -> dict[str, str]:
+    table = {fold(name): code for code, name in state_names().items()}
+    table.update({fold(code): code for code in state_names()})
+    for variant, code in _table("state_variants.csv", "code").items():
+        if code not in state_names():
+            raise ValueError(f"state_variants.csv: unknown code {code!r}")
+        table[variant] = code
+    return table
+
+
+def state_code(raw: object) -> str | None:
+    return _states().get(fold(raw))
+
+
+def model_code(raw: object) -> str | None:
+    return _table("models.csv", "model").get(fold(raw))
+
+
+# Values that mean "no value" in the TYPE and COUNTY columns.
+_MISSING = {"", "#na", "n/a", "na", "#n/a", "none"}
+
+
+def is_missing(raw: object) -> bool:
+    return fold(raw) in _MISSING
+
+
+def agency_type(raw: object) -> str | None:
+    return _table("agency_types.csv", "agency_type").get(fold(raw))

@@ -1,0 +1,115 @@
+"""Import: files on disk -> archive -> build -> warehouse. The only place the three meet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import warehouse
+from .archive import Archive, Observation
+from .build import publications as pubstage
+from .build import qa
+from .sources import local
+
+BUILD_VERSION = "2"  # bump when a build stage changes its output, to force a rebuild
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportResult:
+    files_seen: int = 0
+    new_files: int = 0
+    new_observations: int = 0
+    built: bool = False
+    notices: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # one line per rejected file of this import
+
+
+def default_archive(db_path: Path) -> Path:
+    return db_path.with_name(db_path.stem + ".archive")
+
+
+def import_paths(
+    db_path: Path,
+    archive: Archive,
+    paths: list[Path],
+    observed: dt.date | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    result = ImportResult()
+    candidates, result.notices = local.discover(paths, observed)
+    result.files_seen = len(candidates)
+    touched: dict[str, str] = {}
+    with archive.writing():
+        new_obs = []
+        known = {o.sha256 for o in archive.observations()}
+        for i, c in enumerate(candidates):
+            data = c.path.read_bytes()
+            sha = archive.store(data)
+            day, basis = (c.observed_on, c.date_basis) if c.observed_on else local.observed_on(data, c.path)
+            new_obs.append(Observation(sha, day, str(c.path), c.path.name, basis, len(data), c.kind_hint))
+            touched[sha] = str(c.path)
+            if progress:
+                progress("archive", i + 1, len(candidates))
+        added = archive.record(new_obs)
+        result.new_observations = len(added)
+        result.new_files = len({o.sha256 for o in added} - known)
+        result.built = build(db_path, archive, progress)
+    if result.built or touched:
+        with warehouse.connect(db_path) as con:
+            for sha, error in con.execute("SELECT sha256, error FROM files WHERE status = 'rejected'").fetchall():
+                if sha in touched:
+                    result.rejected.append(f"{touched[sha]}: {error}")
+    return result
+
+
+def build(db_path: Path, archive: Archive, progress: Progress | None = None, force: bool = False) -> bool:
+    """Rebuild the warehouse from the archive unless it already reflects it. True if rebuilt."""
+    digest = archive.digest()
+    current = warehouse.meta(db_path)
+    if not force and current.get("archive_digest") == digest and current.get("build_version") == BUILD_VERSION:
+        return False
+    observations = archive.observations()
+    shas = sorted({o.sha256 for o in observations})
+    parsed = {}
+    for i, p in enumerate(_parse_all(archive, shas)):
+        parsed[p.sha256] = p
+        if progress:
+            progress("read", i + 1, len(shas))
+    tables = pubstage.assemble(observations, parsed)
+    tables["qa_checks"] = qa.run(tables)
+    if progress:
+        progress("write", 0, 1)
+    warehouse.publish(
+        db_path,
+        tables,
+        {
+            "archive_digest": digest,
+            "build_version": BUILD_VERSION,
+            "schema_version": warehouse.SCHEMA_VERSION,
+            "archive": str(archive.root.resolve()),
+        },
+    )
+    if progress:
+        progress("write", 1, 1)
+    return True
+
+
+def _parse_one(args: tuple[str, str]) -> pubstage.Parsed:
+    root, sha = args
+    return pubstage.parse(sha, Archive(root).read(sha))
+
+
+def _parse_all(archive: Archive, shas: list[str]):
+    workers = min(len(shas) // 50, os.cpu_count() or 1, 4)
+    jobs = [(str(archive.root), s) for s in shas]
+    if workers <= 1:
+        yield from map(_parse_one, jobs)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(_parse_one, jobs, chunksize=8)

@@ -1,0 +1,85 @@
+"""Files on disk: single workbooks, or folders (with an optional snapshots.csv observation log).
+
+A folder's `snapshots.csv` (columns date_observed, kind, file; file relative to the folder; other
+columns ignored) says when each file was observed, and which files the folder holds; without it every
+*.xlsx below the folder is taken and dated by the workbook's own modified date.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ice_roster
+
+SNAPSHOTS = "snapshots.csv"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    observed_on: str | None  # None: to be taken from the file itself
+    date_basis: str
+    kind_hint: str = ""
+
+
+class SourceError(ValueError):
+    """A path or observation log that cannot be used; the message is one line naming the file."""
+
+
+def discover(paths: list[Path], observed: dt.date | None = None) -> tuple[list[Candidate], list[str]]:
+    """Candidates to import, and notices for the user (e.g. how dates were decided)."""
+    out: list[Candidate] = []
+    notices: list[str] = []
+    for p in paths:
+        if not p.exists():
+            raise SourceError(f"{p}: no such file or folder")
+        if p.is_file():
+            out.append(_single(p, observed))
+        elif (p / SNAPSHOTS).is_file():
+            out.extend(_from_snapshots(p))
+        else:
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm"))
+            out.extend(_single(f, observed) for f in found)
+            if observed is None and found:
+                notices.append(
+                    f"{p}: no {SNAPSHOTS}; {len(found)} file(s) dated by the workbook's own modified date"
+                )
+    return out, notices
+
+
+def _single(p: Path, observed: dt.date | None) -> Candidate:
+    if observed is not None:
+        return Candidate(p, observed.isoformat(), "given")
+    return Candidate(p, None, "workbook_modified")
+
+
+def _from_snapshots(folder: Path) -> list[Candidate]:
+    log = folder / SNAPSHOTS
+    with log.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"date_observed", "file"} - set(reader.fieldnames or [])
+        if missing:
+            raise SourceError(f"{log}: missing column(s) {', '.join(sorted(missing))}")
+        out = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                day = dt.date.fromisoformat(row["date_observed"].strip()[:10])
+            except ValueError:
+                raise SourceError(f"{log}: line {line}: bad date_observed {row['date_observed']!r}") from None
+            path = folder / row["file"].strip()
+            if not path.is_file():
+                raise SourceError(f"{log}: line {line}: listed file {row['file']!r} does not exist")
+            out.append(Candidate(path, day.isoformat(), "snapshots_csv", (row.get("kind") or "").strip()))
+    return out
+
+
+def observed_on(data: bytes, path: Path) -> tuple[str, str]:
+    """(date, basis) for a file with no observation log: workbook modified date, else file mtime."""
+    modified = ice_roster.modified(data)
+    if modified is not None:
+        return modified.astimezone(dt.timezone.utc).date().isoformat(), "workbook_modified"
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    return mtime.date().isoformat(), "file_mtime"

@@ -1,0 +1,118 @@
+"""The warehouse: one DuckDB file, always rebuilt whole from the archive into a new file and swapped in
+with an atomic rename, so a crash or kill mid-build leaves the previous warehouse as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+
+_LIST = "VARCHAR[]"
+TABLES: dict[str, list[tuple[str, str]]] = {
+    "meta": [("key", "VARCHAR"), ("value", "VARCHAR")],
+    "files": [
+        ("sha256", "VARCHAR"), ("size", "BIGINT"), ("names", _LIST), ("status", "VARCHAR"),
+        ("error", "VARCHAR"), ("kind", "VARCHAR"), ("kind_hints", _LIST), ("published_as", _LIST),
+        ("layout", "VARCHAR"), ("sheet_name", "VARCHAR"), ("ignored_sheets", _LIST), ("creator", "VARCHAR"),
+        ("workbook_modified", "TIMESTAMP"), ("header_row", "INTEGER"), ("data_rows", "INTEGER"),
+        ("blank_rows", "INTEGER"), ("empty_columns", "INTEGER"), ("hyperlinks", "INTEGER"),
+        ("content_hash", "VARCHAR"), ("publication_id", "VARCHAR"),
+    ],
+    "observations": [
+        ("sha256", "VARCHAR"), ("observed_on", "DATE"), ("observed_at", "VARCHAR"), ("source", "VARCHAR"),
+        ("name", "VARCHAR"), ("date_basis", "VARCHAR"), ("kind_hint", "VARCHAR"),
+    ],
+    "publications": [
+        ("publication_id", "VARCHAR"), ("kind", "VARCHAR"), ("seq", "INTEGER"), ("status", "VARCHAR"),
+        ("status_reason", "VARCHAR"), ("layout", "VARCHAR"), ("columns", _LIST), ("rows", "INTEGER"),
+        ("distinct_rows", "INTEGER"), ("first_observed", "DATE"), ("last_observed", "DATE"),
+        ("observed_dates", "DATE[]"), ("n_observations", "INTEGER"), ("sha256s", _LIST),
+        ("file_names", _LIST), ("content_hash", "VARCHAR"), ("previous_publication_id", "VARCHAR"),
+    ],
+    "roster_rows": [
+        ("publication_id", "VARCHAR"), ("kind", "VARCHAR"), ("row_number", "INTEGER"), ("row_key", "VARCHAR"),
+        ("state_raw", "VARCHAR"), ("state", "VARCHAR"), ("agency_raw", "VARCHAR"), ("agency", "VARCHAR"),
+        ("agency_key", "VARCHAR"), ("type_raw", "VARCHAR"), ("agency_type", "VARCHAR"),
+        ("county_raw", "VARCHAR"), ("county", "VARCHAR"), ("model_raw", "VARCHAR"), ("model", "VARCHAR"),
+        ("signed_raw", "VARCHAR"), ("signed", "DATE"), ("signed_rule", "VARCHAR"),
+        ("moa_text", "VARCHAR"), ("moa_target", "VARCHAR"), ("moa_url", "VARCHAR"), ("moa_repairs", _LIST),
+        ("moa_state", "VARCHAR"), ("addendum_text", "VARCHAR"), ("addendum_target", "VARCHAR"),
+        ("addendum_url", "VARCHAR"), ("addendum_repairs", _LIST), ("addendum_state", "VARCHAR"),
+    ],
+    "qa_checks": [
+        ("check_name", "VARCHAR"), ("status", "VARCHAR"), ("n", "INTEGER"), ("detail", "VARCHAR"),
+        ("items", _LIST),
+    ],
+}
+
+_ARROW = {
+    "VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"), _LIST: pa.list_(pa.string()), "DATE[]": pa.list_(pa.date32()),
+}
+
+
+def _arrow(table: str, records: list[dict]) -> pa.Table:
+    schema = pa.schema([(name, _ARROW[t]) for name, t in TABLES[table]])
+    cols = {}
+    for name, t in TABLES[table]:
+        values = [r.get(name) for r in records]
+        if t == "DATE":
+            values = [_date(v) for v in values]
+        elif t == "DATE[]":
+            values = [None if v is None else [_date(x) for x in v] for v in values]
+        cols[name] = values
+    return pa.table(cols, schema=schema)
+
+
+def _date(value):
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def publish(db_path: Path, tables: dict[str, list[dict]], meta: dict[str, str]) -> None:
+    """Write every table into a fresh file next to db_path, then rename it over db_path."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    _remove(tmp)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            for name, columns in TABLES.items():
+                con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} {t}" for c, t in columns)})')
+                records = [{"key": k, "value": v} for k, v in sorted(meta.items())] if name == "meta" else tables[name]
+                if records:
+                    data = _arrow(name, records)  # noqa: F841 (read by DuckDB's replacement scan)
+                    con.execute(f'INSERT INTO "{name}" SELECT * FROM data')
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+    finally:
+        _remove(tmp)
+
+
+def _remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        if p.exists():
+            p.unlink()
+
+
+def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; raises FileNotFoundError when nothing has been built yet."""
+    if not Path(db_path).exists():
+        raise FileNotFoundError(f"{db_path}: no warehouse yet (run `open287g import` first)")
+    return duckdb.connect(str(db_path), read_only=True)
+
+
+def meta(db_path: Path) -> dict[str, str]:
+    if not Path(db_path).exists():
+        return {}
+    try:
+        with connect(db_path) as con:
+            return dict(con.execute("SELECT key, value FROM meta").fetchall())
+    except duckdb.Error:
+        return {}
