@@ -8,10 +8,13 @@ import io
 import json
 import sys
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import polars as pl
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class Format(str, Enum):

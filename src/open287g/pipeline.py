@@ -48,9 +48,12 @@ def import_paths(
     with archive.writing():
         new_obs = []
         known = {o.sha256 for o in archive.observations()}
+        stored: dict[Path, tuple[str, bytes]] = {}  # a folder's log may list one file on many days
         for i, c in enumerate(candidates):
-            data = c.path.read_bytes()
-            sha = archive.store(data)
+            if c.path not in stored:
+                data = c.path.read_bytes()
+                stored[c.path] = (archive.store(data), data)
+            sha, data = stored[c.path]
             day, basis = (c.observed_on, c.date_basis) if c.observed_on else local.observed_on(data, c.path)
             new_obs.append(Observation(sha, day, str(c.path), c.path.name, basis, len(data), c.kind_hint))
             touched[sha] = str(c.path)
