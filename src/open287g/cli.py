@@ -87,6 +87,7 @@ def import_(
         f"{result.files_seen} file(s) read, {result.new_files} new file(s), "
         f"{result.new_observations} new observation(s); {built} ({state.db})",
         highlight=False,
+        soft_wrap=True,
     )
     for line in result.rejected:
         err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)

@@ -40,6 +40,7 @@ def import_paths(
     paths: list[Path],
     observed: dt.date | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ImportResult:
     result = ImportResult()
     candidates, result.notices = local.discover(paths, observed)
@@ -62,7 +63,7 @@ def import_paths(
         added = archive.record(new_obs)
         result.new_observations = len(added)
         result.new_files = len({o.sha256 for o in added} - known)
-        result.built = build(db_path, archive, progress)
+        result.built = build(db_path, archive, progress, workers=workers)
     if result.built or touched:
         with warehouse.connect(db_path) as con:
             for sha, error in con.execute("SELECT sha256, error FROM files WHERE status = 'rejected'").fetchall():
@@ -71,7 +72,9 @@ def import_paths(
     return result
 
 
-def build(db_path: Path, archive: Archive, progress: Progress | None = None, force: bool = False) -> bool:
+def build(
+    db_path: Path, archive: Archive, progress: Progress | None = None, force: bool = False, workers: int | None = None
+) -> bool:
     """Rebuild the warehouse from the archive unless it already reflects it. True if rebuilt."""
     digest = archive.digest()
     current = warehouse.meta(db_path)
@@ -80,7 +83,7 @@ def build(db_path: Path, archive: Archive, progress: Progress | None = None, for
     observations = archive.observations()
     shas = sorted({o.sha256 for o in observations})
     parsed = {}
-    for i, p in enumerate(_parse_all(archive, shas)):
+    for i, p in enumerate(_parse_all(archive, shas, workers)):
         parsed[p.sha256] = p
         if progress:
             progress("read", i + 1, len(shas))
@@ -108,8 +111,10 @@ def _parse_one(args: tuple[str, str]) -> pubstage.Parsed:
     return pubstage.parse(sha, Archive(root).read(sha))
 
 
-def _parse_all(archive: Archive, shas: list[str]):
-    workers = min(len(shas) // 50, os.cpu_count() or 1, 4)
+def _parse_all(archive: Archive, shas: list[str], workers: int | None):
+    """Parse in a few processes when there is enough to do (calamine and the row stage are CPU-bound)."""
+    if workers is None:
+        workers = min(len(shas) // 50, os.cpu_count() or 1, 4)
     jobs = [(str(archive.root), s) for s in shas]
     if workers <= 1:
         yield from map(_parse_one, jobs)

@@ -76,8 +76,10 @@ def _date(value):
 def publish(db_path: Path, tables: dict[str, list[dict]], meta: dict[str, str]) -> None:
     """Write every table into a fresh file next to db_path, then rename it over db_path."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    # Builds run under the archive lock, so any other build file is left over from a killed build.
+    for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
+        stale.unlink()
     tmp = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-    _remove(tmp)
     try:
         con = duckdb.connect(str(tmp))
         try:

@@ -1,0 +1,81 @@
+"""A malformed publication that drops most rows and comes back days later is `suspect`, not an ending.
+The malformed sheet is made by cutting rows out of a real ICE workbook."""
+
+import io
+import json
+import re
+import zipfile
+
+from typer.testing import CliRunner
+
+from helpers import sheet
+from open287g.cli import app
+
+BEFORE = "ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx"
+AFTER = "ice/participating/2026-03-27/participatingAgencies03272026am.xlsx"
+
+
+def cut(rel, keep_share):
+    """The workbook with only the first `keep_share` of its data rows left in the sheet XML."""
+    src = zipfile.ZipFile(sheet(rel))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                rows = re.findall(rb'<row r="(\d+)"', data)
+                last_kept = int(len(rows) * keep_share)
+                data = re.sub(
+                    rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)',
+                    lambda m: m.group(0) if int(m.group(1)) <= last_kept else b"",
+                    data,
+                    flags=re.S,
+                )
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def run(db, *args):
+    r = CliRunner().invoke(app, ["--db", str(db), *map(str, args)])
+    return r
+
+
+def pubs(db):
+    return {p["first_observed"]: p for p in json.loads(run(db, "publications", "--format", "json").stdout)}
+
+
+def test_collapse_that_comes_back_is_suspect(tmp_path):
+    db = tmp_path / "w.duckdb"
+    broken = tmp_path / "participatingAgencies03242026am.xlsx"
+    broken.write_bytes(cut(AFTER, 0.4))
+    assert run(db, "import", "--observed", "2026-03-20", sheet(BEFORE)).exit_code == 0
+    assert run(db, "import", "--observed", "2026-03-24", broken).exit_code == 0
+
+    # Newest and collapsed: suspect until a later publication says otherwise.
+    p = pubs(db)["2026-03-24"]
+    assert p["status"] == "suspect" and "no later publication yet" in p["status_reason"]
+    assert p["rows"] < 0.45 * pubs(db)["2026-03-20"]["rows"]
+
+    assert run(db, "import", "--observed", "2026-03-27", sheet(AFTER)).exit_code == 0
+    p = pubs(db)
+    assert p["2026-03-24"]["status"] == "suspect" and "return in a later publication" in p["2026-03-24"]["status_reason"]
+    assert p["2026-03-20"]["status"] == "ok" and p["2026-03-27"]["status"] == "ok"
+    # the publication after a suspect one is compared with the last good one, not the suspect one
+    assert p["2026-03-27"]["previous_publication_id"] == p["2026-03-24"]["previous_publication_id"]
+    r = run(db, "check", "--format", "json")
+    check = {c["check_name"]: c for c in json.loads(r.stdout)}["suspect_publications"]
+    assert r.exit_code == 0 and check["status"] == "warn" and check["n"] == 1
+
+
+def test_small_drops_are_not_suspect(tmp_path):
+    db = tmp_path / "w.duckdb"
+    trimmed = tmp_path / "participatingAgencies03242026am.xlsx"
+    trimmed.write_bytes(cut(AFTER, 0.9))
+    run(db, "import", "--observed", "2026-03-20", sheet(BEFORE))
+    run(db, "import", "--observed", "2026-03-24", trimmed)
+    assert pubs(db)["2026-03-24"]["status"] == "ok"
+
+
+def test_pending_list_emptying_is_not_suspect(con):
+    # the real pending list fell from 14 rows to 0 on 2025-11-06 and stayed short: a normal day
+    assert con.execute("SELECT count(*) FROM publications WHERE kind = 'pending' AND status = 'suspect'").fetchone()[0] == 0
