@@ -13,6 +13,7 @@ from . import warehouse
 from .archive import Archive, Observation
 from .build import publications as pubstage
 from .build import qa
+from .build.rows import RowStore
 from .sources import local
 
 BUILD_VERSION = "2"  # bump when a build stage changes its output, to force a rebuild
@@ -88,7 +89,6 @@ def build(
         if progress:
             progress("read", i + 1, len(shas))
     tables = pubstage.assemble(observations, parsed)
-    tables["qa_checks"] = qa.run(tables)
     if progress:
         progress("write", 0, 1)
     warehouse.publish(
@@ -100,24 +100,35 @@ def build(
             "schema_version": warehouse.SCHEMA_VERSION,
             "archive": str(archive.root.resolve()),
         },
+        qa.run,
     )
     if progress:
         progress("write", 1, 1)
     return True
 
 
-def _parse_one(args: tuple[str, str]) -> pubstage.Parsed:
+_worker_store: RowStore | None = None
+
+
+def _start_worker() -> None:
+    global _worker_store
+    _worker_store = RowStore()
+
+
+def _parse_in_worker(args: tuple[str, str]) -> pubstage.Parsed:
     root, sha = args
-    return pubstage.parse(sha, Archive(root).read(sha))
+    return pubstage.parse(sha, Archive(root).read(sha), _worker_store)
 
 
 def _parse_all(archive: Archive, shas: list[str], workers: int | None):
-    """Parse in a few processes when there is enough to do (calamine and the row stage are CPU-bound)."""
+    """Parse in a few processes when there is enough to do (calamine and the row stage are CPU-bound).
+    Each process keeps its own RowStore, so it sends every distinct row once."""
     if workers is None:
         workers = min(len(shas) // 50, os.cpu_count() or 1, 4)
-    jobs = [(str(archive.root), s) for s in shas]
     if workers <= 1:
-        yield from map(_parse_one, jobs)
+        store = RowStore()
+        for sha in shas:
+            yield pubstage.parse(sha, archive.read(sha), store)
         return
-    with ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(_parse_one, jobs, chunksize=8)
+    with ProcessPoolExecutor(workers, initializer=_start_worker) as pool:
+        yield from pool.map(_parse_in_worker, [(str(archive.root), s) for s in shas], chunksize=4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -34,8 +35,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("observed_dates", "DATE[]"), ("n_observations", "INTEGER"), ("sha256s", _LIST),
         ("file_names", _LIST), ("content_hash", "VARCHAR"), ("previous_publication_id", "VARCHAR"),
     ],
-    "roster_rows": [
-        ("publication_id", "VARCHAR"), ("kind", "VARCHAR"), ("row_number", "INTEGER"), ("row_key", "VARCHAR"),
+    "row_values": [
+        ("row_hash", "VARCHAR"), ("row_key", "VARCHAR"),
         ("state_raw", "VARCHAR"), ("state", "VARCHAR"), ("agency_raw", "VARCHAR"), ("agency", "VARCHAR"),
         ("agency_key", "VARCHAR"), ("type_raw", "VARCHAR"), ("agency_type", "VARCHAR"),
         ("county_raw", "VARCHAR"), ("county", "VARCHAR"), ("model_raw", "VARCHAR"), ("model", "VARCHAR"),
@@ -44,10 +45,19 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("moa_state", "VARCHAR"), ("addendum_text", "VARCHAR"), ("addendum_target", "VARCHAR"),
         ("addendum_url", "VARCHAR"), ("addendum_repairs", _LIST), ("addendum_state", "VARCHAR"),
     ],
+    "publication_rows": [("publication_id", "VARCHAR"), ("row_number", "INTEGER"), ("row_hash", "VARCHAR")],
     "qa_checks": [
         ("check_name", "VARCHAR"), ("status", "VARCHAR"), ("n", "INTEGER"), ("detail", "VARCHAR"),
         ("items", _LIST),
     ],
+}
+
+# One row per data row of every publication: the rows as users think of them.
+VIEWS = {
+    "roster_rows": """
+        SELECT r.publication_id, p.kind, r.row_number, v.*
+        FROM publication_rows r JOIN row_values v USING (row_hash) JOIN publications p USING (publication_id)
+    """,
 }
 
 _ARROW = {
@@ -73,8 +83,14 @@ def _date(value):
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def publish(db_path: Path, tables: dict[str, list[dict]], meta: dict[str, str]) -> None:
-    """Write every table into a fresh file next to db_path, then rename it over db_path."""
+def publish(
+    db_path: Path,
+    tables: dict[str, list[dict]],
+    meta: dict[str, str],
+    checks: Callable[[duckdb.DuckDBPyConnection], list[dict]],
+) -> None:
+    """Write every table into a fresh file next to db_path, run `checks` on it to fill `qa_checks`,
+    then rename it over db_path."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     # Builds run under the archive lock, so any other build file is left over from a killed build.
     for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
@@ -83,18 +99,27 @@ def publish(db_path: Path, tables: dict[str, list[dict]], meta: dict[str, str]) 
     try:
         con = duckdb.connect(str(tmp))
         try:
+            tables = {**tables, "meta": [{"key": k, "value": v} for k, v in sorted(meta.items())]}
             for name, columns in TABLES.items():
                 con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} {t}" for c, t in columns)})')
-                records = [{"key": k, "value": v} for k, v in sorted(meta.items())] if name == "meta" else tables[name]
-                if records:
-                    data = _arrow(name, records)  # noqa: F841 (read by DuckDB's replacement scan)
-                    con.execute(f'INSERT INTO "{name}" SELECT * FROM data')
+                if name != "qa_checks" and tables[name]:
+                    _insert(con, name, tables[name])
+            for name, sql in VIEWS.items():
+                con.execute(f'CREATE VIEW "{name}" AS {sql}')
+            results = checks(con)
+            if results:
+                _insert(con, "qa_checks", results)
             con.execute("CHECKPOINT")
         finally:
             con.close()
         os.replace(tmp, db_path)
     finally:
         _remove(tmp)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, records: list[dict]) -> None:
+    data = _arrow(name, records)  # noqa: F841 (read by DuckDB's replacement scan)
+    con.execute(f'INSERT INTO "{name}" SELECT * FROM data')
 
 
 def _remove(path: Path) -> None:

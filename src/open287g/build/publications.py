@@ -5,10 +5,10 @@ hundreds of endings."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..archive import Observation
-from ..sources.ice_roster import RosterError, Sheet
+from ..sources import ice_roster
 from . import rows as rowstage
 
 # A publication is suspect when it lacks at least this share of the previous publication's rows
@@ -21,22 +21,37 @@ LOOKAHEAD = 3
 
 @dataclass
 class Parsed:
+    """What the build keeps of one file: its description, its rows as (row_number, row_hash), and
+    the records of distinct rows this parse met first."""
+
     sha256: str
-    sheet: Sheet | None
     error: str | None
-    rows: list[dict]
-    content_hash: str | None
+    meta: dict = field(default_factory=dict)
+    rows: list[tuple[int, str]] = field(default_factory=list)
+    content_hash: str | None = None
+    new_rows: dict[str, dict] = field(default_factory=dict)
 
 
-def parse(sha256: str, data: bytes) -> Parsed:
-    from ..sources import ice_roster
-
+def parse(sha256: str, data: bytes, store: rowstage.RowStore) -> Parsed:
     try:
         sheet = ice_roster.read(data)
-    except RosterError as exc:
-        return Parsed(sha256, None, str(exc), [], None)
-    recs, content_hash = rowstage.normalise(sheet)
-    return Parsed(sha256, sheet, None, recs, content_hash)
+    except ice_roster.RosterError as exc:
+        return Parsed(sha256, str(exc))
+    rows, content_hash = rowstage.normalise(sheet, store)
+    meta = {
+        "kind": sheet.kind,
+        "layout": sheet.layout,
+        "columns": sheet.columns,
+        "sheet_name": sheet.sheet_name,
+        "ignored_sheets": sheet.ignored_sheets,
+        "creator": sheet.creator,
+        "workbook_modified": sheet.modified.replace(tzinfo=None) if sheet.modified else None,
+        "header_row": sheet.header_row,
+        "blank_rows": sheet.blank_rows,
+        "empty_columns": sheet.empty_columns,
+        "hyperlinks": sheet.hyperlinks,
+    }
+    return Parsed(sha256, None, meta, rows, content_hash, store.drain())
 
 
 def published_as(name: str) -> str:
@@ -48,39 +63,33 @@ def published_as(name: str) -> str:
     return ""
 
 
-def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict[str, list[dict]]:
-    """files, observations, publications and roster_rows as lists of records."""
+def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict[str, list]:
+    """files, observations, publications, publication_rows and row_values as lists of records."""
     obs_by_sha: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
         obs_by_sha[o.sha256].append(o)
+    row_values: dict[str, dict] = {}
+    for p in parsed.values():
+        row_values.update(p.new_rows)
 
     files, groups = [], defaultdict(list)
     for sha in sorted(obs_by_sha):
         p, seen = parsed[sha], obs_by_sha[sha]
         names = sorted({o.name for o in seen})
         hints = sorted({o.kind_hint for o in seen if o.kind_hint})
-        pub_id = _publication_id(p, seen)
-        sheet = p.sheet
+        pub_id = f"x-{sha[:12]}" if p.error else f"{p.meta['kind'][:4]}-{p.content_hash[:12]}"
         files.append(
             {
+                **{k: v for k, v in p.meta.items() if k != "columns"},
                 "sha256": sha,
                 "size": seen[0].size,
                 "names": names,
                 "status": "rejected" if p.error else "ok",
                 "error": p.error,
-                "kind": sheet.kind if sheet else (hints[0] if len(hints) == 1 else None),
+                "kind": p.meta.get("kind") or (hints[0] if len(hints) == 1 else None),
                 "kind_hints": hints,
                 "published_as": sorted({published_as(n) for n in names} - {""}),
-                "layout": sheet.layout if sheet else None,
-                "sheet_name": sheet.sheet_name if sheet else None,
-                "ignored_sheets": sheet.ignored_sheets if sheet else [],
-                "creator": sheet.creator if sheet else None,
-                "workbook_modified": sheet.modified.replace(tzinfo=None) if sheet and sheet.modified else None,
-                "header_row": sheet.header_row if sheet else None,
-                "data_rows": len(sheet.rows) if sheet else 0,
-                "blank_rows": sheet.blank_rows if sheet else 0,
-                "empty_columns": sheet.empty_columns if sheet else 0,
-                "hyperlinks": sheet.hyperlinks if sheet else 0,
+                "data_rows": len(p.rows),
                 "content_hash": p.content_hash,
                 "publication_id": pub_id,
             }
@@ -88,22 +97,21 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
         groups[pub_id].append(sha)
 
     files_by_sha = {f["sha256"]: f for f in files}
-    publications, roster_rows = [], []
+    publications, publication_rows = [], []
     for pub_id, shas in groups.items():
         seen = [o for s in shas for o in obs_by_sha[s]]
         days = sorted({o.observed_on for o in seen})
-        first = parsed[shas[0]]
-        f = files_by_sha[shas[0]]
+        first, f = parsed[shas[0]], files_by_sha[shas[0]]
         publications.append(
             {
                 "publication_id": pub_id,
                 "kind": f["kind"] or "unknown",
                 "status": "rejected" if first.error else "ok",
                 "status_reason": first.error,
-                "layout": f["layout"],
-                "columns": first.sheet.columns if first.sheet else [],
+                "layout": f.get("layout"),
+                "columns": first.meta.get("columns", []),
                 "rows": len(first.rows),
-                "distinct_rows": len({r["row_key"] for r in first.rows}),
+                "distinct_rows": len({row_values[h]["row_key"] for _, h in first.rows}),
                 "first_observed": days[0],
                 "last_observed": days[-1],
                 "observed_dates": days,
@@ -113,10 +121,12 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
                 "content_hash": first.content_hash,
             }
         )
-        for rec in first.rows:
-            roster_rows.append({"publication_id": pub_id, "kind": f["kind"], **rec})
+        publication_rows.extend({"publication_id": pub_id, "row_number": n, "row_hash": h} for n, h in first.rows)
 
-    _order_and_mark(publications, {p: parsed[groups[p][0]].rows for p in groups})
+    keys = {
+        pub_id: Counter(row_values[h]["row_key"] for _, h in parsed[shas[0]].rows) for pub_id, shas in groups.items()
+    }
+    _order_and_mark(publications, keys)
     obs_rows = [
         {
             "sha256": o.sha256,
@@ -129,32 +139,31 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
         }
         for o in sorted(observations, key=lambda o: (o.observed_on, o.sha256, o.source))
     ]
-    return {"files": files, "observations": obs_rows, "publications": publications, "roster_rows": roster_rows}
+    return {
+        "files": files,
+        "observations": obs_rows,
+        "publications": publications,
+        "publication_rows": publication_rows,
+        "row_values": [row_values[h] for h in sorted(row_values)],
+    }
 
 
-def _publication_id(p: Parsed, seen: list[Observation]) -> str:
-    if p.error:
-        return f"x-{p.sha256[:12]}"
-    return f"{p.sheet.kind[:4]}-{p.content_hash[:12]}"
-
-
-def _order_and_mark(publications: list[dict], rows: dict[str, list[dict]]) -> None:
+def _order_and_mark(publications: list[dict], keys: dict[str, Counter]) -> None:
     """Number each kind's publications in observation order and mark collapses as suspect."""
     by_kind = defaultdict(list)
     for p in publications:
+        p.update(seq=None, previous_publication_id=None)
         if p["status"] != "rejected":
             by_kind[p["kind"]].append(p)
-    for p in publications:
-        p.update(seq=None, previous_publication_id=None)
-    for kind, pubs in by_kind.items():
+    for pubs in by_kind.values():
         pubs.sort(key=lambda p: (p["first_observed"], p["last_observed"], p["file_names"][0], p["publication_id"]))
-        keys = [Counter(r["row_key"] for r in rows[p["publication_id"]]) for p in pubs]
+        counts = [keys[p["publication_id"]] for p in pubs]
         previous = None  # index of the last publication that is not suspect
         for i, p in enumerate(pubs):
             p["seq"] = i + 1
             if previous is not None:
                 p["previous_publication_id"] = pubs[previous]["publication_id"]
-                reason = _collapse(pubs, keys, previous, i)
+                reason = _collapse(pubs, counts, previous, i)
                 if reason:
                     p["status"], p["status_reason"] = "suspect", reason
                     continue
@@ -169,7 +178,7 @@ def _collapse(pubs: list[dict], keys: list[Counter], prev: int, i: int) -> str |
     if n_missing < max(MIN_DROP, DROP_SHARE * n_before):
         return None
     drop = f"{n_missing} of {n_before} rows of {pubs[prev]['publication_id']} are missing ({n_before} -> {n_now} rows)"
-    later = list(range(i + 1, min(i + 1 + LOOKAHEAD, len(pubs))))
+    later = range(i + 1, min(i + 1 + LOOKAHEAD, len(pubs)))
     if later:
         back = max(sum((missing & keys[j]).values()) for j in later)
         if back >= RETURN_SHARE * n_missing:

@@ -1,10 +1,14 @@
-"""Roster rows: raw cells kept next to their normalised values, one dict per data row."""
+"""Roster rows: raw cells kept next to their normalised values.
+
+Consecutive publications repeat almost all their rows, so each distinct raw row (cells and hyperlink
+targets) is normalised once and stored once (`row_values`, keyed by `row_hash`); a publication is the
+list of (row_number, row_hash) pairs that point at them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 
 from ..domain import links, vocab
 from ..domain.dates import parse_signed
@@ -14,22 +18,44 @@ from ..sources.ice_roster import LINK_COLUMNS, Sheet
 _URLISH = ("http://", "https://", "www.")
 
 
-def normalise(sheet: Sheet) -> tuple[list[dict], str]:
-    """(rows, content hash). The content hash identifies a publication: its kind, columns and cells,
-    with link targets unwrapped (SafeLinks wrappers and Wayback timestamps differ between otherwise
-    identical tables); row positions and blank rows do not count."""
+class RowStore:
+    """The distinct rows met during one build. `drain()` hands over the records not handed over yet,
+    so a worker process sends each distinct row to the build only once."""
+
+    def __init__(self) -> None:
+        self._by_raw: dict[tuple, tuple[str, bytes]] = {}
+        self._new: dict[str, dict] = {}
+
+    def add(self, cells_items: tuple, link_items: tuple) -> tuple[str, bytes]:
+        key = (cells_items, link_items)
+        hit = self._by_raw.get(key)
+        if hit is None:
+            rec, content = _normalise_row(cells_items, link_items)
+            raw = json.dumps([[c, cell_text(v)] for c, v in cells_items] + [list(x) for x in link_items])
+            rec["row_hash"] = hashlib.sha1(raw.encode()).hexdigest()[:20]
+            self._new[rec["row_hash"]] = rec
+            hit = self._by_raw[key] = (rec["row_hash"], content)
+        return hit
+
+    def drain(self) -> dict[str, dict]:
+        new, self._new = self._new, {}
+        return new
+
+
+def normalise(sheet: Sheet, store: RowStore) -> tuple[list[tuple[int, str]], str]:
+    """([(row_number, row_hash)], content hash). The content hash identifies a publication: its kind,
+    columns and cells, with link targets unwrapped (SafeLinks wrappers and Wayback timestamps differ
+    between otherwise identical tables); row positions and blank rows do not count."""
     h = hashlib.sha256(json.dumps([sheet.kind, sheet.columns]).encode())
     out = []
     for row in sheet.rows:
-        rec, content = _row(tuple(row.cells.items()), tuple(sorted(row.links.items())))
+        row_hash, content = store.add(tuple(row.cells.items()), tuple(sorted(row.links.items())))
         h.update(content)
-        out.append({"row_number": row.row_number, **rec})
+        out.append((row.row_number, row_hash))
     return out, h.hexdigest()
 
 
-# Consecutive publications repeat almost all their rows: normalise each distinct raw row once.
-@lru_cache(maxsize=1 << 15)
-def _row(cells_items: tuple, link_items: tuple) -> tuple[dict, bytes]:
+def _normalise_row(cells_items: tuple, link_items: tuple) -> tuple[dict, bytes]:
     c, targets = dict(cells_items), dict(link_items)
     signed, signed_rule = parse_signed(c.get("SIGNED")) if "SIGNED" in c else (None, "absent")
     county_raw = cell_text(c.get("COUNTY")) if "COUNTY" in c else None
@@ -51,16 +77,14 @@ def _row(cells_items: tuple, link_items: tuple) -> tuple[dict, bytes]:
         "signed": signed,
         "signed_rule": signed_rule,
     }
-    content = []
-    for column, value in cells_items:
-        if column not in LINK_COLUMNS:
-            content.append(cell_text(value))
+    content = [cell_text(value) for column, value in cells_items if column not in LINK_COLUMNS]
     for column in LINK_COLUMNS:
-        link = _link(column.lower(), c, targets, column)
+        prefix = column.lower()
+        link = _link(prefix, c, targets, column)
         rec.update(link)
         if column in c:
-            text = link[f"{column.lower()}_text"]
-            content += [None if text == link[f"{column.lower()}_target"] else text, link[f"{column.lower()}_url"]]
+            text = link[f"{prefix}_text"]
+            content += [None if text == link[f"{prefix}_target"] else text, link[f"{prefix}_url"]]
     rec["row_key"] = row_key(rec)
     return rec, json.dumps(content, ensure_ascii=False).encode()
 

@@ -57,12 +57,12 @@ def model_code(raw: object) -> str | None:
     return _table("models.csv", "model").get(fold(raw))
 
 
-# Values that mean "no value" in the TYPE and COUNTY columns.
-_MISSING = {"", "#na", "n/a", "na", "#n/a", "none"}
+# Values that mean "no value" in the TYPE and COUNTY columns (already folded).
+MISSING_MARKERS = ("", "#na", "n/a", "na", "#n/a", "none")
 
 
 def is_missing(raw: object) -> bool:
-    return fold(raw) in _MISSING
+    return fold(raw) in MISSING_MARKERS
 
 
 def agency_type(raw: object) -> str | None:
