@@ -15,3 +15,18 @@ def sheet(rel: str) -> Path:
     p = SHEETS / rel
     assert p.is_file(), f"missing shared data file {p}"
     return p
+
+
+def rewrite(rel: str, member: str, change) -> bytes:
+    """The bytes of a real workbook with one zip member passed through `change(bytes) -> bytes`:
+    the way tests make malformed files from real ones."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(sheet(rel))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, change(data) if item.filename == member else data)
+    return out.getvalue()

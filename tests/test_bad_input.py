@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from helpers import sheet
+from helpers import rewrite, sheet
 from open287g.cli import app
 
 BASE = [
@@ -41,19 +41,6 @@ def snapshot(db):
     return pubs, rows
 
 
-def rewrite(rel, replace):
-    """A real workbook with one member's text changed."""
-    src = zipfile.ZipFile(sheet(rel))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename in replace:
-                data = replace[item.filename](data)
-            dst.writestr(item, data)
-    return out.getvalue()
-
-
 def _zip_of_text():
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
@@ -70,7 +57,7 @@ CASES = {
     "not_a_workbook.xlsx": (_zip_of_text, "without xl/workbook.xml"),
     "empty.xlsx": (lambda: b"", "empty file"),
     "unknown_columns.xlsx": (
-        lambda: rewrite(BASE[0], {"xl/sharedStrings.xml": lambda d: d.replace(b">COUNTY<", b">PRECINCT<", 1)}),
+        lambda: rewrite(BASE[0], "xl/sharedStrings.xml", lambda d: d.replace(b">COUNTY<", b">PRECINCT<", 1)),
         "unknown column(s) 'PRECINCT'",
     ),
 }

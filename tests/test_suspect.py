@@ -1,14 +1,12 @@
 """A malformed publication that drops most rows and comes back days later is `suspect`, not an ending.
 The malformed sheet is made by cutting rows out of a real ICE workbook."""
 
-import io
 import json
 import re
-import zipfile
 
 from typer.testing import CliRunner
 
-from helpers import sheet
+from helpers import rewrite, sheet
 from open287g.cli import app
 
 BEFORE = "ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx"
@@ -17,22 +15,17 @@ AFTER = "ice/participating/2026-03-27/participatingAgencies03272026am.xlsx"
 
 def cut(rel, keep_share):
     """The workbook with only the first `keep_share` of its data rows left in the sheet XML."""
-    src = zipfile.ZipFile(sheet(rel))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                rows = re.findall(rb'<row r="(\d+)"', data)
-                last_kept = int(len(rows) * keep_share)
-                data = re.sub(
-                    rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)',
-                    lambda m: m.group(0) if int(m.group(1)) <= last_kept else b"",
-                    data,
-                    flags=re.S,
-                )
-            dst.writestr(item, data)
-    return out.getvalue()
+
+    def drop_rows(xml):
+        last_kept = int(len(re.findall(rb'<row r="', xml)) * keep_share)
+        return re.sub(
+            rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)',
+            lambda m: m.group(0) if int(m.group(1)) <= last_kept else b"",
+            xml,
+            flags=re.S,
+        )
+
+    return rewrite(rel, "xl/worksheets/sheet1.xml", drop_rows)
 
 
 def run(db, *args):

@@ -101,6 +101,8 @@ class Archive:
         known = {o.key for o in self.observations()}
         new = []
         for o in observations:
+            if o.date_basis not in DATE_BASES:
+                raise ValueError(f"unknown date basis {o.date_basis!r}")
             if o.key not in known:
                 known.add(o.key)
                 new.append(o)

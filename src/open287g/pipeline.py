@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import warehouse
+from . import queries, warehouse
 from .archive import Archive, Observation
 from .build import publications as pubstage
 from .build import qa
@@ -56,8 +56,11 @@ def import_paths(
                 data = c.path.read_bytes()
                 stored[c.path] = (archive.store(data), data)
             sha, data = stored[c.path]
-            day, basis = (c.observed_on, c.date_basis) if c.observed_on else local.observed_on(data, c.path)
-            new_obs.append(Observation(sha, day, str(c.path), c.path.name, basis, len(data), c.kind_hint))
+            if c.observed_on:
+                day, basis, at = c.observed_on, c.date_basis, ""
+            else:
+                day, basis, at = local.observed_on(data, c.path)
+            new_obs.append(Observation(sha, day, str(c.path), c.path.name, basis, len(data), c.kind_hint, at))
             touched[sha] = str(c.path)
             if progress:
                 progress("archive", i + 1, len(candidates))
@@ -65,11 +68,10 @@ def import_paths(
         result.new_observations = len(added)
         result.new_files = len({o.sha256 for o in added} - known)
         result.built = build(db_path, archive, progress, workers=workers)
-    if result.built or touched:
+    if touched:
         with warehouse.connect(db_path) as con:
-            for sha, error in con.execute("SELECT sha256, error FROM files WHERE status = 'rejected'").fetchall():
-                if sha in touched:
-                    result.rejected.append(f"{touched[sha]}: {error}")
+            errors = queries.file_errors(con, sorted(touched))
+        result.rejected = [f"{touched[sha]}: {error}" for sha, error in errors.items()]
     return result
 
 

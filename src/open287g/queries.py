@@ -44,3 +44,9 @@ def roster_rows(con: duckdb.DuckDBPyConnection, publication_id: str) -> pl.DataF
     """Every stored row of one publication, raw and normalised, in sheet order."""
     sql = "SELECT * FROM roster_rows WHERE publication_id = $p ORDER BY row_number"
     return _frame(con, sql, {"p": publication_id})
+
+
+def file_errors(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str, str]:
+    """sha256 -> reason, for those of the given files that were rejected."""
+    sql = "SELECT sha256, error FROM files WHERE status = 'rejected' AND list_contains($shas, sha256) ORDER BY 1"
+    return dict(con.execute(sql, {"shas": sha256s}).fetchall())

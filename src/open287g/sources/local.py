@@ -76,10 +76,13 @@ def _from_snapshots(folder: Path) -> list[Candidate]:
     return out
 
 
-def observed_on(data: bytes, path: Path) -> tuple[str, str]:
-    """(date, basis) for a file with no observation log: workbook modified date, else file mtime."""
-    modified = ice_roster.modified(data)
-    if modified is not None:
-        return modified.astimezone(dt.timezone.utc).date().isoformat(), "workbook_modified"
-    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-    return mtime.date().isoformat(), "file_mtime"
+def observed_on(data: bytes, path: Path) -> tuple[str, str, str]:
+    """(date, basis, timestamp) for a file with no observation log: the workbook's modified time,
+    else the file's mtime (UTC)."""
+    moment, basis = ice_roster.modified(data), "workbook_modified"
+    if moment is None:
+        moment, basis = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc), "file_mtime"
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    moment = moment.astimezone(dt.timezone.utc)
+    return moment.date().isoformat(), basis, moment.isoformat(timespec="seconds")
