@@ -53,4 +53,5 @@ def emit(df: pl.DataFrame, fmt: Format, table_columns: list[str] | None = None, 
             table.add_column(c, overflow="fold")
         for row in records(df.select(cols)):
             table.add_row(*("" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in row.values()))
-        Console().print(table)
+        # Piped tables (into less, tail, a file) are not cut at 80 columns.
+        Console(width=None if sys.stdout.isatty() else 200).print(table)
