@@ -12,11 +12,11 @@ from pathlib import Path
 from . import queries, warehouse
 from .archive import Archive, Observation
 from .build import publications as pubstage
-from .build import qa
+from .build import history, qa
 from .build.rows import RowStore
 from .sources import local
 
-BUILD_VERSION = "2"  # bump when a build stage changes its output, to force a rebuild
+BUILD_VERSION = "3"  # bump when a build stage changes its output, to force a rebuild
 
 Progress = Callable[[str, int, int], None]
 
@@ -91,6 +91,7 @@ def build(
         if progress:
             progress("read", i + 1, len(shas))
     tables = pubstage.assemble(observations, parsed)
+    tables.update(history.build(tables["publications"], tables["publication_rows"], tables["row_values"]))
     if progress:
         progress("write", 0, 1)
     warehouse.publish(

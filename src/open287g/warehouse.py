@@ -34,6 +34,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("distinct_rows", "INTEGER"), ("first_observed", "DATE"), ("last_observed", "DATE"),
         ("observed_dates", "DATE[]"), ("n_observations", "INTEGER"), ("sha256s", _LIST),
         ("file_names", _LIST), ("content_hash", "VARCHAR"), ("previous_publication_id", "VARCHAR"),
+        ("workbook_modified", "TIMESTAMP"),
     ],
     "row_values": [
         ("row_hash", "VARCHAR"), ("row_key", "VARCHAR"),
@@ -46,6 +47,44 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("addendum_url", "VARCHAR"), ("addendum_repairs", _LIST), ("addendum_state", "VARCHAR"),
     ],
     "publication_rows": [("publication_id", "VARCHAR"), ("row_number", "INTEGER"), ("row_hash", "VARCHAR")],
+    "row_identity": [
+        ("publication_id", "VARCHAR"), ("row_number", "INTEGER"), ("agency_id", "VARCHAR"), ("agreement_id", "VARCHAR"),
+    ],
+    "agencies": [
+        ("agency_id", "VARCHAR"), ("state", "VARCHAR"), ("name", "VARCHAR"), ("names", _LIST),
+        ("agency_type", "VARCHAR"), ("county", "VARCHAR"), ("first_seen", "DATE"), ("models", _LIST),
+        ("n_agreements", "INTEGER"), ("status", "VARCHAR"),
+    ],
+    "agreements": [
+        ("agreement_id", "VARCHAR"), ("agency_id", "VARCHAR"), ("state", "VARCHAR"), ("model", "VARCHAR"),
+        ("agency_name", "VARCHAR"), ("agency_type", "VARCHAR"), ("county", "VARCHAR"), ("signed", "DATE"),
+        ("first_signed", "DATE"), ("status", "VARCHAR"), ("first_listed", "DATE"), ("last_listed", "DATE"),
+        ("listed_at_start_of_record", "BOOLEAN"), ("ended_on", "DATE"), ("superseded_by", "VARCHAR"),
+        ("supersedes", "VARCHAR"), ("n_spells", "INTEGER"), ("moa_url", "VARCHAR"), ("moa_state", "VARCHAR"),
+        ("addendum_url", "VARCHAR"), ("names", _LIST), ("pending_first_listed", "DATE"),
+        ("pending_last_listed", "DATE"), ("days_pending_to_signed", "INTEGER"),
+    ],
+    "agreement_spells": [
+        ("agreement_id", "VARCHAR"), ("spell", "INTEGER"), ("first_listed", "DATE"), ("last_listed", "DATE"),
+        ("first_publication_id", "VARCHAR"), ("last_publication_id", "VARCHAR"), ("first_seq", "INTEGER"),
+        ("last_seq", "INTEGER"),
+    ],
+    "events": [
+        ("date", "DATE"), ("kind", "VARCHAR"), ("agency_id", "VARCHAR"), ("agreement_id", "VARCHAR"),
+        ("state", "VARCHAR"), ("model", "VARCHAR"), ("agency_name", "VARCHAR"), ("signed", "DATE"),
+        ("moa_url", "VARCHAR"), ("from_publication_id", "VARCHAR"), ("to_publication_id", "VARCHAR"),
+        ("previous_date", "DATE"), ("previous_name", "VARCHAR"), ("previous_signed", "DATE"),
+        ("previous_moa_url", "VARCHAR"), ("rule", "VARCHAR"), ("related_agreement_id", "VARCHAR"),
+    ],
+    "identity_links": [
+        ("kind", "VARCHAR"), ("rule", "VARCHAR"), ("decision", "VARCHAR"), ("state", "VARCHAR"), ("model", "VARCHAR"),
+        ("old_name", "VARCHAR"), ("new_name", "VARCHAR"), ("old_signed", "DATE"), ("new_signed", "DATE"),
+        ("old_county", "VARCHAR"), ("new_county", "VARCHAR"), ("date", "DATE"), ("from_publication_id", "VARCHAR"),
+        ("to_publication_id", "VARCHAR"), ("agreement_id", "VARCHAR"),
+    ],
+    "in_effect": [
+        ("kind", "VARCHAR"), ("from_date", "DATE"), ("until_date", "DATE"), ("publication_id", "VARCHAR"), ("seq", "INTEGER"),
+    ],
     "qa_checks": [
         ("check_name", "VARCHAR"), ("status", "VARCHAR"), ("n", "INTEGER"), ("detail", "VARCHAR"),
         ("items", _LIST),
@@ -55,14 +94,15 @@ TABLES: dict[str, list[tuple[str, str]]] = {
 # One row per data row of every publication: the rows as users think of them.
 VIEWS = {
     "roster_rows": """
-        SELECT r.publication_id, p.kind, r.row_number, v.*
+        SELECT r.publication_id, p.kind, r.row_number, i.agency_id, i.agreement_id, v.*
         FROM publication_rows r JOIN row_values v USING (row_hash) JOIN publications p USING (publication_id)
+        LEFT JOIN row_identity i USING (publication_id, row_number)
     """,
 }
 
 _ARROW = {
     "VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"), _LIST: pa.list_(pa.string()), "DATE[]": pa.list_(pa.date32()),
+    "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_(), _LIST: pa.list_(pa.string()), "DATE[]": pa.list_(pa.date32()),
 }
 
 

@@ -4,6 +4,7 @@ hundreds of endings."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -100,7 +101,7 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
     publications, publication_rows = [], []
     for pub_id, shas in groups.items():
         seen = [o for s in shas for o in obs_by_sha[s]]
-        days = sorted({o.observed_on for o in seen})
+        days = sorted({dt.date.fromisoformat(o.observed_on) for o in seen})
         first, f = parsed[shas[0]], files_by_sha[shas[0]]
         publications.append(
             {
@@ -119,6 +120,10 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
                 "sha256s": sorted(shas),
                 "file_names": sorted({o.name for o in seen}),
                 "content_hash": first.content_hash,
+                "workbook_modified": min(
+                    (files_by_sha[s]["workbook_modified"] for s in shas if files_by_sha[s].get("workbook_modified")),
+                    default=None,
+                ),
             }
         )
         publication_rows.extend({"publication_id": pub_id, "row_number": n, "row_hash": h} for n, h in first.rows)
@@ -149,14 +154,20 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
 
 
 def _order_and_mark(publications: list[dict], keys: dict[str, Counter]) -> None:
-    """Number each kind's publications in observation order and mark collapses as suspect."""
+    """Number each kind's publications in observation order and mark collapses as suspect.
+    Publications first seen on the same day are ordered by the workbook's own saved time: file names
+    are typed by hand and can lie (participatingAgencies11114025am.xlsx came after 11132025pm)."""
     by_kind = defaultdict(list)
     for p in publications:
         p.update(seq=None, previous_publication_id=None)
         if p["status"] != "rejected":
             by_kind[p["kind"]].append(p)
     for pubs in by_kind.values():
-        pubs.sort(key=lambda p: (p["first_observed"], p["last_observed"], p["file_names"][0], p["publication_id"]))
+        pubs.sort(
+            key=lambda p: (
+                p["first_observed"], p["workbook_modified"] or dt.datetime.max, p["last_observed"], p["file_names"][0], p["publication_id"]
+            )
+        )
         counts = [keys[p["publication_id"]] for p in pubs]
         previous = None  # index of the last publication that is not suspect
         for i, p in enumerate(pubs):

@@ -95,6 +95,55 @@ CHECKS: list[tuple[str, str, str, str]] = [
            FROM files WHERE status = 'ok' AND len(kind_hints) > 0 AND NOT list_contains(kind_hints, kind)""",
     ),
     (
+        "point_in_time_reconciles", "fail",
+        "ok participating publications whose agreements (from their rows) differ from the agreements whose spells cover them",
+        """WITH pubs AS (SELECT publication_id, seq FROM publications WHERE kind = 'participating' AND status = 'ok'),
+           by_rows AS (SELECT DISTINCT publication_id, agreement_id FROM row_identity JOIN pubs USING (publication_id)),
+           by_spells AS (SELECT DISTINCT p.publication_id, s.agreement_id FROM pubs p
+                         JOIN agreement_spells s ON p.seq BETWEEN s.first_seq AND s.last_seq)
+           SELECT DISTINCT publication_id FROM ((SELECT * FROM by_rows EXCEPT SELECT * FROM by_spells)
+                                                UNION ALL (SELECT * FROM by_spells EXCEPT SELECT * FROM by_rows))""",
+    ),
+    (
+        "every_row_identified", "fail",
+        "rows of ok publications without an agency or agreement",
+        """SELECT r.publication_id || ' row ' || r.row_number FROM publication_rows r JOIN publications p USING (publication_id)
+           LEFT JOIN row_identity i USING (publication_id, row_number)
+           WHERE p.status = 'ok' AND (i.agency_id IS NULL OR i.agreement_id IS NULL)""",
+    ),
+    (
+        "active_and_ended", "fail",
+        "agreements that are active yet carry an ending",
+        """SELECT agreement_id FROM agreements a WHERE status = 'active' AND (ended_on IS NOT NULL OR
+             (SELECT kind FROM events e WHERE e.agreement_id = a.agreement_id AND kind IN ('listed', 'relisted', 'ended', 'superseded', 'delisted')
+              ORDER BY date DESC, CASE kind WHEN 'ended' THEN 1 WHEN 'superseded' THEN 1 WHEN 'delisted' THEN 1 ELSE 0 END DESC LIMIT 1)
+             IN ('ended', 'superseded', 'delisted'))""",
+    ),
+    (
+        "events_traceable", "fail",
+        "events whose two publications are not consecutive ok publications of one list",
+        """WITH ok AS (SELECT publication_id, kind, row_number() OVER (PARTITION BY kind ORDER BY seq) n
+                      FROM publications WHERE status = 'ok')
+           SELECT e.kind || ' ' || coalesce(e.agreement_id, e.agency_id) || ' on ' || e.date FROM events e
+           LEFT JOIN ok a ON a.publication_id = e.from_publication_id LEFT JOIN ok b ON b.publication_id = e.to_publication_id
+           WHERE a.n IS NULL OR b.n IS NULL OR a.kind <> b.kind OR b.n <> a.n + 1""",
+    ),
+    (
+        "identity_review", "warn",
+        "doubtful name pairs the reviewed alias table (data/agency_aliases.csv) does not settle; kept apart",
+        """SELECT state || ' ' || model || ' ' || coalesce(old_signed::VARCHAR, '') || ': ' || old_name || ' -> ' || new_name
+                  || ' (' || rule || ', ' || date || ')'
+           FROM identity_links WHERE kind = 'doubtful' AND decision IS NULL""",
+    ),
+    (
+        "rows_merged_by_identity", "info",
+        "publications where two distinct rows are one agreement (spelling duplicates listed side by side)",
+        """SELECT publication_id || ': ' || p.distinct_rows || ' distinct rows, ' || count(DISTINCT i.agreement_id) || ' agreements'
+           FROM publications p JOIN row_identity i USING (publication_id)
+           WHERE p.status = 'ok' AND p.kind = 'participating' GROUP BY publication_id, p.distinct_rows
+           HAVING count(DISTINCT i.agreement_id) <> p.distinct_rows""",
+    ),
+    (
         "kind_by_content", "info",
         "files whose name says one list and whose content is the other (kind follows content)",
         """SELECT array_to_string(names, ', ') || ': published as ' || array_to_string(published_as, '/') || ', content is ' || kind

@@ -1,0 +1,551 @@
+"""History: agencies, agreements, their spells on the lists, and the events between publications.
+
+Input: the publications (ordered and marked by `publications.py`), their rows and the distinct row
+values. Only `ok` publications are compared (each with the previous ok one of its kind), so a suspect
+publication never creates an ending. Every event names the two publications it compares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+
+from ..domain.names import compatible_kinds, distinctive, name_key, similarity
+from . import identity
+from .identity import Link, UnionFind, Unit
+
+PENDING_MATCH_DAYS = 60
+GAP_DAYS = 30  # a listing that vanished is matched to a renamed/redated one that appears within this  # a pending listing converts to an agreement listed up to this long after it ends
+
+
+def slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = text.replace("'", "").replace("\u2019", "")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "agency"
+
+
+def build(publications: list[dict], publication_rows: list[dict], row_values: list[dict]) -> dict[str, list[dict]]:
+    values = {v["row_hash"]: v for v in row_values}
+    rows_by_pub: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+    for r in publication_rows:
+        rows_by_pub[r["publication_id"]].append((r["row_number"], values[r["row_hash"]]))
+    ok = {
+        kind: sorted((p for p in publications if p["kind"] == kind and p["status"] == "ok"), key=lambda p: p["seq"])
+        for kind in ("participating", "pending")
+    }
+    h = _History(rows_by_pub)
+    h.link_participating(ok["participating"])
+    h.resolve_agreements(ok["participating"])
+    h.follow_pending(ok["pending"])
+    return h.tables(ok)
+
+
+def _unit(v: dict, pending: bool) -> Unit:
+    return Unit(v["state"] or v["state_raw"], name_key(v["agency"]), v["model"], None if pending else v["signed"])
+
+
+def _attrs(v: dict) -> dict:
+    return {"name": v["agency"], "county": v["county"], "url": v["moa_url"]}
+
+
+class _History:
+    def __init__(self, rows_by_pub: dict[str, list[tuple[int, dict]]]) -> None:
+        self.rows_by_pub = rows_by_pub
+        self.agencies = UnionFind()  # nodes: (state, name_key)
+        self.agreements = UnionFind()  # nodes: Unit of the participating list
+        self.links: list[tuple[Link, dict, dict]] = []  # (link, from_pub, to_pub)
+        self.first_seen: dict[tuple[str, str], tuple[int, str, str, str]] = {}  # node -> (order, name, state, date)
+        self.last_seen: dict[tuple[str, str], dict] = {}  # node -> latest row values
+
+    # -- participating list -------------------------------------------------------------------
+    def _units(self, pub: dict, pending: bool = False) -> dict[Unit, dict]:
+        out: dict[Unit, dict] = {}
+        for _, v in sorted(self.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
+            u = _unit(v, pending)
+            out.setdefault(u, v)
+            node = (u.state, u.key)
+            self.first_seen.setdefault(node, (len(self.first_seen), v["agency"], u.state, pub["first_observed"]))
+            self.last_seen[node] = v
+            self.agencies.find(node)
+        return out
+
+    def _same_agency(self, a: Unit, b: Unit) -> bool:
+        return self.agencies.find((a.state, a.key)) == self.agencies.find((b.state, b.key))
+
+    def link_participating(self, pubs: list[dict]) -> None:
+        prev = None
+        pool: list[tuple[Unit, dict, dict, dict]] = []  # unmatched disappearances: (unit, values, from pub, gone date)
+        for pub in pubs:
+            units = self._units(pub)
+            for u in units:
+                self.agreements.find(u)
+            self._merge_duplicates(units)
+            if prev is not None:
+                prev_pub, prev_units = prev
+                gone = {u: v for u, v in prev_units.items() if u not in units}
+                new = {u: v for u, v in units.items() if u not in prev_units}
+                links = identity.match(self._sides(gone), self._sides(new), self._same_agency)
+                for link in links:
+                    self._apply(link, gone[link.old], new[link.new], prev_pub, pub)
+                matched_old = {link.old for link in links}
+                matched_new = {link.new for link in links}
+                # A listing that vanished some publications ago and comes back under another name or date.
+                pool = [p for p in pool if (pub["first_observed"] - p[3]).days <= GAP_DAYS and p[0] not in units]
+                rest = {u: v for u, v in new.items() if u not in matched_new}
+                if pool and rest:
+                    olds = {p[0]: p for p in pool}
+                    for link in identity.match(self._sides({u: p[1] for u, p in olds.items()}), self._sides(rest), self._same_agency, adjacent=False):
+                        self._apply(link, olds[link.old][1], rest[link.new], olds[link.old][2], pub)
+                        pool = [p for p in pool if p[0] != link.old]
+                pool += [(u, v, prev_pub, pub["first_observed"]) for u, v in gone.items() if u not in matched_old]
+            prev = (pub, units)
+
+    @staticmethod
+    def _sides(units: dict[Unit, dict]) -> list[tuple[Unit, dict]]:
+        return [(u, _attrs(v)) for u, v in units.items()]
+
+    def _apply(self, link: Link, old: dict, new: dict, from_pub: dict, to_pub: dict) -> None:
+        names = (old["agency"], new["agency"])
+        if link.kind == "doubtful":
+            identity.settle(link, names)
+        self.links.append((link, from_pub, to_pub))
+        if identity.merges_agencies(link, names):
+            self.agencies.union((link.old.state, link.old.key), (link.new.state, link.new.key))
+        if link.kind in ("rename", "state_fixed", "revision") or link.decision == "same":
+            self.agreements.union(link.old, link.new)
+
+    def _merge_duplicates(self, units: dict[Unit, dict]) -> None:
+        """Two spellings of one agency listed side by side with the same model and date (e.g. 'City of
+        Zephyrhills Police Department' and 'Zephyrhills Police Department') are one agreement."""
+        blocks: dict[tuple, list[Unit]] = defaultdict(list)
+        for u in units:
+            blocks[(u.state, u.model, u.signed)].append(u)
+        for block in blocks.values():
+            for i, a in enumerate(block):
+                for b in block[i + 1 :]:
+                    va, vb = units[a], units[b]
+                    da = distinctive(va["agency"], a.state)
+                    if (
+                        da
+                        and da == distinctive(vb["agency"], a.state)
+                        and compatible_kinds(va["agency"], vb["agency"])
+                        and not identity.counties_conflict(va["county"], vb["county"])
+                    ):
+                        self.agencies.union((a.state, a.key), (b.state, b.key))
+                        self.agreements.union(a, b)
+
+    # -- agencies and agreements --------------------------------------------------------------
+    def agency_of(self, node: tuple[str, str]) -> tuple[str, str]:
+        return self.agencies.find(node)
+
+    def resolve_agreements(self, pubs: list[dict]) -> None:
+        # Units of one agency, model and date are one agreement even when spelt differently.
+        by_triple: dict[tuple, Unit] = {}
+        for u in list(self.agreements.parent):
+            triple = (self.agency_of((u.state, u.key)), u.model, u.signed)
+            if triple in by_triple:
+                self.agreements.union(by_triple[triple], u)
+            else:
+                by_triple[triple] = u
+        # Agency ids: slug of the earliest name seen, under the state it is listed in now.
+        members: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
+        for node in self.first_seen:
+            members[self.agency_of(node)].append(node)
+        self.agency_id: dict[tuple, str] = {}
+        taken: dict[str, tuple] = {}
+        for root in sorted(members, key=lambda r: min(self.first_seen[n][0] for n in members[r])):
+            nodes = sorted(members[root], key=lambda n: self.first_seen[n][0])
+            latest_state = max(nodes, key=lambda n: self.first_seen[n][3])[0]
+            base = f"{latest_state}/{slug(self.first_seen[nodes[0]][1])}"
+            aid, i = base, 2
+            while aid in taken:
+                aid, i = f"{base}-{i}", i + 1
+            taken[aid] = root
+            self.agency_id[root] = aid
+        self.agency_members = members
+
+    # -- pending list -------------------------------------------------------------------------
+    def follow_pending(self, pubs: list[dict]) -> None:
+        """Pending listings per (agency, model), their spells, and the events between pending lists."""
+        self.pending_pubs = pubs
+        self._pending_roots: dict[tuple, tuple] = {}
+        self.pending_presence: list[dict[tuple, dict]] = []
+        for pub in pubs:
+            present: dict[tuple, dict] = {}
+            for u, v in self._units(pub, pending=True).items():
+                node = (u.state, u.key)
+                root = self._pending_agency(node, v)
+                present.setdefault((root, u.model), v)
+            self.pending_presence.append(present)
+
+    def _pending_agency(self, node: tuple[str, str], v: dict) -> tuple:
+        if node not in self._pending_roots:
+            self._pending_roots[node] = self._match_pending(node, v)
+        return self._pending_roots[node]
+
+    def _match_pending(self, node: tuple[str, str], v: dict) -> tuple:
+        if node in self.agency_id_roots():
+            return self.agency_of(node)
+        # A pending name not on the participating list under that spelling: a strong match in the
+        # same state and county, of the same kind of body, is the same agency.
+        for root in sorted(self.agency_id, key=repr):
+            last = self.last_seen.get(root)
+            if root[0] != node[0] or last is None:
+                continue
+            if (
+                identity.county_key(last["county"]) == identity.county_key(v["county"])
+                and similarity(last["agency"], v["agency"], node[0]) in ("same", "strong")
+                and compatible_kinds(last["agency"], v["agency"])
+            ):
+                self.agencies.parent[node] = root  # a fresh singleton: attach it under the root
+                return root
+        return node
+
+    def agency_id_roots(self) -> set:
+        if not hasattr(self, "_roots"):
+            self._roots = {n for ns in self.agency_members.values() for n in ns}
+        return self._roots
+
+    # -- output -------------------------------------------------------------------------------
+    def tables(self, ok: dict[str, list[dict]]) -> dict[str, list[dict]]:
+        return _Tables(self, ok).build()
+
+
+class _Tables:
+    """Turns the resolved identities into the warehouse tables."""
+
+    def __init__(self, h: _History, ok: dict[str, list[dict]]) -> None:
+        self.h, self.ok = h, ok
+        self.events: list[dict] = []
+        self.agreement_rows: dict[str, dict] = {}
+        self.spells: list[dict] = []
+        self.row_identity: list[dict] = []
+
+    def aid(self, node) -> str:
+        root = self.h.agency_of(node)
+        if root not in self.h.agency_id:  # pending-only agency
+            base = f"{node[0]}/{slug(self.h.first_seen[node][1])}"
+            self.h.agency_id[root] = base if base not in self.h.agency_id.values() else f"{base}-pending"
+        return self.h.agency_id[root]
+
+    def build(self) -> dict[str, list[dict]]:
+        pubs = self.ok["participating"]
+        presence = [self._agreements_in(p) for p in pubs]
+        supersedes = self._supersede_map()
+        self._participating_events(pubs, presence, supersedes)
+        self._spells(pubs, presence, supersedes)
+        self._pending(presence)
+        self._agencies()
+        return {
+            "agencies": self.agency_rows,
+            "agreements": sorted(self.agreement_rows.values(), key=lambda a: a["agreement_id"]),
+            "agreement_spells": self.spells,
+            "events": sorted(self.events, key=lambda e: (e["date"], e["kind"], e["agreement_id"] or "", e["agency_id"])),
+            "row_identity": self.row_identity,
+            "identity_links": self._link_rows(),
+            "in_effect": _in_effect(self.ok),
+        }
+
+    def _agreements_in(self, pub: dict) -> dict[str, tuple[Unit, dict]]:
+        """agreement id -> (unit, row values) of the first row listing it, for one publication."""
+        if not hasattr(self, "_ids"):
+            self._assign_ids()
+        out: dict[str, tuple[Unit, dict]] = {}
+        for row_number, v in sorted(self.h.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
+            u = _unit(v, False)
+            agreement = self._ids[self.h.agreements.find(u)]
+            out.setdefault(agreement, (u, v))
+            self.row_identity.append(
+                {
+                    "publication_id": pub["publication_id"],
+                    "row_number": row_number,
+                    "agency_id": self.aid((u.state, u.key)),
+                    "agreement_id": agreement,
+                }
+            )
+        return out
+
+    def _assign_ids(self) -> None:
+        """agreement id = agency id (of its latest listing) / model / first signing date seen."""
+        groups: dict = defaultdict(list)
+        for u in self.h.agreements.parent:
+            groups[self.h.agreements.find(u)].append(u)
+        order = {}
+        for i, pub in enumerate(self.ok["participating"]):
+            for _, v in self.h.rows_by_pub[pub["publication_id"]]:
+                order.setdefault(_unit(v, False), (i, 0))
+                order[_unit(v, False)] = (order[_unit(v, False)][0], i)
+        self._ids, taken = {}, set()
+        for root, units in sorted(groups.items(), key=lambda kv: min(order[u][0] for u in kv[1])):
+            first = min(units, key=lambda u: (order[u][0], repr(u)))
+            latest = max(units, key=lambda u: (order[u][1], repr(u)))
+            base = f"{self.aid((latest.state, latest.key))}/{first.model or 'unknown'}/{first.signed or 'undated'}"
+            aid, i = base, 2
+            while aid in taken:
+                aid, i = f"{base}-{i}", i + 1
+            taken.add(aid)
+            self._ids[root] = aid
+
+    def _supersede_map(self) -> dict[tuple[str, str], str]:
+        """(from publication, old agreement) -> new agreement, for renewals."""
+        out = {}
+        for link, a, b in self.h.links:
+            if link.kind == "supersede":
+                out[(b["publication_id"], self._ids[self.h.agreements.find(link.old)])] = self._ids[
+                    self.h.agreements.find(link.new)
+                ]
+        return out
+
+    def _event(self, kind: str, a: dict, b: dict, u: Unit | None, v: dict, agreement: str | None, **extra) -> None:
+        self.events.append(
+            {
+                "date": b["first_observed"],
+                "kind": kind,
+                "agency_id": self.aid((u.state, u.key)) if u else extra.pop("agency_id"),
+                "agreement_id": agreement,
+                "state": v["state"],
+                "model": v["model"],
+                "agency_name": v["agency"],
+                "signed": v.get("signed") if u and u.signed else None,
+                "moa_url": v.get("moa_url"),
+                "from_publication_id": a["publication_id"],
+                "to_publication_id": b["publication_id"],
+                "previous_date": a["last_observed"] if a["last_observed"] <= b["first_observed"] else a["first_observed"],
+                **{k: None for k in ("previous_name", "previous_signed", "previous_moa_url", "rule", "related_agreement_id")},
+                **extra,
+            }
+        )
+
+    def _participating_events(self, pubs, presence, supersedes) -> None:
+        rules = {}
+        for link, _, b in self.h.links:
+            if link.kind in ("revision", "rename", "state_fixed") or link.decision == "same":
+                rules[(b["publication_id"], self._ids[self.h.agreements.find(link.new)])] = link
+        seen = set(presence[0]) if presence else set()
+        for i in range(1, len(pubs)):
+            a, b, before, after = pubs[i - 1], pubs[i], presence[i - 1], presence[i]
+            for agreement, (u, v) in after.items():
+                if agreement not in before:
+                    self._event("relisted" if agreement in seen else "listed", a, b, u, v, agreement)
+                    if v["moa_url"]:
+                        self._event("moa_posted", a, b, u, v, agreement)
+                    continue
+                ou, ov = before[agreement]
+                link = rules.get((b["publication_id"], agreement))
+                rule = link.rule if link else None
+                if ov["agency"] != v["agency"] and name_key(ov["agency"]) != name_key(v["agency"]):
+                    self._event("renamed", a, b, u, v, agreement, previous_name=ov["agency"], rule=rule)
+                if ov["signed"] != v["signed"]:
+                    self._event("date_revised", a, b, u, v, agreement, previous_signed=ov["signed"], rule=rule)
+                if not ov["moa_url"] and v["moa_url"]:
+                    self._event("moa_posted", a, b, u, v, agreement)
+                elif ov["moa_url"] and v["moa_url"] and ov["moa_url"] != v["moa_url"]:
+                    self._event("moa_changed", a, b, u, v, agreement, previous_moa_url=ov["moa_url"])
+            for agreement, (u, v) in before.items():
+                if agreement in after:
+                    continue
+                successor = supersedes.get((b["publication_id"], agreement))
+                if successor and successor in after:
+                    self._event("superseded", a, b, u, v, agreement, related_agreement_id=successor)
+                elif any(agreement in later for later in presence[i + 1 :]):
+                    self._event("delisted", a, b, u, v, agreement)  # it comes back later
+                else:
+                    self._event("ended", a, b, u, v, agreement)
+            seen.update(after)
+
+    def _spells(self, pubs, presence, supersedes) -> None:
+        latest = presence[-1] if presence else {}
+        info: dict[str, dict] = {}
+        for i, (pub, present) in enumerate(zip(pubs, presence)):
+            for agreement, (u, v) in present.items():
+                rec = info.setdefault(agreement, {"spells": [], "first": (u, v), "units": set()})
+                rec["last"] = (u, v)
+                rec["units"].add(u)
+                spells = rec["spells"]
+                if spells and spells[-1]["last_seq"] == i - 1:
+                    spells[-1].update(last_seq=i, last_listed=pub["last_observed"], last_publication_id=pub["publication_id"])
+                else:
+                    spells.append(
+                        {"first_seq": i, "last_seq": i, "first_listed": pub["first_observed"], "last_listed": pub["last_observed"],
+                         "first_publication_id": pub["publication_id"], "last_publication_id": pub["publication_id"]}
+                    )
+        ends = {e["agreement_id"]: e for e in self.events if e["kind"] in ("ended", "superseded")}
+        successor_of = {e["agreement_id"]: e["related_agreement_id"] for e in self.events if e["kind"] == "superseded"}
+        for agreement, rec in info.items():
+            (fu, fv), (lu, lv) = rec["first"], rec["last"]
+            status = "active" if agreement in latest else ("superseded" if ends.get(agreement, {}).get("kind") == "superseded" else "ended")
+            for n, s in enumerate(rec["spells"], start=1):
+                self.spells.append(
+                    {"agreement_id": agreement, "spell": n, **{k: s[k] for k in ("first_listed", "last_listed", "first_publication_id", "last_publication_id")},
+                     "first_seq": pubs[s["first_seq"]]["seq"], "last_seq": pubs[s["last_seq"]]["seq"]}
+                )
+            self.agreement_rows[agreement] = {
+                "agreement_id": agreement,
+                "agency_id": self.aid((lu.state, lu.key)),
+                "state": lv["state"],
+                "model": lv["model"],
+                "agency_name": lv["agency"],
+                "agency_type": lv["agency_type"],
+                "county": lv["county"],
+                "signed": lv["signed"],
+                "first_signed": fv["signed"],
+                "status": status,
+                "first_listed": rec["spells"][0]["first_listed"],
+                "last_listed": rec["spells"][-1]["last_listed"],
+                "listed_at_start_of_record": rec["spells"][0]["first_seq"] == 0,
+                "ended_on": ends[agreement]["date"] if status != "active" and agreement in ends else None,
+                "superseded_by": successor_of.get(agreement) if status == "superseded" else None,
+                "supersedes": None,
+                "n_spells": len(rec["spells"]),
+                "moa_url": lv["moa_url"],
+                "moa_state": lv["moa_state"],
+                "addendum_url": lv["addendum_url"],
+                "names": sorted({self.h.first_seen[(u.state, u.key)][1] for u in rec["units"]}),
+                "pending_first_listed": None,
+                "pending_last_listed": None,
+                "days_pending_to_signed": None,
+            }
+        for old, new in successor_of.items():
+            if new in self.agreement_rows:
+                self.agreement_rows[new]["supersedes"] = old
+
+    def _pending(self, presence) -> None:
+        h = self.h
+        pubs = h.pending_pubs
+        spells: dict[tuple, list[dict]] = defaultdict(list)
+        for i, present in enumerate(h.pending_presence):
+            pub = pubs[i]
+            for key, v in present.items():
+                s = spells[key]
+                if s and s[-1]["last_index"] == i - 1:
+                    s[-1].update(last_index=i, last_listed=pub["last_observed"], v=v)
+                else:
+                    s.append({"first_index": i, "last_index": i, "first_listed": pub["first_observed"], "last_listed": pub["last_observed"], "v": v})
+        latest = h.pending_presence[-1] if h.pending_presence else {}
+        by_agency_model: dict[tuple, list[dict]] = defaultdict(list)
+        for a in self.agreement_rows.values():
+            by_agency_model[(a["agency_id"], a["model"])].append(a)
+        converted: dict[tuple[tuple, int], str] = {}
+        for (root, model), ss in sorted(spells.items(), key=lambda kv: repr(kv[0])):
+            agency = self.aid(root)
+            for n, s in enumerate(ss):
+                end = s["last_listed"] + dt.timedelta(days=PENDING_MATCH_DAYS)
+                for a in sorted(by_agency_model.get((agency, model), []), key=lambda a: a["first_listed"]):
+                    if s["first_listed"] <= a["first_listed"] <= end and a["pending_first_listed"] is None:
+                        a["pending_first_listed"], a["pending_last_listed"] = s["first_listed"], s["last_listed"]
+                        if a["signed"]:
+                            a["days_pending_to_signed"] = (a["signed"] - s["first_listed"]).days
+                        converted[(root, model), n] = a["agreement_id"]
+                        break
+        pending_ids: dict[tuple, str] = {}
+        for (root, model), ss in spells.items():
+            for n, s in enumerate(ss):
+                if ((root, model), n) in converted:
+                    continue
+                agreement = f"{self.aid(root)}/{model or 'unknown'}/pending"
+                pending_ids[(root, model)] = agreement
+                v = s["v"]
+                rec = self.agreement_rows.setdefault(
+                    agreement,
+                    {"agreement_id": agreement, "agency_id": self.aid(root), "state": v["state"], "model": model,
+                     "agency_name": v["agency"], "agency_type": v["agency_type"], "county": v["county"], "signed": None,
+                     "first_signed": None, "first_listed": None, "last_listed": None, "listed_at_start_of_record": False,
+                     "ended_on": None, "superseded_by": None, "supersedes": None, "n_spells": 0, "moa_url": v["moa_url"],
+                     "moa_state": v["moa_state"], "addendum_url": None, "names": [v["agency"]],
+                     "pending_first_listed": s["first_listed"], "pending_last_listed": s["last_listed"],
+                     "days_pending_to_signed": None},
+                )
+                rec["pending_last_listed"] = s["last_listed"]
+                rec["status"] = "pending" if (root, model) in latest else "pending_removed"
+        # events and row identities on the pending list
+        for i, pub in enumerate(pubs):
+            present = h.pending_presence[i]
+            for row_number, v in sorted(h.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
+                u = _unit(v, True)
+                root = h._pending_agency((u.state, u.key), v)
+                n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
+                agreement = converted.get(((root, u.model), n)) or pending_ids.get((root, u.model))
+                self.row_identity.append(
+                    {"publication_id": pub["publication_id"], "row_number": row_number, "agency_id": self.aid(root), "agreement_id": agreement}
+                )
+            if i == 0:
+                continue
+            a, before = pubs[i - 1], h.pending_presence[i - 1]
+            for key, v in present.items():
+                if key not in before:
+                    self._pending_event("pending_listed", a, pub, key, v, spells, i, converted, pending_ids)
+            for key, v in before.items():
+                if key not in present:
+                    self._pending_event("pending_removed", a, pub, key, v, spells, i - 1, converted, pending_ids)
+
+    def _pending_event(self, kind, a, b, key, v, spells, index, converted, pending_ids) -> None:
+        root, model = key
+        n = next(k for k, s in enumerate(spells[key]) if s["first_index"] <= index <= s["last_index"])
+        agreement = converted.get((key, n)) or pending_ids.get(key)
+        self._event(kind, a, b, None, v, agreement, agency_id=self.aid(root))
+
+    def _agencies(self) -> None:
+        by_agency: dict[str, list[dict]] = defaultdict(list)
+        for a in self.agreement_rows.values():
+            by_agency[a["agency_id"]].append(a)
+        names: dict[str, set[str]] = defaultdict(set)
+        first: dict[str, dt.date] = {}
+        for node, (_, name, _, day) in self.h.first_seen.items():
+            aid = self.aid(node)
+            names[aid].add(name)
+            first[aid] = min(first.get(aid, day), day)
+        self.agency_rows = []
+        for aid, agreements in sorted(by_agency.items()):
+            latest = max(agreements, key=lambda a: (a["last_listed"] or a["pending_last_listed"] or dt.date.min, a["agreement_id"]))
+            self.agency_rows.append(
+                {
+                    "agency_id": aid,
+                    "state": aid.split("/", 1)[0],
+                    "name": latest["agency_name"],
+                    "names": sorted(names[aid]),
+                    "agency_type": latest["agency_type"],
+                    "county": latest["county"],
+                    "first_seen": first.get(aid),
+                    "models": sorted({a["model"] for a in agreements if a["status"] == "active" and a["model"]}),
+                    "n_agreements": sum(1 for a in agreements if a["signed"] is not None or a["first_listed"] is not None),
+                    "status": "active" if any(a["status"] == "active" for a in agreements)
+                    else "pending" if any(a["status"] == "pending" for a in agreements) else "inactive",
+                }
+            )
+
+    def _link_rows(self) -> list[dict]:
+        out = []
+        for link, a, b in self.h.links:
+            old = next(v for _, v in self.h.rows_by_pub[a["publication_id"]] if _unit(v, False) == link.old)
+            new = next(v for _, v in self.h.rows_by_pub[b["publication_id"]] if _unit(v, False) == link.new)
+            out.append(
+                {
+                    "kind": link.kind, "rule": link.rule, "decision": link.decision, "state": new["state"], "model": new["model"],
+                    "old_name": old["agency"], "new_name": new["agency"], "old_signed": old["signed"], "new_signed": new["signed"],
+                    "old_county": old["county"], "new_county": new["county"], "date": b["first_observed"],
+                    "from_publication_id": a["publication_id"], "to_publication_id": b["publication_id"],
+                    "agreement_id": self._ids[self.h.agreements.find(link.new)],
+                }
+            )
+        return out
+
+
+def _in_effect(ok: dict[str, list[dict]]) -> list[dict]:
+    """For each kind and each day a publication was observed, the publication in effect from that day:
+    the latest ok publication observed that day (the newest by order when several were)."""
+    out = []
+    for kind, pubs in ok.items():
+        by_day: dict[dt.date, dict] = {}
+        for p in pubs:
+            for day in p["observed_dates"]:
+                if day not in by_day or p["seq"] > by_day[day]["seq"]:
+                    by_day[day] = p
+        days = sorted(by_day)
+        for i, day in enumerate(days):
+            out.append(
+                {"kind": kind, "from_date": day, "until_date": days[i + 1] if i + 1 < len(days) else None,
+                 "publication_id": by_day[day]["publication_id"], "seq": by_day[day]["seq"]}
+            )
+    return out

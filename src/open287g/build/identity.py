@@ -1,0 +1,192 @@
+"""Identity across publications: which rows are the same agency, and which the same agreement.
+
+ICE's sheets carry no ids. Listings are compared publication by publication (suspect ones skipped):
+a listing that disappears while a similar one appears in the same state and model is matched by tiers,
+strongest first:
+
+* rename    same signing date and the names agree (equal keys, one typo, one contains the other),
+            or the same MOA file;
+* state_fixed  the same name, model and date moved to another state (ICE corrected the state);
+* revision  the same agency and model with a corrected signing date, by a logged rule
+            (year_slip, day_month_swap, small_shift <= 45 days, same_moa);
+* supersede the same agency and model with a later signing date (a renewal);
+* doubtful  the same signing date and county, or the only change in its state/model/date block, with
+            names that do not agree: settled by the reviewed alias table, otherwise left apart and
+            written to the review list.
+
+Agencies are the connected names (union-find) of sure renames between bodies of the same kind; an
+agreement is the connected (agency, model, signing date) triples of renames and revisions.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from ..domain.names import compatible_kinds, name_key, similarity
+
+SMALL_SHIFT_DAYS = 45
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One listing as the sheets show it, after normalisation."""
+
+    state: str
+    key: str  # name_key of the agency name
+    model: str | None
+    signed: dt.date | None  # None on the pending list
+
+
+@dataclass
+class Link:
+    kind: str  # rename | state_fixed | revision | supersede | doubtful
+    rule: str
+    old: Unit
+    new: Unit
+    decision: str | None = None  # for doubtful pairs: 'same', 'different' (alias table) or None
+
+
+class UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # deterministic: the smaller node becomes the root
+            lo, hi = sorted((ra, rb), key=repr)
+            self.parent[hi] = lo
+
+
+@cache
+def aliases() -> dict[tuple[str, frozenset[str]], tuple[str, str]]:
+    """(state, {name_key, name_key}) -> (decision, reason), from the reviewed table."""
+    out = {}
+    with resources.files("open287g.data").joinpath("agency_aliases.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["decision"] not in ("same", "different") or not row["reason"].strip():
+                raise ValueError(f"agency_aliases.csv: bad row {row}")
+            out[(row["state"], frozenset({name_key(row["name_a"]), name_key(row["name_b"])}))] = (
+                row["decision"],
+                row["reason"],
+            )
+    return out
+
+
+def revision_rule(old: dt.date, new: dt.date, same_moa: bool) -> str | None:
+    """How ICE corrected a signing date, or None when the change looks like a new agreement."""
+    if (old.month, old.day) == (new.month, new.day) and abs(old.year - new.year) == 1:
+        return "year_slip"
+    if old.year == new.year and (old.month, old.day) == (new.day, new.month):
+        return "day_month_swap"
+    if same_moa:
+        return "same_moa"
+    if abs((new - old).days) <= SMALL_SHIFT_DAYS:
+        return "small_shift"
+    if old.year >= 2100 or new.year >= 2100:  # '5025-07-07' for 2025-07-07
+        return "typo_year"
+    return None
+
+
+def counties_conflict(a: str | None, b: str | None) -> bool:
+    """Both counties known and different beyond a typo ('Lampass' is 'Lampasas')."""
+    ka, kb = county_key(a), county_key(b)
+    return bool(ka and kb and ka != kb and DamerauLevenshtein.distance(ka, kb) > 2)
+
+
+def county_key(county: str | None) -> str | None:
+    if not county:
+        return None
+    return re.sub(r"\b(county|parish|borough|city)\b", "", name_key(county)).strip() or None
+
+
+def match(gone: list[tuple[Unit, dict]], new: list[tuple[Unit, dict]], same_agency, adjacent: bool = True) -> list[Link]:
+    """Pair listings that disappeared with listings that appeared in one comparison.
+
+    Each side is (unit, attributes: name, county, url). `same_agency(a, b)` says whether two units are
+    already known to be one agency. `adjacent` is False when the listing disappeared some publications
+    earlier (a gap): then only the sure tiers apply. Returns one link per matched pair, strongest first."""
+    candidates = []
+    for g, ga in gone:
+        for n, na in new:
+            if g.model != n.model:
+                continue
+            link = _classify(g, ga, n, na, same_agency, gone, new)
+            if link and not adjacent and link[0].kind == "doubtful":
+                continue
+            if link:
+                candidates.append(link)
+    order = {"rename": 0, "state_fixed": 0, "revision": 1, "supersede": 2, "doubtful": 3}
+    candidates.sort(key=lambda c: (order[c[0].kind], c[1], repr(c[0].old), repr(c[0].new)))
+    used_old, used_new, out = set(), set(), []
+    for link, _ in candidates:
+        if link.old in used_old or link.new in used_new:
+            continue
+        used_old.add(link.old)
+        used_new.add(link.new)
+        out.append(link)
+    return out
+
+
+def _classify(g: Unit, ga: dict, n: Unit, na: dict, same_agency, gone, new) -> tuple[Link, int] | None:
+    same_moa = bool(ga["url"] and ga["url"] == na["url"])
+    if g.state != n.state:
+        if g.key == n.key and g.signed == n.signed:
+            return Link("state_fixed", "same_name_model_date", g, n), 0
+        return None
+    ck_g, ck_n = county_key(ga["county"]), county_key(na["county"])
+    conflict = counties_conflict(ga["county"], na["county"]) and not same_moa
+    rel = "same" if same_agency(g, n) else similarity(ga["name"], na["name"], g.state)
+    if g.signed == n.signed:
+        if same_moa:
+            # ICE has pasted one agency's MOA link into another's row: a shared link alone is doubtful
+            return Link("rename" if rel else "doubtful", "same_moa", g, n), 0
+        if rel in ("same", "strong") and not conflict:
+            return Link("rename", f"name_{rel}", g, n), 0
+        unique = sum(1 for u, _ in gone if (u.state, u.model, u.signed) == (g.state, g.model, g.signed)) == 1 and sum(
+            1 for u, _ in new if (u.state, u.model, u.signed) == (n.state, n.model, n.signed)
+        ) == 1
+        same_county = bool(ck_g and ck_g == ck_n)
+        if conflict or (rel is None and not same_county):
+            return (Link("doubtful", "only_change", g, n), 0) if unique else None
+        return Link("doubtful", "weak_name" if rel else "same_county", g, n), 0
+    if rel not in ("same", "strong") or conflict:
+        return None
+    if g.signed is None or n.signed is None:
+        return Link("revision", "date_filled" if n.signed else "date_blanked", g, n), 0
+    gap = abs((n.signed - g.signed).days)
+    rule = revision_rule(g.signed, n.signed, same_moa)
+    if rule:
+        return Link("revision", rule, g, n), gap
+    if n.signed > g.signed:
+        return Link("supersede", "later_signing", g, n), gap
+    return None
+
+
+def settle(link: Link, names: tuple[str, str]) -> Link:
+    """Apply the reviewed alias table to a doubtful link."""
+    found = aliases().get((link.old.state, frozenset({name_key(names[0]), name_key(names[1])})))
+    if found:
+        link.decision = found[0]
+    return link
+
+
+def merges_agencies(link: Link, names: tuple[str, str]) -> bool:
+    """Whether a link makes its two names one agency (not only one agreement listed under two names)."""
+    if link.kind == "doubtful":
+        return link.decision == "same" and compatible_kinds(*names)
+    return link.kind in ("rename", "state_fixed") and compatible_kinds(*names)
