@@ -14,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import pipeline, queries, warehouse
 from .archive import Archive
-from .output import Format, emit
+from .domain import vocab
+from .output import Format, emit, emit_object, emit_profile
 from .sources.local import SourceError
 
 app = typer.Typer(help="open287g: every ICE 287(g) roster publication, kept and read exactly.", no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -109,6 +110,100 @@ def publications(
     with _connect() as con:
         df = queries.publications(con, kind, status)
     emit(df, fmt, ["publication_id", "kind", "first_observed", "last_observed", "rows", "status", "n_observations"])
+
+
+DateOpt = Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Day (YYYY-MM-DD).")]
+StateOpt = Annotated[Optional[str], typer.Option(help="Two-letter state code, e.g. TX.")]
+
+
+def _day(con, value: Optional[dt.datetime]) -> dt.date:
+    """The day asked for, or the newest day the warehouse knows."""
+    return value.date() if value else queries.latest_date(con)
+
+
+def _state(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    code = vocab.state_code(value)
+    if code is None:
+        _fail(f"--state: unknown state {value!r} (use a two-letter code such as TX)")
+    return code
+
+
+def _choice(option: str, value: Optional[str], allowed: tuple[str, ...]) -> Optional[str]:
+    if value is not None and value not in allowed:
+        _fail(f"{option} must be one of {', '.join(allowed)}")
+    return value
+
+
+@app.command()
+def counts(
+    on: DateOpt = None,
+    by: Annotated[Optional[str], typer.Option(help="Break down by state, model, type or month.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Agreements, agencies and pending listings on a day (default: the newest day)."""
+    _choice("--by", by, ("state", "model", "type", "month"))
+    with _connect() as con:
+        day = _day(con, on)
+        if by:
+            emit(queries.counts_by(con, day, by), fmt)
+        else:
+            emit_object(queries.counts(con, day), fmt)
+
+
+@app.command()
+def agreements(
+    on: DateOpt = None,
+    state: StateOpt = None,
+    model: Annotated[Optional[str], typer.Option(help="JEM, TFM or WSO.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="active, ended, superseded, pending or pending_removed.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every agreement ever seen, not those listed on one day.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Agreements listed on a day (default: the newest day), or --all."""
+    model = _choice("--model", model.upper() if model else None, queries.MODELS)
+    _choice("--status", status, queries.AGREEMENT_STATUSES)
+    with _connect() as con:
+        day = None if all_ else _day(con, on)
+        df = queries.agreements(con, day, _state(state), model, status)
+    emit(df, fmt, ["agreement_id", "agency_name", "state", "model", "signed", "status", "first_listed", "moa_state"])
+
+
+@app.command()
+def agency(
+    words: Annotated[list[str], typer.Argument(help="An agency id (TX/harris-county-sheriffs-office) or words of its name.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One agency's profile, agreements and full history."""
+    query = " ".join(words)
+    with _connect() as con:
+        found = queries.find_agencies(con, query)
+        if found.is_empty():
+            _fail(f"no agency matches {query!r}")
+        if len(found) > 1 and found["agency_id"][0] != query:
+            err.print(f"{len(found)} agencies match {query!r}; showing the first. Others:", highlight=False)
+            for aid, name in found.select("agency_id", "name").rows()[1:10]:
+                err.print(f"  {aid}  {name}", highlight=False)
+        profile = queries.agency_profile(con, found["agency_id"][0])
+    emit_profile(profile, fmt)
+
+
+@app.command()
+def changes(
+    since: DateOpt = None,
+    until: DateOpt = None,
+    state: StateOpt = None,
+    kind: Annotated[Optional[str], typer.Option(help="Only events of this kind (listed, ended, renamed, ...).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """What changed between two days (inclusive): listings, endings, renames, date revisions, MOAs."""
+    _choice("--kind", kind, queries.EVENT_KINDS)
+    if since and until and until < since:
+        _fail("--until is before --since")
+    with _connect() as con:
+        df = queries.changes(con, since.date() if since else None, until.date() if until else None, _state(state), kind)
+    emit(df, fmt, ["date", "kind", "state", "model", "agency_name", "signed", "agreement_id"])
 
 
 @app.command()

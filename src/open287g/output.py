@@ -55,3 +55,47 @@ def emit(df: pl.DataFrame, fmt: Format, table_columns: list[str] | None = None, 
             table.add_row(*("" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in row.values()))
         # Piped tables (into less, tail, a file) are not cut at 80 columns.
         Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def emit_object(obj: dict, fmt: Format) -> None:
+    """One record (e.g. counts): JSON object, a one-row CSV, or a two-column table."""
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    flat = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            flat.update({f"{k}_{kk}": vv for kk, vv in v.items()})
+        else:
+            flat[k] = v
+    if fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(flat.keys())
+        writer.writerow(["" if v is None else v for v in flat.values()])
+        return
+    table = Table(show_header=False)
+    for k, v in flat.items():
+        table.add_row(k, "" if v is None else str(v))
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def emit_profile(profile: dict, fmt: Format) -> None:
+    """An agency: its record, agreements and events. CSV prints the events (the history)."""
+    if fmt is Format.json:
+        out = {
+            **{k: _plain(v) for k, v in profile["agency"].items()},
+            "agreements": records(profile["agreements"]),
+            "events": records(profile["events"]),
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    elif fmt is Format.csv:
+        emit(profile["events"], fmt)
+    else:
+        a = profile["agency"]
+        Console(width=None if sys.stdout.isatty() else 200).print(
+            f"[bold]{a['name']}[/bold] ({a['agency_id']}) — {a['status']}; county {a['county'] or 'n/a'}; "
+            f"names seen: {'; '.join(a['names'])}",
+            highlight=False,
+        )
+        emit(profile["agreements"], fmt, ["agreement_id", "model", "signed", "status", "first_listed", "last_listed", "moa_url"], title="Agreements")
+        emit(profile["events"], fmt, ["date", "kind", "model", "agency_name", "signed", "previous_name", "previous_signed"], title="History")

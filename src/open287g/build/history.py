@@ -58,14 +58,18 @@ class _History:
         self.links: list[tuple[Link, dict, dict]] = []  # (link, from_pub, to_pub)
         self.first_seen: dict[tuple[str, str], tuple[int, str, str, str]] = {}  # node -> (order, name, state, date)
         self.last_seen: dict[tuple[str, str], dict] = {}  # node -> latest row values
+        self.times_seen: dict[tuple[str, str], int] = defaultdict(int)  # node -> publications listing it
 
     # -- participating list -------------------------------------------------------------------
     def _units(self, pub: dict, pending: bool = False) -> dict[Unit, dict]:
         out: dict[Unit, dict] = {}
         for _, v in sorted(self.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
             u = _unit(v, pending)
-            out.setdefault(u, v)
+            if u in out:
+                continue
+            out[u] = v
             node = (u.state, u.key)
+            self.times_seen[node] += 1
             self.first_seen.setdefault(node, (len(self.first_seen), v["agency"], u.state, pub["first_observed"]))
             self.last_seen[node] = v
             self.agencies.find(node)
@@ -149,7 +153,8 @@ class _History:
                 self.agreements.union(by_triple[triple], u)
             else:
                 by_triple[triple] = u
-        # Agency ids: slug of the earliest name seen, under the state it is listed in now.
+        # Agency ids: slug of the name listed in the most publications (a one-day typo never names an
+        # agency; ties go to the earliest), under the state it is listed in now.
         members: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
         for node in self.first_seen:
             members[self.agency_of(node)].append(node)
@@ -158,7 +163,8 @@ class _History:
         for root in sorted(members, key=lambda r: min(self.first_seen[n][0] for n in members[r])):
             nodes = sorted(members[root], key=lambda n: self.first_seen[n][0])
             latest_state = max(nodes, key=lambda n: self.first_seen[n][3])[0]
-            base = f"{latest_state}/{slug(self.first_seen[nodes[0]][1])}"
+            usual = max(nodes, key=lambda n: (self.times_seen[n], -self.first_seen[n][0]))
+            base = f"{latest_state}/{slug(self.first_seen[usual][1])}"
             aid, i = base, 2
             while aid in taken:
                 aid, i = f"{base}-{i}", i + 1
@@ -288,14 +294,12 @@ class _Tables:
             taken.add(aid)
             self._ids[root] = aid
 
-    def _supersede_map(self) -> dict[tuple[str, str], str]:
-        """(from publication, old agreement) -> new agreement, for renewals."""
+    def _supersede_map(self) -> dict[str, str]:
+        """old agreement -> the agreement that renewed it (in the same comparison or after a gap)."""
         out = {}
-        for link, a, b in self.h.links:
+        for link, _, _ in self.h.links:
             if link.kind == "supersede":
-                out[(b["publication_id"], self._ids[self.h.agreements.find(link.old)])] = self._ids[
-                    self.h.agreements.find(link.new)
-                ]
+                out[self._ids[self.h.agreements.find(link.old)]] = self._ids[self.h.agreements.find(link.new)]
         return out
 
     def _event(self, kind: str, a: dict, b: dict, u: Unit | None, v: dict, agreement: str | None, **extra) -> None:
@@ -346,8 +350,8 @@ class _Tables:
             for agreement, (u, v) in before.items():
                 if agreement in after:
                     continue
-                successor = supersedes.get((b["publication_id"], agreement))
-                if successor and successor in after:
+                successor = supersedes.get(agreement)
+                if successor and any(successor in later for later in presence[i:]):
                     self._event("superseded", a, b, u, v, agreement, related_agreement_id=successor)
                 elif any(agreement in later for later in presence[i + 1 :]):
                     self._event("delisted", a, b, u, v, agreement)  # it comes back later
