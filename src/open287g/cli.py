@@ -12,8 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import pipeline, queries, warehouse
-from .archive import Archive
+from . import queries, warehouse
 from .domain import vocab
 from .output import Format, emit, emit_object, emit_profile
 from .sources.local import SourceError
@@ -40,7 +39,7 @@ def main(
     ] = None,
 ) -> None:
     state.db = db
-    state.archive = archive or pipeline.default_archive(db)
+    state.archive = archive or db.with_name(db.stem + ".archive")
 
 
 def _fail(message: str) -> None:
@@ -75,9 +74,11 @@ def import_(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
+        from . import pipeline  # the build stages load only for an import
+
         try:
             result = pipeline.import_paths(
-                state.db, Archive(state.archive), paths, observed.date() if observed else None, progress
+                state.db, pipeline.Archive(state.archive), paths, observed.date() if observed else None, progress
             )
         except SourceError as exc:
             _fail(str(exc))

@@ -31,10 +31,6 @@ class ImportResult:
     rejected: list[str] = field(default_factory=list)  # one line per rejected file of this import
 
 
-def default_archive(db_path: Path) -> Path:
-    return db_path.with_name(db_path.stem + ".archive")
-
-
 def import_paths(
     db_path: Path,
     archive: Archive,

@@ -43,7 +43,11 @@ def build(publications: list[dict], publication_rows: list[dict], row_values: li
 
 
 def _unit(v: dict, pending: bool) -> Unit:
-    return Unit(v["state"] or v["state_raw"], name_key(v["agency"]), v["model"], None if pending else v["signed"])
+    """The unit of a row (memoised in the row's value dict, which every publication listing it shares)."""
+    key = "_pending_unit" if pending else "_unit"
+    if key not in v:
+        v[key] = Unit(v["state"] or v["state_raw"], name_key(v["agency"]), v["model"], None if pending else v["signed"])
+    return v[key]
 
 
 def _attrs(v: dict) -> dict:
@@ -59,6 +63,7 @@ class _History:
         self.first_seen: dict[tuple[str, str], tuple[int, str, str, str]] = {}  # node -> (order, name, state, date)
         self.last_seen: dict[tuple[str, str], dict] = {}  # node -> latest row values
         self.times_seen: dict[tuple[str, str], int] = defaultdict(int)  # node -> publications listing it
+        self._dup_checked: set[Unit] = set()
 
     # -- participating list -------------------------------------------------------------------
     def _units(self, pub: dict, pending: bool = False) -> dict[Unit, dict]:
@@ -123,20 +128,23 @@ class _History:
     def _merge_duplicates(self, units: dict[Unit, dict]) -> None:
         """Two spellings of one agency listed side by side with the same model and date (e.g. 'City of
         Zephyrhills Police Department' and 'Zephyrhills Police Department') are one agreement."""
+        fresh = [u for u in units if u not in self._dup_checked]
+        if not fresh:
+            return
+        self._dup_checked.update(fresh)
         blocks: dict[tuple, list[Unit]] = defaultdict(list)
         for u in units:
-            blocks[(u.state, u.model, u.signed)].append(u)
-        for block in blocks.values():
+            v = units[u]
+            da = distinctive(v["agency"], u.state)
+            if da:
+                blocks[(u.state, u.model, u.signed, da)].append(u)
+        wanted = {(u.state, u.model, u.signed, distinctive(units[u]["agency"], u.state)) for u in fresh}
+        for key in wanted & blocks.keys():
+            block = blocks[key]
             for i, a in enumerate(block):
                 for b in block[i + 1 :]:
                     va, vb = units[a], units[b]
-                    da = distinctive(va["agency"], a.state)
-                    if (
-                        da
-                        and da == distinctive(vb["agency"], a.state)
-                        and compatible_kinds(va["agency"], vb["agency"])
-                        and not identity.counties_conflict(va["county"], vb["county"])
-                    ):
+                    if compatible_kinds(va["agency"], vb["agency"]) and not identity.counties_conflict(va["county"], vb["county"]):
                         self.agencies.union((a.state, a.key), (b.state, b.key))
                         self.agreements.union(a, b)
 
@@ -228,6 +236,7 @@ class _Tables:
         self.agreement_rows: dict[str, dict] = {}
         self.spells: list[dict] = []
         self.row_identity: list[dict] = []
+        self._unit_ids: dict[Unit, tuple[str, str]] = {}  # unit -> (agency id, agreement id)
 
     def aid(self, node) -> str:
         root = self.h.agency_of(node)
@@ -261,15 +270,12 @@ class _Tables:
         out: dict[str, tuple[Unit, dict]] = {}
         for row_number, v in sorted(self.h.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
             u = _unit(v, False)
-            agreement = self._ids[self.h.agreements.find(u)]
-            out.setdefault(agreement, (u, v))
+            ids = self._unit_ids.get(u)
+            if ids is None:
+                ids = self._unit_ids[u] = (self.aid((u.state, u.key)), self._ids[self.h.agreements.find(u)])
+            out.setdefault(ids[1], (u, v))
             self.row_identity.append(
-                {
-                    "publication_id": pub["publication_id"],
-                    "row_number": row_number,
-                    "agency_id": self.aid((u.state, u.key)),
-                    "agreement_id": agreement,
-                }
+                {"publication_id": pub["publication_id"], "row_number": row_number, "agency_id": ids[0], "agreement_id": ids[1]}
             )
         return out
 

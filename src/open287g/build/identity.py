@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import cache
 from importlib import resources
 
@@ -34,9 +35,8 @@ from ..domain.names import compatible_kinds, name_key, similarity
 SMALL_SHIFT_DAYS = 45
 
 
-@dataclass(frozen=True)
-class Unit:
-    """One listing as the sheets show it, after normalisation."""
+class Unit(NamedTuple):
+    """One listing as the sheets show it, after normalisation (a tuple: hashed millions of times)."""
 
     state: str
     key: str  # name_key of the agency name

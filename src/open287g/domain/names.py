@@ -45,6 +45,7 @@ def tokens(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1 << 15)
 def name_key(name: str) -> str:
     """Equal keys mean the same name written differently (case, punctuation, abbreviations)."""
     return " ".join(tokens(name))
@@ -57,6 +58,7 @@ def _state_words(state: str | None) -> frozenset[str]:
     return frozenset(tokens(state_names().get(state or "", ""))) | {(state or "").lower()}
 
 
+@lru_cache(maxsize=1 << 15)
 def distinctive(name: str, state: str | None = None) -> str:
     """The part of a name that says which body it is ('harris' in 'Harris County Sheriff's Office').
     Within a state, the state's own name is not distinctive ('Virginia Department of Corrections')."""
