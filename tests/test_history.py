@@ -236,3 +236,12 @@ def test_cli_agreements_and_agency(built):
 def test_cli_rejects_bad_parameters_cleanly(built, args, message):
     r = CliRunner().invoke(app, ["--db", str(built), *args])
     assert r.exit_code == 1 and message in r.stderr
+
+
+def test_copy_without_hyperlinks_does_not_repost_moas(con):
+    """The re-saved copy of 2025-03-01 carries no hyperlinks: the links that return after it were
+    posted long before, so they are not 'moa_posted' again."""
+    knox = con.execute(
+        "SELECT date FROM events WHERE kind = 'moa_posted' AND agreement_id = 'TN/knox-county-sheriffs-office/JEM/2020-06-08'"
+    ).fetchall()
+    assert knox == [(dt.date(2021, 4, 9),)]

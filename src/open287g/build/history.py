@@ -334,13 +334,14 @@ class _Tables:
             if link.kind in ("revision", "rename", "state_fixed") or link.decision == "same":
                 rules[(b["publication_id"], self._ids[self.h.agreements.find(link.new)])] = link
         seen = set(presence[0]) if presence else set()
+        # the last MOA link known for each agreement; a copy re-saved without hyperlinks says nothing
+        known_url = {agreement: v["moa_url"] for agreement, (_, v) in (presence[0] if presence else {}).items()}
         for i in range(1, len(pubs)):
             a, b, before, after = pubs[i - 1], pubs[i], presence[i - 1], presence[i]
             for agreement, (u, v) in after.items():
                 if agreement not in before:
                     self._event("relisted" if agreement in seen else "listed", a, b, u, v, agreement)
-                    if v["moa_url"]:
-                        self._event("moa_posted", a, b, u, v, agreement)
+                    self._moa_event(a, b, u, v, agreement, known_url)
                     continue
                 ou, ov = before[agreement]
                 link = rules.get((b["publication_id"], agreement))
@@ -349,10 +350,7 @@ class _Tables:
                     self._event("renamed", a, b, u, v, agreement, previous_name=ov["agency"], rule=rule)
                 if ov["signed"] != v["signed"]:
                     self._event("date_revised", a, b, u, v, agreement, previous_signed=ov["signed"], rule=rule)
-                if not ov["moa_url"] and v["moa_url"]:
-                    self._event("moa_posted", a, b, u, v, agreement)
-                elif ov["moa_url"] and v["moa_url"] and ov["moa_url"] != v["moa_url"]:
-                    self._event("moa_changed", a, b, u, v, agreement, previous_moa_url=ov["moa_url"])
+                self._moa_event(a, b, u, v, agreement, known_url)
             for agreement, (u, v) in before.items():
                 if agreement in after:
                     continue
@@ -364,6 +362,16 @@ class _Tables:
                 else:
                     self._event("ended", a, b, u, v, agreement)
             seen.update(after)
+
+    def _moa_event(self, a, b, u, v, agreement, known_url: dict) -> None:
+        url, before = v["moa_url"], known_url.get(agreement)
+        if not url:
+            return  # 'link pending', or a copy without hyperlinks: nothing posted, nothing withdrawn
+        if before is None:
+            self._event("moa_posted", a, b, u, v, agreement)
+        elif before != url:
+            self._event("moa_changed", a, b, u, v, agreement, previous_moa_url=before)
+        known_url[agreement] = url
 
     def _spells(self, pubs, presence, supersedes) -> None:
         latest = presence[-1] if presence else {}
