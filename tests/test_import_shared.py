@@ -24,9 +24,14 @@ def sheet_versions():
 
 def test_every_shared_workbook_is_imported(con):
     expected = {r["sha256"] for r in snapshots()}
-    got = {sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE status = 'ok'").fetchall()}
+    got = {
+        sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE status = 'ok' AND kind IN ('participating', 'pending')").fetchall()
+    }
     assert got == expected and len(got) == 488
-    assert con.execute("SELECT count(*) FROM files WHERE status <> 'ok'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM files WHERE status <> 'ok'").fetchall()[0][0] == 0
+    # the two reference tables are archived beside the rosters
+    refs = con.execute("SELECT kind FROM files WHERE kind NOT IN ('participating', 'pending') ORDER BY 1").fetchall()
+    assert refs == [("county_population",), ("fbi_roster",)]
 
 
 def test_rows_equal_the_workbooks_non_blank_rows(con):
@@ -65,10 +70,13 @@ def test_observations_come_from_the_log(con):
     expected = {(r["sha256"], r["date_observed"], r["file"]) for r in snapshots()}
     got = {
         (sha, day.isoformat(), src.split(str(SHARED) + "/", 1)[1])
-        for sha, day, src in con.execute("SELECT sha256, observed_on, source FROM observations").fetchall()
+        for sha, day, src in con.execute(
+            "SELECT sha256, observed_on, source FROM observations WHERE kind_hint IN ('participating', 'pending')"
+        ).fetchall()
     }
     assert got == expected
-    assert {b for (b,) in con.execute("SELECT DISTINCT date_basis FROM observations").fetchall()} == {"snapshots_csv"}
+    bases = con.execute("SELECT DISTINCT date_basis FROM observations WHERE kind_hint IN ('participating', 'pending')").fetchall()
+    assert bases == [("snapshots_csv",)]
 
 
 def test_publication_dates_span_all_observations_of_their_files(con):
@@ -83,7 +91,9 @@ def test_publication_dates_span_all_observations_of_their_files(con):
 
 
 def test_content_identical_files_collapse(con):
-    n_files, n_pubs = con.execute("SELECT count(*), count(DISTINCT publication_id) FROM files").fetchone()
+    n_files, n_pubs = con.execute(
+        "SELECT count(*), count(DISTINCT publication_id) FROM files WHERE kind IN ('participating', 'pending')"
+    ).fetchall()[0]
     assert n_files == 488 and n_pubs < n_files
     multi = con.execute("SELECT count(*) FROM publications WHERE len(sha256s) > 1").fetchone()[0]
     assert multi > 20

@@ -207,6 +207,30 @@ def changes(
     emit(df, fmt, ["date", "kind", "state", "model", "agency_name", "signed", "agreement_id"])
 
 
+@app.command("agencies")
+def agencies_(on: DateOpt = None, state: StateOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Agencies with an agreement listed on a day, with jurisdiction level, county FIPS and models."""
+    with _connect() as con:
+        df = queries.agencies(con, _day(con, on), _state(state))
+    emit(df, fmt, ["agency_id", "name", "jurisdiction_level", "county_fips", "models"])
+
+
+@app.command()
+def coverage(
+    on: DateOpt = None,
+    by: Annotated[Optional[str], typer.Option(help="Break down by state, model or month.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Counties, states and population where at least one agreement applies on a day."""
+    _choice("--by", by, ("state", "model", "month"))
+    with _connect() as con:
+        day = _day(con, on)
+        if by:
+            emit(queries.coverage_by(con, day, by), fmt)
+        else:
+            emit_object(queries.coverage(con, day), fmt)
+
+
 @app.command()
 def check(fmt: FormatOpt = Format.table) -> None:
     """QA invariants of the warehouse; exits 1 when any fails."""

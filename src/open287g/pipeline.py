@@ -12,11 +12,11 @@ from pathlib import Path
 from . import queries, warehouse
 from .archive import Archive, Observation
 from .build import publications as pubstage
-from .build import history, qa
+from .build import geography, history, qa, references
 from .build.rows import RowStore
 from .sources import local
 
-BUILD_VERSION = "3"  # bump when a build stage changes its output, to force a rebuild
+BUILD_VERSION = "4"  # bump when a build stage changes its output, to force a rebuild
 
 Progress = Callable[[str, int, int], None]
 
@@ -79,7 +79,8 @@ def build(
     current = warehouse.meta(db_path)
     if not force and current.get("archive_digest") == digest and current.get("build_version") == BUILD_VERSION:
         return False
-    observations = archive.observations()
+    everything = archive.observations()
+    observations = [o for o in everything if not references.is_reference(o)]
     shas = sorted({o.sha256 for o in observations})
     parsed = {}
     for i, p in enumerate(_parse_all(archive, shas, workers)):
@@ -88,6 +89,10 @@ def build(
             progress("read", i + 1, len(shas))
     tables = pubstage.assemble(observations, parsed)
     tables.update(history.build(tables["publications"], tables["publication_rows"], tables["row_values"]))
+    refs, ref_files = references.load(everything, archive.read)
+    tables["files"] += ref_files
+    tables["observations"] = pubstage.observation_rows(everything)
+    tables.update(geography.build(tables, refs))
     if progress:
         progress("write", 0, 1)
     warehouse.publish(

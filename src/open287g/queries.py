@@ -221,3 +221,128 @@ def changes(con: duckdb.DuckDBPyConnection, since=None, until=None, state=None, 
         ORDER BY date, state, agency_name, kind
     """
     return _frame(con, sql, {"since": since, "until": until, "state": state, "kind": kind, "agency": agency_id})
+
+
+# -- geography ------------------------------------------------------------------------------
+def agencies(con: duckdb.DuckDBPyConnection, on, state=None) -> pl.DataFrame:
+    """Agencies with an agreement listed on a day, placed: jurisdiction level, county FIPS, models."""
+    sql = """
+        WITH active AS (
+            SELECT i.agency_id, list(DISTINCT g.model ORDER BY g.model) AS models, count(DISTINCT g.agreement_id) AS agreements
+            FROM row_identity i JOIN agreements g USING (agreement_id)
+            WHERE i.publication_id = $pub GROUP BY 1)
+        SELECT a.agency_id, a.name, a.state, a.jurisdiction_level, a.county_fips, active.models, a.county_fips_all,
+               a.ori, a.county_method, a.level_method, active.agreements, a.names
+        FROM active JOIN agencies a USING (agency_id)
+        WHERE ($state::VARCHAR IS NULL OR a.state = $state)
+        ORDER BY a.state, a.name
+    """
+    return _frame(con, sql, {"pub": in_effect(con, on), "state": state})
+
+
+_COVERED = """
+    active AS (
+        SELECT DISTINCT g.model, a.agency_id, a.jurisdiction_level, a.state
+        FROM row_identity i JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = i.agency_id
+        WHERE i.publication_id = $pub),
+    covered AS (
+        SELECT DISTINCT c.county_fips AS fips, active.model, false AS statewide
+        FROM active JOIN agency_counties c USING (agency_id) WHERE active.jurisdiction_level <> 'state'
+        UNION
+        SELECT DISTINCT co.fips, active.model, true FROM active JOIN counties co USING (state)
+        WHERE active.jurisdiction_level = 'state')
+"""
+
+
+def coverage(con: duckdb.DuckDBPyConnection, on) -> dict:
+    """Where at least one agreement applies on a day: counties (a local agency's county, or every
+    county of a state with a statewide agreement), states, and the people living there; by model."""
+    pub = in_effect(con, on)
+    totals = _one(
+        con,
+        f"""WITH {_COVERED}
+            SELECT (SELECT count(*) FROM counties), (SELECT sum(population) FROM counties),
+                   (SELECT list(DISTINCT state ORDER BY state) FROM active WHERE jurisdiction_level = 'state')""",
+        {"pub": pub},
+    )
+    every = _covered(con, pub, None)
+    return {
+        "on": str(on),
+        **every,
+        "local": _covered(con, pub, None, local_only=True),
+        "counties_total": totals[0],
+        "population_total": int(totals[1] or 0),
+        "population_share": round(every["population"] / totals[1], 4) if totals[1] else None,
+        "statewide_agreements_in": totals[2] or [],
+        "by_model": {m: _covered(con, pub, m) for m in MODELS},
+        "publication_id": pub,
+    }
+
+
+def _covered(con: duckdb.DuckDBPyConnection, pub: str | None, model: str | None, local_only: bool = False) -> dict:
+    """Counties, states and population covered; `local_only` leaves statewide agreements out."""
+    row = _one(
+        con,
+        f"""WITH {_COVERED}, c AS (SELECT DISTINCT fips FROM covered
+                                   WHERE ($model::VARCHAR IS NULL OR model = $model) AND NOT ($local AND statewide))
+            SELECT count(*), count(DISTINCT co.state), coalesce(sum(co.population), 0) FROM c JOIN counties co USING (fips)""",
+        {"pub": pub, "model": model, "local": local_only},
+    )
+    return {"counties": row[0], "states": row[1], "population": int(row[2])}
+
+
+def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str) -> pl.DataFrame:
+    """Coverage per state or per model on a day, or month by month (month-ends up to the day)."""
+    import polars
+
+    if by == "model":
+        c = coverage(con, on)
+        return polars.DataFrame([{"model": m, **v} for m, v in c["by_model"].items()])
+    if by == "month":
+        rows = []
+        for month, as_of in con.execute(_MONTHS, {"on": on}).fetchall():
+            c = coverage(con, as_of)
+            rows.append(
+                {"month": month, "as_of": as_of, **{k: c[k] for k in ("counties", "states", "population", "population_share")},
+                 **{f"{m.lower()}_counties": c["by_model"][m]["counties"] for m in MODELS}}
+            )
+        return polars.DataFrame(rows)
+    sql = f"""
+        WITH {_COVERED},
+        per_state AS (
+            SELECT co.state, count(DISTINCT cv.fips) AS counties, bool_or(cv.statewide) AS statewide,
+                   list(DISTINCT cv.model ORDER BY cv.model) AS models
+            FROM covered cv JOIN counties co USING (fips) GROUP BY 1)
+        SELECT s.state, s.counties, (SELECT count(*) FROM counties c WHERE c.state = s.state) AS counties_total,
+               (SELECT sum(population) FROM counties c WHERE c.state = s.state AND c.fips IN (SELECT fips FROM covered)) AS population,
+               (SELECT sum(population) FROM counties c WHERE c.state = s.state) AS population_total,
+               s.statewide, s.models
+        FROM per_state s ORDER BY population DESC NULLS LAST, s.state
+    """
+    return _frame(con, sql, {"pub": in_effect(con, on)})
+
+
+_MONTHS = """
+    SELECT strftime(m, '%Y-%m') AS month, least(last_day(m), $on::DATE) AS as_of
+    FROM generate_series(date_trunc('month', (SELECT min(from_date) FROM in_effect)),
+                         date_trunc('month', $on::DATE), INTERVAL 1 MONTH) t(m)
+"""
+
+
+def county_figures(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
+    """One row per county for the map: local agencies and agreements by model, statewide models."""
+    sql = f"""
+        WITH {_COVERED},
+        local AS (
+            SELECT c.county_fips AS fips, count(DISTINCT active.agency_id) AS agencies,
+                   list(DISTINCT active.model ORDER BY active.model) AS models
+            FROM active JOIN agency_counties c USING (agency_id) WHERE active.jurisdiction_level <> 'state' GROUP BY 1),
+        statewide AS (
+            SELECT state, list(DISTINCT model ORDER BY model) AS models FROM active WHERE jurisdiction_level = 'state' GROUP BY 1)
+        SELECT co.fips, co.name, co.state, co.population, coalesce(l.agencies, 0) AS local_agencies,
+               coalesce(l.models, []) AS local_models, coalesce(s.models, []) AS statewide_models,
+               l.fips IS NOT NULL OR s.state IS NOT NULL AS covered
+        FROM counties co LEFT JOIN local l USING (fips) LEFT JOIN statewide s USING (state)
+        ORDER BY co.fips
+    """
+    return _frame(con, sql, {"pub": in_effect(con, on)})

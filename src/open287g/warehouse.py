@@ -53,7 +53,14 @@ TABLES: dict[str, list[tuple[str, str]]] = {
     "agencies": [
         ("agency_id", "VARCHAR"), ("state", "VARCHAR"), ("name", "VARCHAR"), ("names", _LIST),
         ("agency_type", "VARCHAR"), ("county", "VARCHAR"), ("first_seen", "DATE"), ("models", _LIST),
-        ("n_agreements", "INTEGER"), ("status", "VARCHAR"),
+        ("n_agreements", "INTEGER"), ("status", "VARCHAR"), ("jurisdiction_level", "VARCHAR"),
+        ("level_method", "VARCHAR"), ("county_fips", "VARCHAR"), ("county_fips_all", _LIST),
+        ("county_method", "VARCHAR"), ("ori", "VARCHAR"), ("sheet_county_fips", _LIST),
+    ],
+    "agency_counties": [("agency_id", "VARCHAR"), ("county_fips", "VARCHAR"), ("is_primary", "BOOLEAN"), ("method", "VARCHAR")],
+    "counties": [("fips", "VARCHAR"), ("state", "VARCHAR"), ("name", "VARCHAR"), ("population", "BIGINT")],
+    "reference_agencies": [
+        ("ori", "VARCHAR"), ("name", "VARCHAR"), ("state", "VARCHAR"), ("counties", _LIST), ("agency_type", "VARCHAR"),
     ],
     "agreements": [
         ("agreement_id", "VARCHAR"), ("agency_id", "VARCHAR"), ("state", "VARCHAR"), ("model", "VARCHAR"),
@@ -141,7 +148,8 @@ def publish(
         try:
             tables = {**tables, "meta": [{"key": k, "value": v} for k, v in sorted(meta.items())]}
             for name, columns in TABLES.items():
-                con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} {t}" for c, t in columns)})')
+                columns_sql = ", ".join(f'"{c}" {t}' for c, t in columns)
+                con.execute(f'CREATE TABLE "{name}" ({columns_sql})')
                 if name != "qa_checks" and tables[name]:
                     _insert(con, name, tables[name])
             for name, sql in VIEWS.items():

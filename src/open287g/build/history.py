@@ -74,10 +74,11 @@ class _History:
                 continue
             out[u] = v
             node = (u.state, u.key)
-            self.times_seen[node] += 1
             self.first_seen.setdefault(node, (len(self.first_seen), v["agency"], u.state, pub["first_observed"]))
-            self.last_seen[node] = v
             self.agencies.find(node)
+            if not pending:  # the participating list names agencies; the pending list only joins them
+                self.times_seen[node] += 1
+                self.last_seen[node] = v
         return out
 
     def _same_agency(self, a: Unit, b: Unit) -> bool:
@@ -161,8 +162,8 @@ class _History:
                 self.agreements.union(by_triple[triple], u)
             else:
                 by_triple[triple] = u
-        # Agency ids: slug of the name listed in the most publications (a one-day typo never names an
-        # agency; ties go to the earliest), under the state it is listed in now.
+        # Agency ids: state and slug of the name listed in the most publications (a one-day typo, or
+        # a row filed under the wrong state, never names an agency; ties go to the earliest).
         members: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
         for node in self.first_seen:
             members[self.agency_of(node)].append(node)
@@ -170,9 +171,8 @@ class _History:
         taken: dict[str, tuple] = {}
         for root in sorted(members, key=lambda r: min(self.first_seen[n][0] for n in members[r])):
             nodes = sorted(members[root], key=lambda n: self.first_seen[n][0])
-            latest_state = max(nodes, key=lambda n: self.first_seen[n][3])[0]
             usual = max(nodes, key=lambda n: (self.times_seen[n], -self.first_seen[n][0]))
-            base = f"{latest_state}/{slug(self.first_seen[usual][1])}"
+            base = f"{usual[0]}/{slug(self.first_seen[usual][1])}"
             aid, i = base, 2
             while aid in taken:
                 aid, i = f"{base}-{i}", i + 1
@@ -185,6 +185,7 @@ class _History:
         """Pending listings per (agency, model), their spells, and the events between pending lists."""
         self.pending_pubs = pubs
         self._pending_roots: dict[tuple, tuple] = {}
+        self.twin_county: dict[tuple, str] = {}  # pending-only namesakes in another county
         self.pending_presence: list[dict[tuple, dict]] = []
         for pub in pubs:
             present: dict[tuple, dict] = {}
@@ -195,12 +196,21 @@ class _History:
             self.pending_presence.append(present)
 
     def _pending_agency(self, node: tuple[str, str], v: dict) -> tuple:
-        if node not in self._pending_roots:
-            self._pending_roots[node] = self._match_pending(node, v)
-        return self._pending_roots[node]
+        key = (node, identity.county_key(v["county"]))
+        if key not in self._pending_roots:
+            self._pending_roots[key] = self._match_pending(node, v)
+        return self._pending_roots[key]
 
     def _match_pending(self, node: tuple[str, str], v: dict) -> tuple:
         if node in self.agency_id_roots():
+            last = self.last_seen.get(node)
+            if last and identity.counties_conflict(last["county"], v["county"]):
+                # the same name in another county is another body ('Manor Township' in Armstrong and
+                # in Lancaster County, PA)
+                twin = (node[0], f"{node[1]}|{identity.county_key(v['county'])}")
+                self.first_seen.setdefault(twin, (len(self.first_seen), v["agency"], node[0], self.first_seen[node][3]))
+                self.twin_county[twin] = v["county"]
+                return self.agencies.find(twin)
             return self.agency_of(node)
         # A pending name not on the participating list under that spelling: a strong match in the
         # same state and county, of the same kind of body, is the same agency.
@@ -242,7 +252,10 @@ class _Tables:
         root = self.h.agency_of(node)
         if root not in self.h.agency_id:  # pending-only agency
             base = f"{node[0]}/{slug(self.h.first_seen[node][1])}"
-            self.h.agency_id[root] = base if base not in self.h.agency_id.values() else f"{base}-pending"
+            if base in self.h.agency_id.values():
+                county = self.h.twin_county.get(node)
+                base = f"{base}-{slug(county)}" if county else f"{base}-pending"
+            self.h.agency_id[root] = base
         return self.h.agency_id[root]
 
     def build(self) -> dict[str, list[dict]]:

@@ -132,21 +132,9 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
         pub_id: Counter(row_values[h]["row_key"] for _, h in parsed[shas[0]].rows) for pub_id, shas in groups.items()
     }
     _order_and_mark(publications, keys)
-    obs_rows = [
-        {
-            "sha256": o.sha256,
-            "observed_on": o.observed_on,
-            "observed_at": o.observed_at or None,
-            "source": o.source,
-            "name": o.name,
-            "date_basis": o.date_basis,
-            "kind_hint": o.kind_hint or None,
-        }
-        for o in sorted(observations, key=lambda o: (o.observed_on, o.sha256, o.source))
-    ]
     return {
         "files": files,
-        "observations": obs_rows,
+        "observations": observation_rows(observations),
         "publications": publications,
         "publication_rows": publication_rows,
         "row_values": [row_values[h] for h in sorted(row_values)],
@@ -198,3 +186,18 @@ def _collapse(pubs: list[dict], keys: list[Counter], prev: int, i: int) -> str |
     if pubs[i]["kind"] == "participating":
         return f"{drop}; no later publication yet to confirm the drop"
     return None
+
+
+def observation_rows(observations: list[Observation]) -> list[dict]:
+    return [
+        {
+            "sha256": o.sha256,
+            "observed_on": o.observed_on,
+            "observed_at": o.observed_at or None,
+            "source": o.source,
+            "name": o.name,
+            "date_basis": o.date_basis,
+            "kind_hint": o.kind_hint or None,
+        }
+        for o in sorted(observations, key=lambda o: (o.observed_on, o.sha256, o.source))
+    ]

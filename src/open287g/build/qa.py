@@ -144,6 +144,22 @@ CHECKS: list[tuple[str, str, str, str]] = [
            HAVING count(DISTINCT i.agreement_id) <> p.distinct_rows""",
     ),
     (
+        "agency_counties_disagree", "warn",
+        "agencies whose rows name two different counties (not one county respelt): check identity and place",
+        """SELECT agency_id || ': ' || array_to_string(sheet_county_fips, ', ') FROM agencies
+           WHERE len(sheet_county_fips) > 1 AND jurisdiction_level <> 'state'""",
+    ),
+    (
+        "sheet_county_overruled", "info",
+        "municipal agencies placed by the FBI roster against the sheet's COUNTY cell",
+        "SELECT agency_id || ' -> ' || array_to_string(county_fips_all, '|') FROM agencies WHERE county_method = 'fbi_roster_over_sheet'",
+    ),
+    (
+        "active_without_county", "warn",
+        "active non-state agencies without a county FIPS",
+        "SELECT agency_id FROM agencies WHERE status = 'active' AND jurisdiction_level <> 'state' AND county_fips IS NULL",
+    ),
+    (
         "kind_by_content", "info",
         "files whose name says one list and whose content is the other (kind follows content)",
         """SELECT array_to_string(names, ', ') || ': published as ' || array_to_string(published_as, '/') || ', content is ' || kind

@@ -22,7 +22,7 @@ _EXPAND = {
     "sheriffss": "sheriffs", "offic": "office", "st": "saint", "ste": "sainte", "ft": "fort",
     "twp": "township", "bocc": "board of county commissioners", "doc": "department of corrections",
     "dps": "department of public safety", "constables": "constable", "constabless": "constable",
-    "constbales": "constable", "univ": "university", "&": "and", "couny": "county", "counry": "county",
+    "constbales": "constable", "univ": "university", "&": "and", "couny": "county", "counry": "county", "conty": "county",
     "deparment": "department", "departmnet": "department", "polcie": "police",
 }
 # Words that say what kind of body an agency is, not which one.

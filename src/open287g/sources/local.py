@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ice_roster
+from . import ice_roster, reference
 
 SNAPSHOTS = "snapshots.csv"
 
@@ -40,9 +40,10 @@ def discover(paths: list[Path], observed: dt.date | None = None) -> tuple[list[C
             out.append(_single(p, observed))
         elif (p / SNAPSHOTS).is_file():
             out.extend(_from_snapshots(p))
+            out.extend(_single(f, observed) for f in _references(p))
         else:
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm"))
-            out.extend(_single(f, observed) for f in found)
+            out.extend(_single(f, observed) for f in found + _references(p))
             if observed is None and found:
                 notices.append(
                     f"{p}: no {SNAPSHOTS}; {len(found)} file(s) dated by the workbook's own modified date"
@@ -50,10 +51,16 @@ def discover(paths: list[Path], observed: dt.date | None = None) -> tuple[list[C
     return out, notices
 
 
+def _references(folder: Path) -> list[Path]:
+    """Reference tables (FBI roster, county population) anywhere below the folder."""
+    return sorted(f for f in folder.rglob("*.csv") if f.is_file() and reference.kind_of(f.name))
+
+
 def _single(p: Path, observed: dt.date | None) -> Candidate:
+    kind = reference.kind_of(p.name) or ""
     if observed is not None:
-        return Candidate(p, observed.isoformat(), "given")
-    return Candidate(p, None, "workbook_modified")
+        return Candidate(p, observed.isoformat(), "given", kind)
+    return Candidate(p, None, "workbook_modified", kind)
 
 
 def _from_snapshots(folder: Path) -> list[Candidate]:

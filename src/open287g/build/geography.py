@@ -1,0 +1,263 @@
+"""Geography: each agency's jurisdiction level, its county (or counties) by FIPS, and its ORI.
+
+Order of evidence for a county, first that answers wins:
+  1. the reviewed table data/agency_places.csv (doubtful cases, each with its reason);
+  2. the sheet's COUNTY cells for the agency (most recent first), matched to the county table of its
+     state — exactly, or one or two letters off when that is the only close county ("Calacasieu");
+  3. the agency's own name ("Polk County Sheriff's Office", "Calcasieu Parish ...");
+  4. the FBI roster: the agency of the same state and kind whose name agrees; its county list gives
+     every county of a multi-county city, and its ORI is kept when the match is unique.
+State agencies cover their whole state and get no county.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from functools import cache
+from importlib import resources
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from ..domain.names import distinctive, name_key
+from ..domain.text import fold
+
+LEVELS = ("county", "municipal", "state", "other")
+# FBI roster agency types that can match each level
+_ROSTER_TYPES = {
+    "county": {"County"},
+    "municipal": {"City"},
+    "state": {"State Police", "Other State Agency"},
+    "other": {"University or College", "Other", "Other State Agency", "Tribal", "County", "City"},
+}
+# Words that name the force or the kind of place, not the place ('City of Melbourne Police Dept.')
+_FORCE_WORDS = frozenset("police department sheriffs office public safety services marshals marshal city town of the".split())
+
+
+def _core(name: str) -> str:
+    return " ".join(t for t in name_key(name).split() if t not in _FORCE_WORDS)
+_COUNTY_WORDS = re.compile(
+    r"\b(county|parish|borough|census area|city and borough|municipality|municipio|district)\b"
+)
+
+
+def _data(name: str) -> list[dict]:
+    with resources.files("open287g.data").joinpath(name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@cache
+def _rules() -> list[tuple[re.Pattern, str | None, str]]:
+    rules = []
+    for row in sorted(_data("jurisdiction_rules.csv"), key=lambda r: int(r["order"])):
+        if row["level"] not in LEVELS or not row["reason"].strip():
+            raise ValueError(f"jurisdiction_rules.csv: bad row {row}")
+        rules.append((re.compile(row["pattern"]), row["sheet_type"] or None, row["level"]))
+    return rules
+
+
+@cache
+def _overrides() -> dict[tuple[str, str], dict]:
+    """(state, name_key) -> {level, fips (list), reason} from the reviewed table."""
+    out = {}
+    for row in _data("agency_places.csv"):
+        if not row["reason"].strip() or (row["level"] and row["level"] not in LEVELS):
+            raise ValueError(f"agency_places.csv: bad row {row}")
+        fips = [f for f in row["county_fips"].split("|") if f]
+        out[(row["state"], name_key(row["name"]))] = {"level": row["level"] or None, "fips": fips}
+    return out
+
+
+def jurisdiction_level(name: str, sheet_type: str | None, state: str) -> tuple[str, str]:
+    """(level, how) for an agency name and the TYPE the sheet gives it."""
+    override = _overrides().get((state, name_key(name)))
+    if override and override["level"]:
+        return override["level"], "reviewed"
+    text = fold(name).replace("'", "")
+    for pattern, when_type, level in _rules():
+        if (when_type is None or when_type == sheet_type) and pattern.search(text):
+            return level, "rule"
+    if sheet_type in ("county", "municipal", "state"):
+        return sheet_type, "sheet_type"
+    return "other", "default"
+
+
+def county_key(name: str) -> str:
+    """'St. Johns County' -> 'saint johns'; 'Hopewell city' keeps its 'city' (Virginia's independent
+    cities are distinct from the county of the same name)."""
+    text = name_key(name.replace("-", " "))
+    return _COUNTY_WORDS.sub("", text).replace("  ", " ").strip()
+
+
+class Counties:
+    """County lookup by state: exact key, key + ' city', then a typo of one or two letters."""
+
+    def __init__(self, counties: list[dict]) -> None:
+        self.by_fips = {c["fips"]: c for c in counties}
+        self.by_state: dict[str, dict[str, str]] = defaultdict(dict)
+        for c in counties:
+            self.by_state[c["state"]].setdefault(county_key(c["name"]), c["fips"])
+
+    def state_fips(self, state: str) -> list[str]:
+        return sorted(self.by_state.get(state, {}).values())
+
+    def find(self, state: str, name: str | None) -> tuple[str | None, str]:
+        if not name or not name.strip():
+            return None, "none"
+        table = self.by_state.get(state, {})
+        key = county_key(name)
+        if not key:
+            return None, "none"
+        if key in table:
+            return table[key], "exact"
+        if f"{key} city" in table:
+            return table[f"{key} city"], "independent_city"
+        if len(key) >= 5:
+            # one slip for short names, two for long ones: 'Bowie' must not become 'Boone'
+            limit = 1 if len(key) < 8 else 2
+            close = [(DamerauLevenshtein.distance(key, k), f) for k, f in table.items() if abs(len(k) - len(key)) <= limit]
+            close = sorted(d for d in close if d[0] <= limit)
+            if close and (len(close) == 1 or close[1][0] > close[0][0]):
+                return close[0][1], "typo"
+        return None, "none"
+
+
+def _name_county(name: str) -> str | None:
+    """The county an agency names itself after: 'Polk County Sheriff's Office' -> 'Polk County'."""
+    m = re.search(r"((?:[A-Z][\w.'-]*\s+){1,3})(County|Parish|Borough)\b", name)
+    if m:
+        return f"{m[1].strip()} {m[2]}"
+    m = re.search(r"\bCounty of ([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)", name)
+    return f"{m[1]} County" if m else None
+
+
+class Roster:
+    """The FBI roster, indexed by state and distinctive name."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.by_state: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+        for r in rows:
+            key = distinctive(r["name"], r["state"]) or name_key(r["name"])
+            self.by_state[r["state"]][key].append(r)
+
+    def find(self, state: str, name: str, level: str) -> dict | None:
+        key = distinctive(name, state) or name_key(name)
+        types = _ROSTER_TYPES[level]
+        hits = [r for r in self.by_state.get(state, {}).get(key, []) if r["agency_type"] in types]
+        if len(hits) > 1:  # 'Melbourne' and 'Melbourne Village': keep the one named exactly
+            hits = [r for r in hits if _core(r["name"]) == _core(name)]
+        return hits[0] if len(hits) == 1 else None
+
+
+def place(agencies: list[dict], sheet_counties: dict[str, list[str]], counties: list[dict], roster: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Agencies with jurisdiction_level, county_fips, ori and how each was decided; and one row per
+    (agency, county) it covers locally."""
+    table, fbi = Counties(counties), Roster(roster)
+    out, places = [], []
+    for a in agencies:
+        level, level_how = jurisdiction_level(a["name"], a["agency_type"], a["state"])
+        fips, how = _counties_of(a, level, sheet_counties.get(a["agency_id"], []), table, fbi)
+        # the ORI only when the roster match is unique and agrees on the county
+        match = fbi.find(a["state"], a["name"], level)
+        ori = match["ori"] if match and (not fips or fips[0] in _roster_fips(match, a["state"], table)) else None
+        named = sorted({f for f in (table.find(a["state"], c)[0] for c in sheet_counties.get(a["agency_id"], [])) if f})
+        out.append(
+            {**a, "jurisdiction_level": level, "level_method": level_how, "county_fips": fips[0] if fips else None,
+             "county_fips_all": fips, "county_method": how, "ori": ori, "sheet_county_fips": named}
+        )
+        for i, f in enumerate(fips):
+            places.append({"agency_id": a["agency_id"], "county_fips": f, "is_primary": i == 0, "method": how})
+    return out, places
+
+
+def _counties_of(a: dict, level: str, seen: list[str], table: Counties, fbi: Roster) -> tuple[list[str], str]:
+    state = a["state"]
+    override = _overrides().get((state, name_key(a["name"])))
+    if override and override["fips"]:
+        return override["fips"], "reviewed"
+    if level == "state":
+        return [], "statewide"
+    primary, how = None, "none"
+    for county in seen:
+        primary, found = table.find(state, county)
+        if primary:
+            how = f"sheet_county_{found}"
+            break
+    if not primary:
+        primary, found = table.find(state, _name_county(a["name"]))
+        if primary:
+            how = f"agency_name_{found}"
+    match = fbi.find(state, a["name"], level)
+    roster_fips = _roster_fips(match, state, table) if match else []
+    if level == "municipal" and roster_fips:
+        if primary and primary not in roster_fips and "township" not in name_key(a["name"]):
+            # the city is named exactly once in the FBI roster and that roster places it elsewhere:
+            # the sheet's COUNTY cell is the slip (Tye, TX was given Galveston County; it is in Taylor).
+            # Township names repeat across counties, so for them the sheet wins.
+            return roster_fips, "fbi_roster_over_sheet"
+        # a city in several counties covers them all; the sheet's county (if any) comes first
+        ordered = [primary] + [f for f in roster_fips if f != primary] if primary else roster_fips
+        return ordered, how if primary else "fbi_roster"
+    if primary:
+        return [primary], how
+    if roster_fips:
+        return roster_fips, "fbi_roster"
+    return [], "none"
+
+
+def _roster_fips(match: dict, state: str, table: Counties) -> list[str]:
+    out = []
+    for county in match["counties"]:
+        fips, _ = table.find(state, county)
+        if fips and fips not in out:
+            out.append(fips)
+    return out
+
+
+def county_table(population_rows: list[dict]) -> list[dict]:
+    """Counties of the ACS table plus the territories (reviewed table), with their state code."""
+    by_fips = {v: k for k, v in _state_fips().items()}
+    out = []
+    for r in population_rows:
+        state = by_fips.get(r["fips"][:2])
+        if state:
+            out.append({**r, "state": state})
+    known = {c["fips"] for c in out}
+    for r in _data("territory_counties.csv"):
+        if r["fips"] not in known:
+            out.append({"fips": r["fips"], "name": r["name"], "population": None, "state": r["state"]})
+    return sorted(out, key=lambda c: c["fips"])
+
+
+@cache
+def _state_fips() -> dict[str, str]:
+    return {r["code"]: r["fips"] for r in _data("states.csv")}
+
+
+def build(tables: dict[str, list], refs: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The geography stage: agencies placed, the county table, and the agency-county pairs."""
+    counties = county_table(refs["county_population"])
+    agencies, places = place(tables["agencies"], _sheet_counties(tables), counties, refs["fbi_roster"])
+    roster = [{**r, "counties": r["counties"]} for r in refs["fbi_roster"]]
+    return {"agencies": agencies, "agency_counties": places, "counties": counties, "reference_agencies": roster}
+
+
+def _sheet_counties(tables: dict[str, list]) -> dict[str, list[str]]:
+    """agency id -> the COUNTY cells of its rows, most recent publication first, each once."""
+    seq = {p["publication_id"]: (p["kind"] == "participating", p["first_observed"], p["seq"] or 0) for p in tables["publications"]}
+    value = {v["row_hash"]: v["county_raw"] for v in tables["row_values"]}
+    cell = {(r["publication_id"], r["row_number"]): value[r["row_hash"]] for r in tables["publication_rows"]}
+    seen: dict[str, list[tuple]] = defaultdict(list)
+    for r in tables["row_identity"]:
+        county = cell.get((r["publication_id"], r["row_number"]))
+        if county and county.strip():
+            seen[r["agency_id"]].append((seq[r["publication_id"]], county))
+    out = {}
+    for agency, items in seen.items():
+        ordered = []
+        for _, county in sorted(items, reverse=True):
+            if county not in ordered:
+                ordered.append(county)
+        out[agency] = ordered
+    return out

@@ -1,0 +1,67 @@
+"""Reference tables imported next to the rosters: the FBI law-enforcement roster (ORI, county, agency
+type) and the ACS county population table (county FIPS, name, population).
+
+`kind_of(name)` recognises them by file name; `read(kind, data)` turns bytes into rows or raises
+`ReferenceError` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+KINDS = {
+    "fbi_roster": re.compile(r"^fbi_lee.*\.csv$", re.I),
+    "county_population": re.compile(r"^county_aor_population.*\.csv$", re.I),
+}
+_COLUMNS = {
+    "fbi_roster": ("ori", "pub_agency_name", "state_abbr", "county_name", "agency_type_name"),
+    "county_population": ("geoid", "name", "estimate"),
+}
+
+
+class ReferenceError(ValueError):
+    """The file is not the reference table its name says; the message is the one-line reason."""
+
+
+def kind_of(name: str) -> str | None:
+    return next((kind for kind, pattern in KINDS.items() if pattern.match(name)), None)
+
+
+def read(kind: str, data: bytes) -> list[dict]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReferenceError("not UTF-8 text") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in _COLUMNS[kind] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ReferenceError(f"missing column(s) {', '.join(missing)} for a {kind} table")
+    rows = list(reader)
+    if not rows:
+        raise ReferenceError(f"no rows in the {kind} table")
+    if kind == "county_population":
+        return [_county(r, i) for i, r in enumerate(rows, start=2)]
+    return [
+        {
+            "ori": r["ori"].strip(),
+            "name": r["pub_agency_name"].strip(),
+            "state": r["state_abbr"].strip(),
+            "counties": [c.strip() for c in (r["county_name"] or "").split(",") if c.strip()],
+            "agency_type": r["agency_type_name"].strip(),
+        }
+        for r in rows
+    ]
+
+
+def _county(r: dict, line: int) -> dict:
+    fips = r["geoid"].strip().zfill(5)
+    if not re.fullmatch(r"\d{5}", fips):
+        raise ReferenceError(f"line {line}: bad county FIPS {r['geoid']!r}")
+    name = r["name"].split(",")[0].strip()
+    try:
+        population = int(float(r["estimate"])) if r["estimate"] not in ("", "NA") else None
+    except ValueError:
+        raise ReferenceError(f"line {line}: bad population {r['estimate']!r}") from None
+    return {"fips": fips, "name": name, "population": population}
