@@ -144,13 +144,17 @@ def counts(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Agreements, agencies and pending listings on a day (default: the newest day)."""
-    _choice("--by", by, ("state", "model", "type", "month"))
+    _summary(on, _choice("--by", by, ("state", "model", "type", "month")), fmt, queries.counts, queries.counts_by)
+
+
+def _summary(on, by, fmt, whole, broken_down) -> None:
+    """A summary on one day: one record, or a table broken down `by` something."""
     with _connect() as con:
         day = _day(con, on)
         if by:
-            emit(queries.counts_by(con, day, by), fmt)
+            emit(broken_down(con, day, by), fmt)
         else:
-            emit_object(queries.counts(con, day), fmt)
+            emit_object(whole(con, day), fmt)
 
 
 @app.command()
@@ -222,13 +226,7 @@ def coverage(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Counties, states and population where at least one agreement applies on a day."""
-    _choice("--by", by, ("state", "model", "month"))
-    with _connect() as con:
-        day = _day(con, on)
-        if by:
-            emit(queries.coverage_by(con, day, by), fmt)
-        else:
-            emit_object(queries.coverage(con, day), fmt)
+    _summary(on, _choice("--by", by, ("state", "model", "month")), fmt, queries.coverage, queries.coverage_by)
 
 
 @app.command()
