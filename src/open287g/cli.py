@@ -230,6 +230,24 @@ def coverage(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8287,
+) -> None:
+    """Serve the web dashboard and the HTTP API (read-only) from the warehouse."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    try:
+        web = create_app(state.db)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    err.print(f"open287g on http://{host}:{port}/ ({state.db})", highlight=False)
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
+@app.command()
 def check(fmt: FormatOpt = Format.table) -> None:
     """QA invariants of the warehouse; exits 1 when any fails."""
     with _connect() as con:

@@ -35,17 +35,21 @@ def records(df: pl.DataFrame) -> list[dict]:
     return [{k: _plain(v) for k, v in row.items()} for row in df.to_dicts()]
 
 
+def csv_text(df: pl.DataFrame) -> str:
+    """CSV with a header; lists joined with '|'."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(df.columns)
+    for row in records(df):
+        writer.writerow(["|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v) for v in row.values()])
+    return buf.getvalue()
+
+
 def emit(df: pl.DataFrame, fmt: Format, table_columns: list[str] | None = None, title: str | None = None) -> None:
     if fmt is Format.json:
         sys.stdout.write(json.dumps(records(df), ensure_ascii=False, indent=2) + "\n")
     elif fmt is Format.csv:
-        buf = io.StringIO()
-        rows = records(df)
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(df.columns)
-        for row in rows:
-            writer.writerow(["|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v) for v in row.values()])
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(csv_text(df))
     else:
         cols = table_columns or df.columns
         table = Table(title=title, show_lines=False)

@@ -13,10 +13,11 @@ from . import queries, warehouse
 from .archive import Archive, Observation
 from .build import publications as pubstage
 from .build import geography, history, qa, references
+from .domain import tables as domain_tables
 from .build.rows import RowStore
 from .sources import local
 
-BUILD_VERSION = "4"  # bump when a build stage changes its output, to force a rebuild
+BUILD_VERSION = "5"  # bump when a build stage changes its output, to force a rebuild
 
 Progress = Callable[[str, int, int], None]
 
@@ -93,6 +94,7 @@ def build(
     tables["files"] += ref_files
     tables["observations"] = pubstage.observation_rows(everything)
     tables.update(geography.build(tables, refs))
+    tables["model_powers"] = domain_tables.model_powers()
     if progress:
         progress("write", 0, 1)
     warehouse.publish(

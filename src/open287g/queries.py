@@ -209,18 +209,22 @@ def agreements_of(con: duckdb.DuckDBPyConnection, agency_id: str) -> pl.DataFram
     return _frame(con, "SELECT * FROM agreements WHERE agency_id = $a ORDER BY model, signed", {"a": agency_id})
 
 
-def changes(con: duckdb.DuckDBPyConnection, since=None, until=None, state=None, kind=None, agency_id=None) -> pl.DataFrame:
-    """Events between two days (inclusive), each traceable to the two publications it compares."""
+def changes(
+    con: duckdb.DuckDBPyConnection, since=None, until=None, state=None, kind=None, agency_id=None, exclude=()
+) -> pl.DataFrame:
+    """Events between two days (inclusive), each traceable to the two publications it compares;
+    `exclude` leaves out kinds (e.g. the frequent moa_posted on a front page)."""
     sql = """
         SELECT date, kind, agency_id, agreement_id, state, model, agency_name, signed, previous_name, previous_signed,
                moa_url, previous_moa_url, related_agreement_id, rule, previous_date, from_publication_id, to_publication_id
         FROM events
         WHERE ($since::DATE IS NULL OR date >= $since) AND ($until::DATE IS NULL OR date <= $until)
           AND ($state::VARCHAR IS NULL OR state = $state) AND ($kind::VARCHAR IS NULL OR kind = $kind)
-          AND ($agency::VARCHAR IS NULL OR agency_id = $agency)
+          AND ($agency::VARCHAR IS NULL OR agency_id = $agency) AND NOT list_contains($exclude, kind)
         ORDER BY date, state, agency_name, kind
     """
-    return _frame(con, sql, {"since": since, "until": until, "state": state, "kind": kind, "agency": agency_id})
+    params = {"since": since, "until": until, "state": state, "kind": kind, "agency": agency_id, "exclude": list(exclude) or [""]}
+    return _frame(con, sql, params)
 
 
 # -- geography ------------------------------------------------------------------------------
@@ -346,3 +350,44 @@ def county_figures(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
         ORDER BY co.fips
     """
     return _frame(con, sql, {"pub": in_effect(con, on)})
+
+
+# -- pages ------------------------------------------------------------------------------------
+def model_powers(con: duckdb.DuckDBPyConnection, model: str | None = None) -> pl.DataFrame:
+    sql = "SELECT * FROM model_powers WHERE $model::VARCHAR IS NULL OR model = $model ORDER BY model, n"
+    return _frame(con, sql, {"model": model})
+
+
+def states(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
+    """Every state or territory with an agreement ever, with its counts on a day."""
+    sql = """
+        WITH active AS (SELECT DISTINCT agreement_id FROM row_identity WHERE publication_id = $pub)
+        SELECT a.state, count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active)) AS agreements,
+               count(DISTINCT a.agency_id) FILTER (a.agreement_id IN (SELECT agreement_id FROM active)) AS agencies,
+               count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active) AND a.model = 'JEM') AS jem,
+               count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active) AND a.model = 'TFM') AS tfm,
+               count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active) AND a.model = 'WSO') AS wso,
+               count(*) AS agreements_ever
+        FROM agreements a GROUP BY 1 ORDER BY agreements DESC, 1
+    """
+    return _frame(con, sql, {"pub": in_effect(con, on)})
+
+
+def county_agencies(con: duckdb.DuckDBPyConnection, fips: str, on) -> pl.DataFrame:
+    """Agencies with an agreement on a day in one county, local ones first, then statewide ones."""
+    sql = """
+        WITH active AS (
+            SELECT i.agency_id, list(DISTINCT g.model ORDER BY g.model) AS models
+            FROM row_identity i JOIN agreements g USING (agreement_id) WHERE i.publication_id = $pub GROUP BY 1)
+        SELECT a.agency_id, a.name, a.jurisdiction_level, active.models
+        FROM active JOIN agencies a USING (agency_id)
+        WHERE a.agency_id IN (SELECT agency_id FROM agency_counties WHERE county_fips = $fips)
+           OR (a.jurisdiction_level = 'state' AND a.state = (SELECT state FROM counties WHERE fips = $fips))
+        ORDER BY a.jurisdiction_level = 'state', a.name
+    """
+    return _frame(con, sql, {"pub": in_effect(con, on), "fips": fips})
+
+
+def county(con: duckdb.DuckDBPyConnection, fips: str) -> dict | None:
+    row = _one(con, "SELECT fips, name, state, population FROM counties WHERE fips = $f", {"f": fips})
+    return dict(zip(("fips", "name", "state", "population"), row)) if row else None

@@ -92,6 +92,10 @@ TABLES: dict[str, list[tuple[str, str]]] = {
     "in_effect": [
         ("kind", "VARCHAR"), ("from_date", "DATE"), ("until_date", "DATE"), ("publication_id", "VARCHAR"), ("seq", "INTEGER"),
     ],
+    "model_powers": [
+        ("model", "VARCHAR"), ("n", "INTEGER"), ("power_en", "VARCHAR"), ("power_es", "VARCHAR"),
+        ("authority", "VARCHAR"), ("source", "VARCHAR"),
+    ],
     "qa_checks": [
         ("check_name", "VARCHAR"), ("status", "VARCHAR"), ("n", "INTEGER"), ("detail", "VARCHAR"),
         ("items", _LIST),

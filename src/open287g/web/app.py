@@ -1,0 +1,297 @@
+"""The HTTP layer: the JSON/CSV API under /api/v1 and the server-rendered pages. Read-only, thin:
+every answer comes from open287g.queries through a cursor opened for the request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from .. import queries, warehouse
+from ..domain import vocab
+from ..output import csv_text, records
+from . import charts, mapsvg
+
+HERE = Path(__file__).parent
+STRINGS = json.loads((HERE / "strings.json").read_text(encoding="utf-8"))
+LANGS = ("en", "es")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class _Guard(BaseHTTPMiddleware):
+    """Only GET and HEAD; security headers on every answer."""
+
+    async def dispatch(self, request: Request, call_next):
+        head = request.method == "HEAD"
+        if head:  # answered as GET without the body
+            request.scope["method"] = "GET"
+        if request.method not in ("GET", "HEAD"):
+            response: Response = PlainTextResponse("Method not allowed: this site is read-only.", status_code=405)
+            response.headers["Allow"] = "GET, HEAD"
+        else:
+            response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if head:
+            response = Response(status_code=response.status_code, headers=dict(response.headers))
+        return response
+
+
+def create_app(db_path: Path) -> FastAPI:
+    con = warehouse.connect(db_path)
+    app = FastAPI(
+        title="open287g API",
+        version="1",
+        description="Every ICE 287(g) roster publication, read exactly: agreements, agencies, changes and coverage. "
+        "Lists take ?format=csv for a CSV twin.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(_Guard)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+
+    def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    Cur = Depends(cursor)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        return JSONResponse({"detail": f"bad parameter: {problems}"}, status_code=400)
+
+    # -- API ------------------------------------------------------------------------------
+    def day(cur, on: dt.date | None) -> dt.date:
+        return on or queries.latest_date(cur)
+
+    def state_code(value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = vocab.state_code(value)
+        if code is None:
+            raise HTTPException(400, f"unknown state {value!r}: use a two-letter code such as TX")
+        return code
+
+    def model_code(value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.upper() not in queries.MODELS:
+            raise HTTPException(400, f"unknown model {value!r}: use JEM, TFM or WSO")
+        return value.upper()
+
+    def listing(df, fmt: str, name: str):
+        if fmt == "csv":
+            return PlainTextResponse(
+                csv_text(df), media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
+            )
+        return JSONResponse(records(df))
+
+    Fmt = Query("json", pattern="^(json|csv)$", description="json or csv")
+
+    @app.get("/api/v1/counts", tags=["api"])
+    def api_counts(on: dt.date | None = None, cur=Cur):
+        """Agreements, agencies (and by model) listed on a day, and the pending list that day."""
+        return queries.counts(cur, day(cur, on))
+
+    @app.get("/api/v1/agreements", tags=["api"])
+    def api_agreements(on: dt.date | None = None, state: str | None = None, model: str | None = None,
+                       status: str | None = Query(None, pattern="^(active|ended|superseded|pending|pending_removed)$"),
+                       format: str = Fmt, cur=Cur):
+        """Agreements listed on a day (default: the newest), filtered by state, model and status."""
+        df = queries.agreements(cur, day(cur, on), state_code(state), model_code(model), status)
+        return listing(df, format, "agreements")
+
+    @app.get("/api/v1/agencies", tags=["api"])
+    def api_agencies(on: dt.date | None = None, state: str | None = None, format: str = Fmt, cur=Cur):
+        """Agencies with an agreement on a day, with jurisdiction level, county FIPS and models."""
+        return listing(queries.agencies(cur, day(cur, on), state_code(state)), format, "agencies")
+
+    @app.get("/api/v1/agencies/{agency_id:path}", tags=["api"])
+    def api_agency(agency_id: str, cur=Cur):
+        """One agency: profile, agreements and full history."""
+        profile = queries.agency_profile(cur, agency_id)
+        if profile is None:
+            raise HTTPException(404, f"no agency {agency_id!r}")
+        return {**{k: _plain(v) for k, v in profile["agency"].items()},
+                "agreements": records(profile["agreements"]), "events": records(profile["events"])}
+
+    @app.get("/api/v1/changes", tags=["api"])
+    def api_changes(since: dt.date | None = None, until: dt.date | None = None, state: str | None = None,
+                    kind: str | None = None, format: str = Fmt, cur=Cur):
+        """Events between two days (inclusive), each naming the two publications it compares."""
+        if kind is not None and kind not in queries.EVENT_KINDS:
+            raise HTTPException(400, f"unknown kind {kind!r}: one of {', '.join(queries.EVENT_KINDS)}")
+        if since and until and until < since:
+            raise HTTPException(400, "until is before since")
+        return listing(queries.changes(cur, since, until, state_code(state), kind), format, "changes")
+
+    @app.get("/api/v1/states/{state}", tags=["api"])
+    def api_state(state: str, on: dt.date | None = None, cur=Cur):
+        """One state on a day: its agreements, agencies and coverage."""
+        code, when = state_code(state), day(cur, on)
+        rows = queries.states(cur, when).filter(state=code).to_dicts()
+        cov = queries.coverage_by(cur, when, "state").filter(state=code).to_dicts()
+        return {"state": code, "name": vocab.state_names().get(code), "on": str(when),
+                **({k: v for k, v in rows[0].items() if k != "state"} if rows else {"agreements": 0, "agencies": 0}),
+                "coverage": {k: _plain(v) for k, v in cov[0].items() if k != "state"} if cov else None,
+                "agencies_listed": records(queries.agencies(cur, when, code))}
+
+    @app.get("/api/v1/coverage", tags=["api"])
+    def api_coverage(on: dt.date | None = None, cur=Cur):
+        """Counties, states and population where at least one agreement applies on a day."""
+        return queries.coverage(cur, day(cur, on))
+
+    @app.get("/api/v1/counties", tags=["api"])
+    def api_counties(on: dt.date | None = None, format: str = Fmt, cur=Cur):
+        """One row per county: local agencies and models, statewide models, covered or not (the map's data)."""
+        return listing(queries.county_figures(cur, day(cur, on)), format, "counties")
+
+    @app.get("/api/v1/publications", tags=["api"])
+    def api_publications(format: str = Fmt, cur=Cur):
+        """Every roster publication with its files (sha256), observation dates, rows and status."""
+        return listing(queries.publications(cur), format, "publications")
+
+    # -- pages ----------------------------------------------------------------------------
+    def page(request: Request, template: str, cur, status: int = 200, **context) -> HTMLResponse:
+        lang = request.query_params.get("lang", "en")
+        lang = lang if lang in LANGS else "en"
+
+        def t(key: str) -> str:
+            entry = STRINGS.get(key)
+            return entry[lang] if entry else key
+
+        def url(path: str, **params) -> str:
+            params = {k: v for k, v in params.items() if v not in (None, "")}
+            if lang != "en":
+                params["lang"] = lang
+            query = "&".join(f"{k}={v}" for k, v in params.items())
+            return path + ("?" + query if query else "")
+
+        other = "es" if lang == "en" else "en"
+        switch = str(request.url.include_query_params(lang=other))
+        switch = switch[switch.index(request.url.path):]
+        return templates.TemplateResponse(
+            request, template,
+            {"t": t, "lang": lang, "url": url, "switch_url": switch, "today": queries.latest_date(cur),
+             "state_names": vocab.state_names(), **context},
+            status_code=status,
+        )
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, cur=Cur):
+        when = queries.latest_date(cur)
+        figures = queries.county_figures(cur, when)
+        return page(
+            request, "home.html", cur,
+            counts=queries.counts(cur, when), coverage=queries.coverage(cur, when),
+            map=charts.county_map(figures.to_dicts(), mapsvg.county_paths(), mapsvg.state_borders(), mapsvg.viewbox()),
+            growth=charts.growth(records(queries.counts_by(cur, when, "month"))),
+            changes=records(queries.changes(cur, when - dt.timedelta(days=14), exclude=("moa_posted", "pending_listed", "pending_removed"))),
+            states=records(queries.states(cur, when)),
+        )
+
+    @app.get("/states/{state}", response_class=HTMLResponse, include_in_schema=False)
+    def state_page(request: Request, state: str, cur=Cur):
+        code = vocab.state_code(state)
+        if code is None:
+            return page(request, "not_found.html", cur, status=404, what=state)
+        when = queries.latest_date(cur)
+        cov = queries.coverage_by(cur, when, "state").filter(state=code).to_dicts()
+        return page(
+            request, "state.html", cur, code=code, name=vocab.state_names().get(code, code),
+            agencies=records(queries.agencies(cur, when, code)), coverage=cov[0] if cov else None,
+            changes=records(queries.changes(cur, state=code).tail(40)),
+        )
+
+    @app.get("/counties/{fips}", response_class=HTMLResponse, include_in_schema=False)
+    def county_page(request: Request, fips: str, cur=Cur):
+        info = queries.county(cur, fips) if fips.isdigit() and len(fips) == 5 else None
+        if info is None:
+            return page(request, "not_found.html", cur, status=404, what=fips)
+        when = queries.latest_date(cur)
+        return page(request, "county.html", cur, county=info, agencies=records(queries.county_agencies(cur, fips, when)))
+
+    @app.get("/agencies/{agency_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def agency_page(request: Request, agency_id: str, cur=Cur):
+        profile = queries.agency_profile(cur, agency_id)
+        if profile is None:
+            return page(request, "not_found.html", cur, status=404, what=agency_id)
+        agreements = records(profile["agreements"])
+        models = sorted({a["model"] for a in agreements if a["model"]})
+        return page(
+            request, "agency.html", cur, agency=profile["agency"], agreements=agreements,
+            events=records(profile["events"]), powers={m: records(queries.model_powers(cur, m)) for m in models},
+        )
+
+    @app.get("/models/{model}", response_class=HTMLResponse, include_in_schema=False)
+    def model_page(request: Request, model: str, cur=Cur):
+        if model.upper() not in queries.MODELS:
+            return page(request, "not_found.html", cur, status=404, what=model)
+        m = model.upper()
+        when = queries.latest_date(cur)
+        return page(request, "model.html", cur, model=m, powers=records(queries.model_powers(cur, m)),
+                    agreements=records(queries.agreements(cur, when, model=m)))
+
+    @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
+    def changes_page(request: Request, since: str = "", until: str = "", state: str = "", kind: str = "", cur=Cur):
+        when = queries.latest_date(cur)
+        start, end, error = _date(since), _date(until), None
+        if (since and start is None) or (until and end is None):
+            error = "bad date (use YYYY-MM-DD)"
+        code = vocab.state_code(state) if state else None
+        kind = kind if kind in queries.EVENT_KINDS else ""
+        start = start or when - dt.timedelta(days=30)
+        rows = records(queries.changes(cur, start, end, code, kind or None))
+        return page(request, "changes.html", cur, rows=rows, since=str(start), until=str(end or ""), state=code or "",
+                    kind=kind, kinds=queries.EVENT_KINDS, error=error)
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search(request: Request, q: str = "", cur=Cur):
+        code = vocab.state_code(q) if q else None
+        found = records(queries.find_agencies(cur, q).head(50)) if q.strip() else []
+        return page(request, "search.html", cur, q=q, state=code, found=found)
+
+    @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
+    def methodology(request: Request, cur=Cur):
+        return page(request, "methodology.html", cur, checks=records(queries.qa_checks(cur)),
+                    publications=queries.publications(cur).height)
+
+    @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
+    def downloads(request: Request, cur=Cur):
+        return page(request, "downloads.html", cur)
+
+    return app
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _plain(v):
+    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v

@@ -1,0 +1,122 @@
+"""The HTTP API and pages over the real shared data, in-process (browser tests are separate)."""
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from open287g.web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    return TestClient(create_app(built))
+
+
+def test_counts_matches_the_cli_contract(client):
+    c = client.get("/api/v1/counts?on=2025-05-31").json()
+    assert c["agreements"] == 635 and set(c["by_model"]) == {"JEM", "TFM", "WSO"} and "pending" in c
+
+
+def test_lists_have_csv_twins(client):
+    for path in ("/api/v1/agreements?state=MD", "/api/v1/agencies?state=NC", "/api/v1/changes?since=2026-03-01",
+                 "/api/v1/counties", "/api/v1/publications"):
+        as_json = client.get(path).json()
+        sep = "&" if "?" in path else "?"
+        r = client.get(path + sep + "format=csv")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        assert len(rows) == len(as_json) > 0, path
+
+
+def test_agency_state_coverage_endpoints(client):
+    a = client.get("/api/v1/agencies/MN/freeborn-county-sheriffs-office").json()
+    assert a["agency_id"] == "MN/freeborn-county-sheriffs-office" and a["events"] and a["agreements"]
+    s = client.get("/api/v1/states/tx").json()
+    assert s["state"] == "TX" and s["agreements"] > 300 and s["coverage"]["counties"] == 254
+    cov = client.get("/api/v1/coverage?on=2026-03-27").json()
+    assert cov["counties"] > 1000 and 0 < cov["population_share"] < 1
+
+
+@pytest.mark.parametrize(
+    "path, status, message",
+    [
+        ("/api/v1/counts?on=yesterday", 400, "bad parameter"),
+        ("/api/v1/agreements?state=Atlantis", 400, "unknown state"),
+        ("/api/v1/agreements?model=ABC", 400, "unknown model"),
+        ("/api/v1/agreements?status=gone", 400, "bad parameter"),
+        ("/api/v1/changes?since=2026-03-10&until=2026-03-01", 400, "until is before since"),
+        ("/api/v1/changes?kind=exploded", 400, "unknown kind"),
+        ("/api/v1/agencies/XX/nobody", 404, "no agency"),
+        ("/api/v1/agreements?format=xml", 400, "bad parameter"),
+    ],
+)
+def test_bad_parameters_get_a_clear_4xx(client, path, status, message):
+    r = client.get(path)
+    assert r.status_code == status and message in r.json()["detail"]
+
+
+def test_read_only_and_security_headers(client):
+    assert client.post("/api/v1/counts").status_code == 405
+    assert client.delete("/").status_code == 405
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
+    head = client.head("/api/v1/counts")
+    assert head.status_code == 200 and head.content == b""
+
+
+def test_openapi_lists_the_api(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/v1/counts", "/api/v1/agreements", "/api/v1/agencies/{agency_id}", "/api/v1/changes",
+                 "/api/v1/states/{state}", "/api/v1/coverage"):
+        assert path in spec["paths"], path
+
+
+def test_values_from_the_sheets_are_escaped(client, monkeypatch):
+    from open287g import queries
+
+    real = queries.find_agencies
+
+    def hostile(con, q):
+        df = real(con, "freeborn")
+        return df.with_columns(df["name"].str.replace(".*", "<script>alert(1)</script>"))
+
+    monkeypatch.setattr(queries, "find_agencies", hostile)
+    html = client.get("/search?q=x").text
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("path", ["/", "/?lang=es", "/states/TX", "/counties/48201", "/agencies/MN/freeborn-county-sheriffs-office",
+                                  "/models/WSO", "/changes?since=2026-03-01&state=FL", "/methodology", "/downloads", "/search?q=polk"])
+def test_pages_render(client, path):
+    r = client.get(path)
+    assert r.status_code == 200 and "<html" in r.text
+
+
+def test_spanish_pages_translate_the_interface(client):
+    es = client.get("/agencies/MN/freeborn-county-sheriffs-office?lang=es").text
+    assert 'lang="es"' in es and "Historial" in es and "Lo que los agentes pueden hacer" in es
+    assert "Entregar y ejecutar órdenes de arresto" in es  # the WSO powers in Spanish
+
+
+def test_unknown_pages_are_404(client):
+    assert client.get("/states/ZZ").status_code == 404
+    assert client.get("/counties/99999").status_code == 404
+    assert client.get("/agencies/XX/none").status_code == 404
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(["/api/v1/counts", "/api/v1/agreements", "/api/v1/agencies", "/api/v1/changes", "/api/v1/coverage",
+                          "/api/v1/counties", "/changes", "/search"]),
+    key=st.sampled_from(["on", "since", "until", "state", "model", "status", "kind", "format", "q", "lang"]),
+    value=st.text(max_size=30),
+)
+def test_no_parameter_makes_a_server_error(client, path, key, value):
+    r = client.get(path, params={key: value})
+    assert r.status_code < 500, (path, key, value, r.text[:200])
