@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -16,7 +18,6 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from .. import queries, warehouse
 from ..domain import vocab
@@ -35,26 +36,70 @@ SECURITY_HEADERS = {
 }
 
 
-class _Guard(BaseHTTPMiddleware):
-    """Only GET and HEAD; security headers on every answer."""
+class _Guard:
+    """Only GET and HEAD (HEAD answered as GET without the body); security headers on every answer.
+    Plain ASGI: it sits on every request, so it must cost next to nothing."""
 
-    async def dispatch(self, request: Request, call_next):
-        head = request.method == "HEAD"
-        if head:  # answered as GET without the body
-            request.scope["method"] = "GET"
-        if request.method not in ("GET", "HEAD"):
-            response: Response = PlainTextResponse("Method not allowed: this site is read-only.", status_code=405)
-            response.headers["Allow"] = "GET, HEAD"
-        else:
-            response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        if head:
-            response = Response(status_code=response.status_code, headers=dict(response.headers))
-        return response
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        method = scope["method"]
+        if method not in ("GET", "HEAD"):
+            response = PlainTextResponse("Method not allowed: this site is read-only.", status_code=405,
+                                         headers={"Allow": "GET, HEAD", **SECURITY_HEADERS})
+            return await response(scope, receive, send)
+        if method == "HEAD":
+            scope = {**scope, "method": "GET"}
+
+        async def guarded_send(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + _HEADERS
+            elif message["type"] == "http.response.body" and method == "HEAD":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, guarded_send)
+
+
+_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+
+class Snapshot:
+    """The warehouse being served, reopened when an import swaps in a new file (its mtime changes);
+    answers are cached per snapshot, since a snapshot never changes."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = Path(db_path)
+        self.lock = threading.Lock()
+        self._open()
+
+    def _open(self) -> None:
+        self.stamp = self.path.stat().st_mtime_ns
+        self.con = warehouse.connect(self.path)
+        self.cache: OrderedDict[str, tuple[int, bytes, dict]] = OrderedDict()
+
+    def current(self) -> duckdb.DuckDBPyConnection:
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = self.stamp
+        if stamp != self.stamp:
+            with self.lock:
+                if stamp != self.stamp:
+                    old = self.con
+                    self._open()
+                    old.close()
+        return self.con
+
+
+CACHE_SIZE = 4096
 
 
 def create_app(db_path: Path) -> FastAPI:
-    con = warehouse.connect(db_path)
+    snapshot = Snapshot(db_path)
     app = FastAPI(
         title="open287g API",
         version="1",
@@ -65,11 +110,30 @@ def create_app(db_path: Path) -> FastAPI:
     )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(_Guard)
+
+    @app.middleware("http")
+    async def cached(request: Request, call_next):
+        """API answers depend only on the URL and the snapshot: serve repeats from memory."""
+        if not request.url.path.startswith("/api/"):
+            return await call_next(request)
+        snapshot.current()
+        key = str(request.url.path) + "?" + str(request.url.query)
+        hit = snapshot.cache.get(key)
+        if hit is None:
+            response = await call_next(request)
+            body = b"".join([chunk async for chunk in response.body_iterator])
+            headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")}
+            hit = (response.status_code, body, headers)
+            if response.status_code == 200:
+                snapshot.cache[key] = hit
+                if len(snapshot.cache) > CACHE_SIZE:
+                    snapshot.cache.popitem(last=False)
+        return Response(hit[1], status_code=hit[0], headers=hit[2])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
 
     def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = con.cursor()
+        cur = snapshot.current().cursor()
         try:
             yield cur
         finally:

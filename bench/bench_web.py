@@ -1,0 +1,147 @@
+"""Web speed: JSON endpoints under load, the home page's weight and render time, and Datasette serving
+the same agreements table from a SQLite export, in the same run on the same machine.
+
+    uv run python bench/bench_web.py [--data ../shared/data] [--seconds 10]
+
+Needs wrk (Debian package) and Debian's chromium; Datasette is fetched by `uvx` for the comparison.
+Load: wrk, 2 threads, 32 connections, on the same 2-core machine as the servers. "warm" repeats one URL
+(answers come from the per-snapshot cache); "cold" adds a unique dummy parameter to every request, so
+each one runs its queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+
+from open287g import pipeline
+from open287g.archive import Archive
+
+REPO = Path(__file__).resolve().parents[1]
+LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local path = wrk.path
+  if os.getenv("COLD") == "1" then
+    local sep = string.find(path, "?", 1, true) and "&" or "?"
+    path = path .. sep .. "nocache=" .. counter .. "-" .. math.random(1, 1000000000)
+  end
+  return wrk.format(nil, path)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.1f %.2f %.2f %d\\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(95) / 1000, latency:percentile(50) / 1000, summary.errors.status))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(port: int) -> None:
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def load(url: str, seconds: int, lua: Path, cold: bool) -> tuple[float, float, float, int]:
+    env = {"COLD": "1" if cold else "0", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", str(lua), url],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("RESULT"))
+    rps, p95, p50, errors = line.split()[1:]
+    return float(rps), float(p95), float(p50), int(errors)
+
+
+def render_time(url: str) -> float:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium",
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = b.new_page()
+        page.goto(url)  # warm-up (server caches, browser start)
+        times = []
+        for _ in range(3):
+            page.goto(url, wait_until="load")
+            times.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd") / 1000)
+        b.close()
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--seconds", type=int, default=10)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        db = tmp / "w.duckdb"
+        pipeline.import_paths(db, Archive(tmp / "w.archive"), [args.data])
+        lite = tmp / "agreements.db"
+        with duckdb.connect(str(db), read_only=True) as con, sqlite3.connect(lite) as out:
+            cols = [c for (c, t) in con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                                "WHERE table_name = 'agreements'").fetchall() if not t.endswith("[]")]
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM agreements").fetchall()
+            out.execute(f"CREATE TABLE agreements ({', '.join(cols)})")
+            out.executemany(f"INSERT INTO agreements VALUES ({', '.join('?' * len(cols))})",
+                            [[str(v) if v is not None and not isinstance(v, (int, float, str)) else v for v in r] for r in rows])
+            out.execute("CREATE INDEX agreements_state ON agreements (state)")
+        lua = tmp / "bench.lua"
+        lua.write_text(LUA)
+        ours_port, lite_port = free_port(), free_port()
+        ours = subprocess.Popen([sys.executable, "-m", "open287g", "--db", str(db), "serve", "--port", str(ours_port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        datasette = subprocess.Popen(
+            ["uvx", "--from", "datasette==0.65.1", "--with", "setuptools<81", "datasette", "serve", str(lite),
+             "--port", str(lite_port), "--setting", "num_sql_threads", "3"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait(ours_port)
+            wait(lite_port)
+            base = f"http://127.0.0.1:{ours_port}"
+            print(f"{'endpoint':58} {'req/s':>8} {'p95 ms':>8} {'p50 ms':>8}")
+            results = {}
+            for path in ("/api/v1/counts", "/api/v1/agreements?state=TX", "/api/v1/changes?since=2026-03-01", "/api/v1/coverage"):
+                urllib.request.urlopen(base + path).read()  # warm: the answer is cached before the run
+                for cold in (False, True):
+                    rps, p95, p50, errors = load(base + path, args.seconds, lua, cold)
+                    results[(path, cold)] = rps
+                    print(f"open287g {'cold' if cold else 'warm'} {path:44} {rps:8.0f} {p95:8.1f} {p50:8.1f}" + (f"  ({errors} errors)" if errors else ""))
+            lite_url = f"http://127.0.0.1:{lite_port}/agreements/agreements.json?state=TX&_size=max"
+            urllib.request.urlopen(lite_url).read()
+            rps, p95, p50, errors = load(lite_url, args.seconds, lua, False)
+            print(f"datasette {'agreements.json?state=TX':48} {rps:8.0f} {p95:8.1f} {p50:8.1f}")
+            print(f"ratio open287g/datasette, agreements?state=TX: warm {results[('/api/v1/agreements?state=TX', False)] / rps:.1f}x,"
+                  f" cold {results[('/api/v1/agreements?state=TX', True)] / rps:.1f}x")
+            req = urllib.request.Request(base + "/", headers={"Accept-Encoding": "gzip"})
+            raw = urllib.request.urlopen(req).read()
+            css = urllib.request.urlopen(urllib.request.Request(base + "/static/site.css", headers={"Accept-Encoding": "gzip"})).read()
+            print(f"home page transferred (gzip, HTML+CSS): {(len(raw) + len(css)) / 1024:.0f} KB "
+                  f"(HTML {len(gzip.decompress(raw)) / 1024:.0f} KB uncompressed); target < 400 KB")
+            print(f"home page rendered (load event, headless chromium): {render_time(base + '/'):.2f} s; target < 1.5 s")
+        finally:
+            ours.terminate()
+            datasette.terminate()
+
+
+if __name__ == "__main__":
+    main()
