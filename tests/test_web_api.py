@@ -120,3 +120,24 @@ def test_unknown_pages_are_404(client):
 def test_no_parameter_makes_a_server_error(client, path, key, value):
     r = client.get(path, params={key: value})
     assert r.status_code < 500, (path, key, value, r.text[:200])
+
+
+def test_a_new_import_is_served_without_a_restart(tmp_path):
+    """Answers are cached per warehouse snapshot; an import swaps the file and the next request sees it."""
+    import datetime as dt
+
+    from helpers import sheet
+    from open287g import pipeline
+    from open287g.archive import Archive
+
+    db = tmp_path / "w.duckdb"
+    archive = Archive(tmp_path / "w.archive")
+    pipeline.import_paths(db, archive, [sheet("ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx")],
+                          observed=dt.date(2026, 3, 20))
+    client = TestClient(create_app(db))
+    before = client.get("/api/v1/counts").json()
+    assert client.get("/api/v1/counts").json() == before  # from the cache
+    pipeline.import_paths(db, archive, [sheet("ice/participating/2026-03-27/participatingAgencies03272026am.xlsx")],
+                          observed=dt.date(2026, 3, 27))
+    after = client.get("/api/v1/counts").json()
+    assert after["on"] == "2026-03-27" and after["agreements"] != before["agreements"]

@@ -89,9 +89,10 @@ class Snapshot:
         if stamp != self.stamp:
             with self.lock:
                 if stamp != self.stamp:
-                    old = self.con
+                    # close first: DuckDB hands a second connection to the same path the instance
+                    # already open (the old file), not the file now at that path
+                    self.con.close()
                     self._open()
-                    old.close()
         return self.con
 
 
@@ -108,9 +109,6 @@ def create_app(db_path: Path) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(_Guard)
-
     @app.middleware("http")
     async def cached(request: Request, call_next):
         """API answers depend only on the URL and the snapshot: serve repeats from memory."""
@@ -122,13 +120,17 @@ def create_app(db_path: Path) -> FastAPI:
         if hit is None:
             response = await call_next(request)
             body = b"".join([chunk async for chunk in response.body_iterator])
-            headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")}
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
             hit = (response.status_code, body, headers)
             if response.status_code == 200:
                 snapshot.cache[key] = hit
                 if len(snapshot.cache) > CACHE_SIZE:
                     snapshot.cache.popitem(last=False)
         return Response(hit[1], status_code=hit[0], headers=hit[2])
+
+    # added after the cache, so they wrap it: answers are cached uncompressed, compressed per client
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(_Guard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
 
