@@ -12,12 +12,12 @@ from pathlib import Path
 from . import queries, warehouse
 from .archive import Archive, Observation
 from .build import publications as pubstage
-from .build import geography, history, qa, references
+from .build import aggregates, geography, history, qa, references
 from .domain import tables as domain_tables
 from .build.rows import RowStore
 from .sources import local
 
-BUILD_VERSION = "5"  # bump when a build stage changes its output, to force a rebuild
+BUILD_VERSION = "6"  # bump when a build stage changes its output, to force a rebuild
 
 Progress = Callable[[str, int, int], None]
 
@@ -107,6 +107,7 @@ def build(
             "archive": str(archive.root.resolve()),
         },
         qa.run,
+        aggregates.derive,
     )
     if progress:
         progress("write", 1, 1)

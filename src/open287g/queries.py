@@ -83,7 +83,7 @@ def latest_date(con: duckdb.DuckDBPyConnection):
 
 
 _ACTIVE = """
-    SELECT DISTINCT i.agreement_id FROM row_identity i WHERE i.publication_id = $pub
+    SELECT agreement_id FROM publication_agreements WHERE publication_id = $pub
 """
 
 
@@ -93,23 +93,21 @@ def counts(con: duckdb.DuckDBPyConnection, on) -> dict:
     pending_pub = in_effect(con, on, "pending")
     row = _one(
         con,
-        f"""
-        WITH active AS ({_ACTIVE})
-        SELECT count(*), count(DISTINCT a.agency_id),
-               count(*) FILTER (a.model = 'JEM'), count(*) FILTER (a.model = 'TFM'), count(*) FILTER (a.model = 'WSO'),
-               (SELECT rows FROM publications WHERE publication_id = $pub)
-        FROM active JOIN agreements a USING (agreement_id)
-        """,
+        """SELECT c.agreements, c.agencies, c.jem, c.tfm, c.wso, p.rows
+           FROM publications p LEFT JOIN publication_counts c USING (publication_id) WHERE p.publication_id = $pub""",
         {"pub": pub},
-    )
+    ) or (0, 0, 0, 0, 0, 0)
     pending = _one(
-        con, "SELECT count(DISTINCT agreement_id), count(*) FROM row_identity WHERE publication_id = $pub", {"pub": pending_pub}
-    )
+        con,
+        """SELECT (SELECT count(*) FROM publication_agreements WHERE publication_id = $pub), rows
+           FROM publications WHERE publication_id = $pub""",
+        {"pub": pending_pub},
+    ) or (0, 0)
     return {
         "on": str(on),
-        "agreements": row[0],
-        "agencies": row[1],
-        "by_model": {"JEM": row[2], "TFM": row[3], "WSO": row[4]},
+        "agreements": row[0] or 0,
+        "agencies": row[1] or 0,
+        "by_model": {"JEM": row[2] or 0, "TFM": row[3] or 0, "WSO": row[4] or 0},
         "rows": row[5] or 0,
         "pending": pending[0],
         "pending_rows": pending[1],
@@ -135,28 +133,23 @@ def counts_by(con: duckdb.DuckDBPyConnection, on, by: str) -> pl.DataFrame:
 
 
 def _counts_by_month(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
-    sql = """
-        WITH months AS (
-            SELECT strftime(m, '%Y-%m') AS month, least(last_day(m), $on::DATE) AS day
-            FROM generate_series(date_trunc('month', (SELECT min(from_date) FROM in_effect)),
-                                 date_trunc('month', $on::DATE), INTERVAL 1 MONTH) t(m)),
+    sql = f"""
+        WITH months AS ({_MONTHS}),
         pubs AS (
-            SELECT m.month, m.day,
-                   (SELECT publication_id FROM in_effect e WHERE e.kind = 'participating' AND e.from_date <= m.day
+            SELECT m.month, m.as_of AS day,
+                   (SELECT publication_id FROM in_effect e WHERE e.kind = 'participating' AND e.from_date <= m.as_of
                     ORDER BY from_date DESC LIMIT 1) AS pub,
-                   (SELECT publication_id FROM in_effect e WHERE e.kind = 'pending' AND e.from_date <= m.day
+                   (SELECT publication_id FROM in_effect e WHERE e.kind = 'pending' AND e.from_date <= m.as_of
                     ORDER BY from_date DESC LIMIT 1) AS pending_pub
-            FROM months m),
-        active AS (SELECT DISTINCT p.month, i.agreement_id FROM pubs p JOIN row_identity i ON i.publication_id = p.pub)
-        SELECT p.month, p.day AS as_of, pb.rows, count(a.agreement_id) AS agreements,
-               count(DISTINCT a.agency_id) AS agencies,
-               count(*) FILTER (a.model = 'JEM') AS jem, count(*) FILTER (a.model = 'TFM') AS tfm,
-               count(*) FILTER (a.model = 'WSO') AS wso,
-               (SELECT count(DISTINCT agreement_id) FROM row_identity WHERE publication_id = p.pending_pub) AS pending,
+            FROM months m)
+        SELECT p.month, p.day AS as_of, pb.rows, coalesce(c.agreements, 0) AS agreements,
+               coalesce(c.agencies, 0) AS agencies, coalesce(c.jem, 0) AS jem, coalesce(c.tfm, 0) AS tfm,
+               coalesce(c.wso, 0) AS wso,
+               (SELECT count(*) FROM publication_agreements WHERE publication_id = p.pending_pub) AS pending,
                p.pub AS publication_id
         FROM pubs p LEFT JOIN publications pb ON pb.publication_id = p.pub
-        LEFT JOIN active ac ON ac.month = p.month LEFT JOIN agreements a ON a.agreement_id = ac.agreement_id
-        GROUP BY ALL ORDER BY p.month
+        LEFT JOIN publication_counts c ON c.publication_id = p.pub
+        ORDER BY p.month
     """
     return _frame(con, sql, {"on": on})
 
@@ -170,7 +163,7 @@ def agreements(con: duckdb.DuckDBPyConnection, on=None, state=None, model=None, 
                a.last_listed, a.ended_on, a.county, a.agency_type, a.moa_url, a.moa_state, a.superseded_by,
                a.supersedes, a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names
         FROM agreements a
-        WHERE ($on::DATE IS NULL OR a.agreement_id IN (SELECT agreement_id FROM row_identity WHERE publication_id = $pub))
+        WHERE ($on::DATE IS NULL OR a.agreement_id IN (SELECT agreement_id FROM publication_agreements WHERE publication_id = $pub))
           AND ($state::VARCHAR IS NULL OR a.state = $state) AND ($model::VARCHAR IS NULL OR a.model = $model)
           AND ($status::VARCHAR IS NULL OR a.status = $status)
         ORDER BY a.state, a.agency_name, a.model, a.signed
@@ -233,7 +226,7 @@ def agencies(con: duckdb.DuckDBPyConnection, on, state=None) -> pl.DataFrame:
     sql = """
         WITH active AS (
             SELECT i.agency_id, list(DISTINCT g.model ORDER BY g.model) AS models, count(DISTINCT g.agreement_id) AS agreements
-            FROM row_identity i JOIN agreements g USING (agreement_id)
+            FROM publication_agreements i JOIN agreements g USING (agreement_id)
             WHERE i.publication_id = $pub GROUP BY 1)
         SELECT a.agency_id, a.name, a.state, a.jurisdiction_level, a.county_fips, active.models, a.county_fips_all,
                a.ori, a.county_method, a.level_method, active.agreements, a.names
@@ -247,7 +240,7 @@ def agencies(con: duckdb.DuckDBPyConnection, on, state=None) -> pl.DataFrame:
 _COVERED = """
     active AS (
         SELECT DISTINCT g.model, a.agency_id, a.jurisdiction_level, a.state
-        FROM row_identity i JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = i.agency_id
+        FROM publication_agreements i JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = i.agency_id
         WHERE i.publication_id = $pub),
     covered AS (
         SELECT DISTINCT c.county_fips AS fips, active.model, false AS statewide
@@ -287,11 +280,10 @@ def _covered(con: duckdb.DuckDBPyConnection, pub: str | None, model: str | None,
     """Counties, states and population covered; `local_only` leaves statewide agreements out."""
     row = _one(
         con,
-        f"""WITH {_COVERED}, c AS (SELECT DISTINCT fips FROM covered
-                                   WHERE ($model::VARCHAR IS NULL OR model = $model) AND NOT ($local AND statewide))
-            SELECT count(*), count(DISTINCT co.state), coalesce(sum(co.population), 0) FROM c JOIN counties co USING (fips)""",
-        {"pub": pub, "model": model, "local": local_only},
-    )
+        """SELECT counties, states, population FROM publication_coverage
+           WHERE publication_id = $pub AND model = $model AND local_only = $local""",
+        {"pub": pub, "model": model or "*", "local": local_only},
+    ) or (0, 0, 0)
     return {"counties": row[0], "states": row[1], "population": int(row[2])}
 
 
@@ -361,7 +353,7 @@ def model_powers(con: duckdb.DuckDBPyConnection, model: str | None = None) -> pl
 def states(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
     """Every state or territory with an agreement ever, with its counts on a day."""
     sql = """
-        WITH active AS (SELECT DISTINCT agreement_id FROM row_identity WHERE publication_id = $pub)
+        WITH active AS (SELECT agreement_id FROM publication_agreements WHERE publication_id = $pub)
         SELECT a.state, count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active)) AS agreements,
                count(DISTINCT a.agency_id) FILTER (a.agreement_id IN (SELECT agreement_id FROM active)) AS agencies,
                count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active) AND a.model = 'JEM') AS jem,
@@ -378,7 +370,7 @@ def county_agencies(con: duckdb.DuckDBPyConnection, fips: str, on) -> pl.DataFra
     sql = """
         WITH active AS (
             SELECT i.agency_id, list(DISTINCT g.model ORDER BY g.model) AS models
-            FROM row_identity i JOIN agreements g USING (agreement_id) WHERE i.publication_id = $pub GROUP BY 1)
+            FROM publication_agreements i JOIN agreements g USING (agreement_id) WHERE i.publication_id = $pub GROUP BY 1)
         SELECT a.agency_id, a.name, a.jurisdiction_level, active.models
         FROM active JOIN agencies a USING (agency_id)
         WHERE a.agency_id IN (SELECT agency_id FROM agency_counties WHERE county_fips = $fips)

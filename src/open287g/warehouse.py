@@ -139,9 +139,10 @@ def publish(
     tables: dict[str, list[dict]],
     meta: dict[str, str],
     checks: Callable[[duckdb.DuckDBPyConnection], list[dict]],
+    derive: Callable[[duckdb.DuckDBPyConnection], None] = lambda con: None,
 ) -> None:
-    """Write every table into a fresh file next to db_path, run `checks` on it to fill `qa_checks`,
-    then rename it over db_path."""
+    """Write every table into a fresh file next to db_path, `derive` aggregates from them, run
+    `checks` on it to fill `qa_checks`, then rename it over db_path."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     # Builds run under the archive lock, so any other build file is left over from a killed build.
     for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
@@ -158,6 +159,7 @@ def publish(
                     _insert(con, name, tables[name])
             for name, sql in VIEWS.items():
                 con.execute(f'CREATE VIEW "{name}" AS {sql}')
+            derive(con)
             results = checks(con)
             if results:
                 _insert(con, "qa_checks", results)
