@@ -75,10 +75,11 @@ def import_(
             bar.update(tasks[stage], completed=done, total=total)
 
         from . import pipeline  # the build stages load only for an import
+        from .archive import Archive
 
         try:
             result = pipeline.import_paths(
-                state.db, pipeline.Archive(state.archive), paths, observed.date() if observed else None, progress
+                state.db, Archive(state.archive), paths, observed.date() if observed else None, progress
             )
         except SourceError as exc:
             _fail(str(exc))
