@@ -141,3 +141,69 @@ def test_a_new_import_is_served_without_a_restart(tmp_path):
                           observed=dt.date(2026, 3, 27))
     after = client.get("/api/v1/counts").json()
     assert after["on"] == "2026-03-27" and after["agreements"] != before["agreements"]
+
+
+def test_requests_running_during_a_swap_finish_on_the_old_snapshot(tmp_path, built):
+    import os
+    import shutil
+
+    from open287g.web.app import Snapshot
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    snap = Snapshot(db)
+    running = snap.cursor()
+    shutil.copy(built, tmp_path / "new.duckdb")
+    os.utime(tmp_path / "new.duckdb", ns=(1, 1))
+    os.replace(tmp_path / "new.duckdb", db)
+    fresh = snap.cursor()  # reopens
+    assert running.execute("SELECT count(*) FROM agreements").fetchall() == fresh.execute("SELECT count(*) FROM agreements").fetchall()
+
+
+def test_the_answer_cache_stays_within_its_byte_budget(built):
+    from open287g.web import app as web
+
+    c = TestClient(create_app(built))
+    for i in range(40):
+        assert c.get(f"/api/v1/changes?x={i}").status_code == 200
+    snap = c.app.state.snapshot
+    assert 0 < snap.cache_bytes <= web.CACHE_BYTES and len(snap.cache) < 40
+
+
+def test_agencies_and_agreements_agree_on_every_day(client, con):
+    for day in ("2025-05-01", "2025-09-30", "2026-03-27"):
+        counted = client.get(f"/api/v1/counts?on={day}").json()["agencies"]
+        listed = client.get(f"/api/v1/agencies?on={day}").json()
+        assert counted == len(listed), day
+        for a in listed[:: max(1, len(listed) // 60)]:
+            models = {
+                m for (m,) in con.execute(
+                    """SELECT DISTINCT g.model FROM publication_agreements pa JOIN agreements g USING (agreement_id)
+                       WHERE pa.publication_id = (SELECT publication_id FROM in_effect WHERE kind = 'participating'
+                                                  AND from_date <= ? ORDER BY from_date DESC LIMIT 1)
+                         AND g.agency_id = ?""", [day, a["agency_id"]]
+                ).fetchall()
+            }
+            assert models == set(a["models"]), (day, a["agency_id"])
+
+
+def test_language_link_never_names_another_host(client):
+    html = client.get("/", headers={"host": "evil.example"}).text
+    assert "evil.example" not in html and 'href="/?lang=es"' in html
+
+
+def test_status_alone_lists_every_agreement_with_it(client):
+    ended = client.get("/api/v1/agreements?status=ended").json()
+    assert len(ended) > 50 and {a["status"] for a in ended} == {"ended"}
+
+
+def test_the_record_never_steps_back_in_time(con):
+    for kind in ("participating", "pending"):
+        seqs = [s for (s,) in con.execute("SELECT seq FROM in_effect WHERE kind = ? ORDER BY from_date", [kind]).fetchall()]
+        assert seqs == sorted(seqs), kind
+
+
+def test_search_words_are_not_wildcards(con):
+    from open287g import queries
+
+    assert queries.find_agencies(con, "%").is_empty() and queries.find_agencies(con, "_").is_empty()

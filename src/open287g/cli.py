@@ -167,11 +167,11 @@ def agreements(
     all_: Annotated[bool, typer.Option("--all", help="Every agreement ever seen, not those listed on one day.")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Agreements listed on a day (default: the newest day), or --all."""
+    """Agreements listed on a day (default: the newest day), or --all (also with only --status)."""
     model = _choice("--model", model.upper() if model else None, queries.MODELS)
     _choice("--status", status, queries.AGREEMENT_STATUSES)
     with _connect() as con:
-        day = None if all_ else _day(con, on)
+        day = None if all_ or (status and not on) else _day(con, on)
         df = queries.agreements(con, day, _state(state), model, status)
     emit(df, fmt, ["agreement_id", "agency_name", "state", "model", "signed", "status", "first_listed", "moa_state"])
 

@@ -19,14 +19,25 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -
     return rows[0] if rows else None
 
 
+def _rows_json(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> str:
+    """The rows as a JSON array, made by DuckDB (dates as YYYY-MM-DD, lists as arrays), in the
+    query's order: the fast path for the HTTP API."""
+    rows = con.execute(f"SELECT to_json(t)::VARCHAR FROM ({sql}) t", params or {}).fetchall()
+    return "[" + ",".join(r[0] for r in rows) + "]"
+
+
+def _result(con: duckdb.DuckDBPyConnection, sql: str, params: dict, as_json: bool):
+    return _rows_json(con, sql, params) if as_json else _frame(con, sql, params)
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
     import polars  # noqa: F401  (DuckDB converts through it)
 
     return con.sql(sql, params=params or None).pl()
 
 
-def publications(con: duckdb.DuckDBPyConnection, kind: str | None = None, status: str | None = None) -> pl.DataFrame:
-    """One row per publication in observation order; rejected files last."""
+def publications(con: duckdb.DuckDBPyConnection, kind: str | None = None, status: str | None = None, as_json: bool = False):
+    """One row per publication in observation order; rejected files last (as_json: a JSON array)."""
     sql = """
         SELECT publication_id, kind, status, first_observed, last_observed, rows, distinct_rows,
                layout, seq, n_observations, status_reason, previous_publication_id,
@@ -35,7 +46,7 @@ def publications(con: duckdb.DuckDBPyConnection, kind: str | None = None, status
         WHERE ($kind::VARCHAR IS NULL OR kind = $kind) AND ($status::VARCHAR IS NULL OR status = $status)
         ORDER BY status = 'rejected', kind, seq, first_observed, publication_id
     """
-    return _frame(con, sql, {"kind": kind, "status": status})
+    return _result(con, sql, {"kind": kind, "status": status}, as_json)
 
 
 def qa_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -154,7 +165,7 @@ def _counts_by_month(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
     return _frame(con, sql, {"on": on})
 
 
-def agreements(con: duckdb.DuckDBPyConnection, on=None, state=None, model=None, status=None) -> pl.DataFrame:
+def agreements(con: duckdb.DuckDBPyConnection, on=None, state=None, model=None, status=None, as_json: bool = False):
     """Agreements listed on a day (participating list; with status pending, the pending list), or all
     agreements when no day is given; filtered by state, model and status."""
     pub = in_effect(con, on, "pending" if status in ("pending", "pending_removed") else "participating") if on else None
@@ -168,7 +179,7 @@ def agreements(con: duckdb.DuckDBPyConnection, on=None, state=None, model=None, 
           AND ($status::VARCHAR IS NULL OR a.status = $status)
         ORDER BY a.state, a.agency_name, a.model, a.signed
     """
-    return _frame(con, sql, {"on": on, "pub": pub, "state": state, "model": model, "status": status})
+    return _result(con, sql, {"on": on, "pub": pub, "state": state, "model": model, "status": status}, as_json)
 
 
 def find_agencies(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
@@ -177,7 +188,7 @@ def find_agencies(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
     sql = """
         SELECT agency_id, name, state, status, models, n_agreements FROM agencies
         WHERE agency_id = $q OR list_bool_and([
-              list_bool_or([contains(replace(lower(n), '''', ''), w) FOR n IN names] || [lower(agency_id) LIKE '%' || w || '%'])
+              list_bool_or([contains(replace(lower(n), '''', ''), w) FOR n IN names] || [contains(lower(agency_id), w)])
               FOR w IN $words])
         ORDER BY agency_id = $q DESC, status = 'active' DESC, agency_id
     """
@@ -203,8 +214,8 @@ def agreements_of(con: duckdb.DuckDBPyConnection, agency_id: str) -> pl.DataFram
 
 
 def changes(
-    con: duckdb.DuckDBPyConnection, since=None, until=None, state=None, kind=None, agency_id=None, exclude=()
-) -> pl.DataFrame:
+    con: duckdb.DuckDBPyConnection, since=None, until=None, state=None, kind=None, agency_id=None, exclude=(), as_json: bool = False
+):
     """Events between two days (inclusive), each traceable to the two publications it compares;
     `exclude` leaves out kinds (e.g. the frequent moa_posted on a front page)."""
     sql = """
@@ -217,11 +228,11 @@ def changes(
         ORDER BY date, state, agency_name, kind
     """
     params = {"since": since, "until": until, "state": state, "kind": kind, "agency": agency_id, "exclude": list(exclude) or [""]}
-    return _frame(con, sql, params)
+    return _result(con, sql, params, as_json)
 
 
 # -- geography ------------------------------------------------------------------------------
-def agencies(con: duckdb.DuckDBPyConnection, on, state=None) -> pl.DataFrame:
+def agencies(con: duckdb.DuckDBPyConnection, on, state=None, as_json: bool = False):
     """Agencies with an agreement listed on a day, placed: jurisdiction level, county FIPS, models."""
     sql = """
         WITH active AS (
@@ -234,7 +245,7 @@ def agencies(con: duckdb.DuckDBPyConnection, on, state=None) -> pl.DataFrame:
         WHERE ($state::VARCHAR IS NULL OR a.state = $state)
         ORDER BY a.state, a.name
     """
-    return _frame(con, sql, {"pub": in_effect(con, on), "state": state})
+    return _result(con, sql, {"pub": in_effect(con, on), "state": state}, as_json)
 
 
 _COVERED = """
@@ -325,7 +336,7 @@ _MONTHS = """
 """
 
 
-def county_figures(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
+def county_figures(con: duckdb.DuckDBPyConnection, on, as_json: bool = False):
     """One row per county for the map: local agencies and agreements by model, statewide models."""
     sql = f"""
         WITH {_COVERED},
@@ -341,7 +352,7 @@ def county_figures(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
         FROM counties co LEFT JOIN local l USING (fips) LEFT JOIN statewide s USING (state)
         ORDER BY co.fips
     """
-    return _frame(con, sql, {"pub": in_effect(con, on)})
+    return _result(con, sql, {"pub": in_effect(con, on)}, as_json)
 
 
 # -- pages ------------------------------------------------------------------------------------

@@ -260,6 +260,7 @@ class _Tables:
 
     def build(self) -> dict[str, list[dict]]:
         pubs = self.ok["participating"]
+        self._assign_ids()
         presence = [self._agreements_in(p) for p in pubs]
         supersedes = self._supersede_map()
         self._participating_events(pubs, presence, supersedes)
@@ -278,14 +279,13 @@ class _Tables:
 
     def _agreements_in(self, pub: dict) -> dict[str, tuple[Unit, dict]]:
         """agreement id -> (unit, row values) of the first row listing it, for one publication."""
-        if not hasattr(self, "_ids"):
-            self._assign_ids()
         out: dict[str, tuple[Unit, dict]] = {}
         for row_number, v in sorted(self.h.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
             u = _unit(v, False)
             ids = self._unit_ids.get(u)
             if ids is None:
-                ids = self._unit_ids[u] = (self.aid((u.state, u.key)), self._ids[self.h.agreements.find(u)])
+                agreement = self._ids[self.h.agreements.find(u)]
+                ids = self._unit_ids[u] = (self.agreement_agency[agreement], agreement)
             out.setdefault(ids[1], (u, v))
             self.row_identity.append(
                 {"publication_id": pub["publication_id"], "row_number": row_number, "agency_id": ids[0], "agreement_id": ids[1]}
@@ -303,15 +303,19 @@ class _Tables:
                 order.setdefault(_unit(v, False), (i, 0))
                 order[_unit(v, False)] = (order[_unit(v, False)][0], i)
         self._ids, taken = {}, set()
+        # one agency per agreement: the one it is listed under now, for its rows and events as well
+        self.agreement_agency: dict[str, str] = {}
         for root, units in sorted(groups.items(), key=lambda kv: min(order[u][0] for u in kv[1])):
             first = min(units, key=lambda u: (order[u][0], repr(u)))
             latest = max(units, key=lambda u: (order[u][1], repr(u)))
-            base = f"{self.aid((latest.state, latest.key))}/{first.model or 'unknown'}/{first.signed or 'undated'}"
+            agency = self.aid((latest.state, latest.key))
+            base = f"{agency}/{first.model or 'unknown'}/{first.signed or 'undated'}"
             aid, i = base, 2
             while aid in taken:
                 aid, i = f"{base}-{i}", i + 1
             taken.add(aid)
             self._ids[root] = aid
+            self.agreement_agency[aid] = agency
 
     def _supersede_map(self) -> dict[str, str]:
         """old agreement -> the agreement that renewed it (in the same comparison or after a gap)."""
@@ -326,7 +330,7 @@ class _Tables:
             {
                 "date": b["first_observed"],
                 "kind": kind,
-                "agency_id": self.aid((u.state, u.key)) if u else extra.pop("agency_id"),
+                "agency_id": self.agreement_agency[agreement] if u else extra.pop("agency_id"),
                 "agreement_id": agreement,
                 "state": v["state"],
                 "model": v["model"],
@@ -499,7 +503,8 @@ class _Tables:
                 n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
                 agreement = converted.get(((root, u.model), n)) or pending_ids.get((root, u.model))
                 self.row_identity.append(
-                    {"publication_id": pub["publication_id"], "row_number": row_number, "agency_id": self.aid(root), "agreement_id": agreement}
+                    {"publication_id": pub["publication_id"], "row_number": row_number,
+                     "agency_id": self.agreement_agency.get(agreement, self.aid(root)), "agreement_id": agreement}
                 )
             if i == 0:
                 continue
@@ -515,7 +520,7 @@ class _Tables:
         root, model = key
         n = next(k for k, s in enumerate(spells[key]) if s["first_index"] <= index <= s["last_index"])
         agreement = converted.get((key, n)) or pending_ids.get(key)
-        self._event(kind, a, b, None, v, agreement, agency_id=self.aid(root))
+        self._event(kind, a, b, None, v, agreement, agency_id=self.agreement_agency.get(agreement, self.aid(root)))
 
     def _agencies(self) -> None:
         by_agency: dict[str, list[dict]] = defaultdict(list)
@@ -565,7 +570,9 @@ class _Tables:
 
 def _in_effect(ok: dict[str, list[dict]]) -> list[dict]:
     """For each kind and each day a publication was observed, the publication in effect from that day:
-    the latest ok publication observed that day (the newest by order when several were)."""
+    the newest ok publication observed by then. A publication seen again after a newer one (a stale
+    copy, a web capture of an old page) does not step the record back: the events, which compare
+    publications in order, say nothing changed back either."""
     out = []
     for kind, pubs in ok.items():
         by_day: dict[dt.date, dict] = {}
@@ -573,10 +580,12 @@ def _in_effect(ok: dict[str, list[dict]]) -> list[dict]:
             for day in p["observed_dates"]:
                 if day not in by_day or p["seq"] > by_day[day]["seq"]:
                     by_day[day] = p
-        days = sorted(by_day)
+        days, newest = sorted(by_day), None
         for i, day in enumerate(days):
+            if newest is None or by_day[day]["seq"] > newest["seq"]:
+                newest = by_day[day]
             out.append(
                 {"kind": kind, "from_date": day, "until_date": days[i + 1] if i + 1 < len(days) else None,
-                 "publication_id": by_day[day]["publication_id"], "seq": by_day[day]["seq"]}
+                 "publication_id": newest["publication_id"], "seq": newest["seq"]}
             )
     return out

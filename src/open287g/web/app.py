@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
 
@@ -68,8 +68,10 @@ _HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items(
 
 
 class Snapshot:
-    """The warehouse being served, reopened when an import swaps in a new file (its mtime changes);
-    answers are cached per snapshot, since a snapshot never changes."""
+    """The warehouse being served, reopened when an import swaps in a new file (its mtime changes).
+    Each snapshot is its own DuckDB instance (the file ATTACHed to an in-memory database): requests
+    still running on the old one finish on it, and it is freed when they are done. Answers are cached
+    per snapshot, since a snapshot never changes."""
 
     def __init__(self, db_path: Path) -> None:
         self.path = Path(db_path)
@@ -77,9 +79,14 @@ class Snapshot:
         self._open()
 
     def _open(self) -> None:
+        if not self.path.exists():
+            raise FileNotFoundError(f"{self.path}: no warehouse yet (run `open287g import` first)")
         self.stamp = self.path.stat().st_mtime_ns
-        self.con = warehouse.connect(self.path)
+        con = duckdb.connect()
+        con.execute("ATTACH ? AS w (READ_ONLY)", [str(self.path)])
+        self.con = con
         self.cache: OrderedDict[str, tuple[int, bytes, dict]] = OrderedDict()
+        self.cache_bytes = 0
 
     def current(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -89,14 +96,28 @@ class Snapshot:
         if stamp != self.stamp:
             with self.lock:
                 if stamp != self.stamp:
-                    # close first: DuckDB hands a second connection to the same path the instance
-                    # already open (the old file), not the file now at that path
-                    self.con.close()
                     self._open()
         return self.con
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self.current().cursor()
+        cur.execute("USE w")
+        return cur
 
-CACHE_SIZE = 4096
+    def remember(self, stamp: int, key: str, answer: tuple[int, bytes, dict]) -> None:
+        """Keep an answer computed on snapshot `stamp`, within the byte budget."""
+        size = len(answer[1])
+        if stamp != self.stamp or size > CACHE_ENTRY_BYTES:
+            return
+        self.cache[key] = answer
+        self.cache_bytes += size
+        while self.cache_bytes > CACHE_BYTES:
+            _, (_, body, _) = self.cache.popitem(last=False)
+            self.cache_bytes -= len(body)
+
+
+CACHE_BYTES = 64 << 20  # the whole cache; the oldest answers go first
+CACHE_ENTRY_BYTES = 4 << 20  # larger answers are computed each time
 
 
 def create_app(db_path: Path) -> FastAPI:
@@ -109,12 +130,14 @@ def create_app(db_path: Path) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.state.snapshot = snapshot
     @app.middleware("http")
     async def cached(request: Request, call_next):
         """API answers depend only on the URL and the snapshot: serve repeats from memory."""
         if not request.url.path.startswith("/api/"):
             return await call_next(request)
         snapshot.current()
+        stamp = snapshot.stamp
         key = str(request.url.path) + "?" + str(request.url.query)
         hit = snapshot.cache.get(key)
         if hit is None:
@@ -123,9 +146,7 @@ def create_app(db_path: Path) -> FastAPI:
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
             hit = (response.status_code, body, headers)
             if response.status_code == 200:
-                snapshot.cache[key] = hit
-                if len(snapshot.cache) > CACHE_SIZE:
-                    snapshot.cache.popitem(last=False)
+                snapshot.remember(stamp, key, hit)
         return Response(hit[1], status_code=hit[0], headers=hit[2])
 
     # added after the cache, so they wrap it: answers are cached uncompressed, compressed per client
@@ -134,8 +155,9 @@ def create_app(db_path: Path) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
 
-    def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = snapshot.current().cursor()
+    async def cursor() -> AsyncIterator[duckdb.DuckDBPyConnection]:
+        # async: opening a cursor is instant, and a sync dependency would cost a threadpool hop
+        cur = snapshot.cursor()
         try:
             yield cur
         finally:
@@ -167,33 +189,35 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(400, f"unknown model {value!r}: use JEM, TFM or WSO")
         return value.upper()
 
-    def listing(df, fmt: str, name: str):
+    def listing(query, fmt: str, name: str, *args):
+        """A list as JSON (made by DuckDB) or as its CSV twin."""
         if fmt == "csv":
             return PlainTextResponse(
-                csv_text(df), media_type="text/csv; charset=utf-8",
+                csv_text(query(*args)), media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
             )
-        return JSONResponse(records(df))
+        return Response(query(*args, as_json=True), media_type="application/json")
 
     Fmt = Query("json", pattern="^(json|csv)$", description="json or csv")
 
     @app.get("/api/v1/counts", tags=["api"])
     def api_counts(on: dt.date | None = None, cur=Cur):
         """Agreements, agencies (and by model) listed on a day, and the pending list that day."""
-        return queries.counts(cur, day(cur, on))
+        return JSONResponse(queries.counts(cur, day(cur, on)))
 
     @app.get("/api/v1/agreements", tags=["api"])
     def api_agreements(on: dt.date | None = None, state: str | None = None, model: str | None = None,
                        status: str | None = Query(None, pattern="^(active|ended|superseded|pending|pending_removed)$"),
                        format: str = Fmt, cur=Cur):
-        """Agreements listed on a day (default: the newest), filtered by state, model and status."""
-        df = queries.agreements(cur, day(cur, on), state_code(state), model_code(model), status)
-        return listing(df, format, "agreements")
+        """Agreements listed on a day (default: the newest; with only a status, every agreement with it),
+        filtered by state, model and status."""
+        when = on if on or status else day(cur, None)  # a status alone asks for every agreement with it
+        return listing(queries.agreements, format, "agreements", cur, when, state_code(state), model_code(model), status)
 
     @app.get("/api/v1/agencies", tags=["api"])
     def api_agencies(on: dt.date | None = None, state: str | None = None, format: str = Fmt, cur=Cur):
         """Agencies with an agreement on a day, with jurisdiction level, county FIPS and models."""
-        return listing(queries.agencies(cur, day(cur, on), state_code(state)), format, "agencies")
+        return listing(queries.agencies, format, "agencies", cur, day(cur, on), state_code(state))
 
     @app.get("/api/v1/agencies/{agency_id:path}", tags=["api"])
     def api_agency(agency_id: str, cur=Cur):
@@ -212,7 +236,7 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(400, f"unknown kind {kind!r}: one of {', '.join(queries.EVENT_KINDS)}")
         if since and until and until < since:
             raise HTTPException(400, "until is before since")
-        return listing(queries.changes(cur, since, until, state_code(state), kind), format, "changes")
+        return listing(queries.changes, format, "changes", cur, since, until, state_code(state), kind)
 
     @app.get("/api/v1/states/{state}", tags=["api"])
     def api_state(state: str, on: dt.date | None = None, cur=Cur):
@@ -228,17 +252,17 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/api/v1/coverage", tags=["api"])
     def api_coverage(on: dt.date | None = None, cur=Cur):
         """Counties, states and population where at least one agreement applies on a day."""
-        return queries.coverage(cur, day(cur, on))
+        return JSONResponse(queries.coverage(cur, day(cur, on)))
 
     @app.get("/api/v1/counties", tags=["api"])
     def api_counties(on: dt.date | None = None, format: str = Fmt, cur=Cur):
         """One row per county: local agencies and models, statewide models, covered or not (the map's data)."""
-        return listing(queries.county_figures(cur, day(cur, on)), format, "counties")
+        return listing(queries.county_figures, format, "counties", cur, day(cur, on))
 
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, cur=Cur):
         """Every roster publication with its files (sha256), observation dates, rows and status."""
-        return listing(queries.publications(cur), format, "publications")
+        return listing(queries.publications, format, "publications", cur)
 
     # -- pages ----------------------------------------------------------------------------
     def page(request: Request, template: str, cur, status: int = 200, **context) -> HTMLResponse:
@@ -257,8 +281,8 @@ def create_app(db_path: Path) -> FastAPI:
             return path + ("?" + query if query else "")
 
         other = "es" if lang == "en" else "en"
-        switch = str(request.url.include_query_params(lang=other))
-        switch = switch[switch.index(request.url.path):]
+        switched = request.url.include_query_params(lang=other)  # path and query only: never the Host
+        switch = f"{switched.path}?{switched.query}"
         return templates.TemplateResponse(
             request, template,
             {"t": t, "lang": lang, "url": url, "switch_url": switch, "today": queries.latest_date(cur),
