@@ -140,7 +140,9 @@ def create_app(db_path: Path) -> FastAPI:
         stamp = snapshot.stamp
         key = str(request.url.path) + "?" + str(request.url.query)
         hit = snapshot.cache.get(key)
-        if hit is None:
+        if hit is not None:
+            snapshot.cache.move_to_end(key)  # least recently used answers go first
+        else:
             response = await call_next(request)
             body = b"".join([chunk async for chunk in response.body_iterator])
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
