@@ -83,17 +83,24 @@ def build(
     everything = archive.observations()
     observations = [o for o in everything if not references.is_reference(o)]
     shas = sorted({o.sha256 for o in observations})
+    loaded = {}
+
+    def load_references() -> None:  # runs while the worker processes read the workbooks
+        refs, loaded["files"] = references.load(everything, archive.read)
+        loaded["geo"] = geography.prepare(refs)
+
     parsed = {}
-    for i, p in enumerate(_parse_all(archive, shas, workers)):
+    for i, p in enumerate(_parse_all(archive, shas, workers, meanwhile=load_references)):
         parsed[p.sha256] = p
         if progress:
             progress("read", i + 1, len(shas))
     tables = pubstage.assemble(observations, parsed)
     tables.update(history.build(tables["publications"], tables["publication_rows"], tables["row_values"]))
-    refs, ref_files = references.load(everything, archive.read)
-    tables["files"] += ref_files
+    if not loaded:  # nothing to read
+        load_references()
+    tables["files"] += loaded["files"]
     tables["observations"] = pubstage.observation_rows(everything)
-    tables.update(geography.build(tables, refs))
+    tables.update(geography.build(tables, loaded["geo"]))
     tables["model_powers"] = domain_tables.model_powers()
     if progress:
         progress("write", 0, 1)
@@ -127,15 +134,19 @@ def _parse_in_worker(args: tuple[str, str]) -> pubstage.Parsed:
     return pubstage.parse(sha, Archive(root).read(sha), _worker_store)
 
 
-def _parse_all(archive: Archive, shas: list[str], workers: int | None):
-    """Parse in a few processes when there is enough to do (calamine and the row stage are CPU-bound).
-    Each process keeps its own RowStore, so it sends every distinct row once."""
+def _parse_all(archive: Archive, shas: list[str], workers: int | None, meanwhile=lambda: None):
+    """Parse in a few processes when there is enough to do (calamine and the row stage are CPU-bound),
+    running `meanwhile` in this process once the workers have their jobs. Each process keeps its own
+    RowStore, so it sends every distinct row once."""
     if workers is None:
         workers = min(len(shas) // 50, os.cpu_count() or 1, 4)
     if workers <= 1:
+        meanwhile()
         store = RowStore()
         for sha in shas:
             yield pubstage.parse(sha, archive.read(sha), store)
         return
     with ProcessPoolExecutor(workers, initializer=_start_worker) as pool:
-        yield from pool.map(_parse_in_worker, [(str(archive.root), s) for s in shas], chunksize=4)
+        results = pool.map(_parse_in_worker, [(str(archive.root), s) for s in shas], chunksize=4)
+        meanwhile()
+        yield from results

@@ -47,7 +47,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("addendum_url", "VARCHAR"), ("addendum_repairs", _LIST), ("addendum_state", "VARCHAR"),
     ],
     "publication_rows": [("publication_id", "VARCHAR"), ("row_number", "INTEGER"), ("row_hash", "VARCHAR")],
-    "row_identity": [
+    "hash_identity": [("row_hash", "VARCHAR"), ("agency_id", "VARCHAR"), ("agreement_id", "VARCHAR")],
+    "pending_identity": [
         ("publication_id", "VARCHAR"), ("row_number", "INTEGER"), ("agency_id", "VARCHAR"), ("agreement_id", "VARCHAR"),
     ],
     "agencies": [
@@ -104,6 +105,14 @@ TABLES: dict[str, list[tuple[str, str]]] = {
 
 # One row per data row of every publication: the rows as users think of them.
 VIEWS = {
+    # which agency and agreement each row of an ok publication lists
+    "row_identity": """
+        SELECT r.publication_id, r.row_number, h.agency_id, h.agreement_id
+        FROM publication_rows r JOIN publications p USING (publication_id) JOIN hash_identity h USING (row_hash)
+        WHERE p.kind = 'participating' AND p.status = 'ok'
+        UNION ALL
+        SELECT publication_id, row_number, agency_id, agreement_id FROM pending_identity
+    """,
     "roster_rows": """
         SELECT r.publication_id, p.kind, r.row_number, i.agency_id, i.agreement_id, v.*
         FROM publication_rows r JOIN row_values v USING (row_hash) JOIN publications p USING (publication_id)

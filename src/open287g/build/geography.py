@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -150,10 +151,25 @@ class Roster:
         return hits[0] if len(hits) == 1 else None
 
 
-def place(agencies: list[dict], sheet_counties: dict[str, list[str]], counties: list[dict], roster: list[dict]) -> tuple[list[dict], list[dict]]:
+@dataclass
+class References:
+    """The reference tables, indexed once (this can run while the workbooks are being read)."""
+
+    counties: list[dict]
+    table: Counties
+    roster: list[dict]
+    fbi: Roster
+
+
+def prepare(refs: dict[str, list[dict]]) -> References:
+    counties = county_table(refs["county_population"])
+    return References(counties, Counties(counties), refs["fbi_roster"], Roster(refs["fbi_roster"]))
+
+
+def place(agencies: list[dict], sheet_counties: dict[str, list[str]], ref: References) -> tuple[list[dict], list[dict]]:
     """Agencies with jurisdiction_level, county_fips, ori and how each was decided; and one row per
     (agency, county) it covers locally."""
-    table, fbi = Counties(counties), Roster(roster)
+    table, fbi = ref.table, ref.fbi
     out, places = [], []
     for a in agencies:
         level, level_how = jurisdiction_level(a["name"], a["agency_type"], a["state"])
@@ -235,24 +251,31 @@ def _state_fips() -> dict[str, str]:
     return {r["code"]: r["fips"] for r in _data("states.csv")}
 
 
-def build(tables: dict[str, list], refs: dict[str, list[dict]]) -> dict[str, list[dict]]:
+def build(tables: dict[str, list], ref: References) -> dict[str, list[dict]]:
     """The geography stage: agencies placed, the county table, and the agency-county pairs."""
-    counties = county_table(refs["county_population"])
-    agencies, places = place(tables["agencies"], _sheet_counties(tables), counties, refs["fbi_roster"])
-    roster = [{**r, "counties": r["counties"]} for r in refs["fbi_roster"]]
-    return {"agencies": agencies, "agency_counties": places, "counties": counties, "reference_agencies": roster}
+    agencies, places = place(tables["agencies"], _sheet_counties(tables), ref)
+    return {"agencies": agencies, "agency_counties": places, "counties": ref.counties, "reference_agencies": ref.roster}
 
 
 def _sheet_counties(tables: dict[str, list]) -> dict[str, list[str]]:
     """agency id -> the COUNTY cells of its rows, most recent publication first, each once."""
-    seq = {p["publication_id"]: (p["kind"] == "participating", p["first_observed"], p["seq"] or 0) for p in tables["publications"]}
+    pubs = {p["publication_id"]: p for p in tables["publications"]}
     value = {v["row_hash"]: v["county_raw"] for v in tables["row_values"]}
-    cell = {(r["publication_id"], r["row_number"]): value[r["row_hash"]] for r in tables["publication_rows"]}
+    agency_of_hash = {h["row_hash"]: h["agency_id"] for h in tables["hash_identity"]}
     seen: dict[str, list[tuple]] = defaultdict(list)
-    for r in tables["row_identity"]:
-        county = cell.get((r["publication_id"], r["row_number"]))
-        if county and county.strip():
-            seen[r["agency_id"]].append((seq[r["publication_id"]], county))
+
+    def note(agency: str | None, pub: dict, county: str | None) -> None:
+        if agency and county and county.strip():
+            seen[agency].append(((pub["kind"] == "participating", pub["first_observed"], pub["seq"] or 0), county))
+
+    for r in tables["publication_rows"]:
+        pub = pubs[r["publication_id"]]
+        if pub["kind"] == "participating" and pub["status"] == "ok":
+            note(agency_of_hash.get(r["row_hash"]), pub, value[r["row_hash"]])
+    cell = {(r["publication_id"], r["row_number"]): value[r["row_hash"]] for r in tables["publication_rows"]
+            if pubs[r["publication_id"]]["kind"] == "pending"}
+    for r in tables["pending_identity"]:
+        note(r["agency_id"], pubs[r["publication_id"]], cell.get((r["publication_id"], r["row_number"])))
     out = {}
     for agency, items in seen.items():
         ordered = []

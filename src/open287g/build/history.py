@@ -245,7 +245,8 @@ class _Tables:
         self.events: list[dict] = []
         self.agreement_rows: dict[str, dict] = {}
         self.spells: list[dict] = []
-        self.row_identity: list[dict] = []
+        self.hash_identity: dict[str, tuple[str, str]] = {}  # participating row_hash -> (agency, agreement)
+        self.pending_identity: list[dict] = []  # pending rows, one by one (a listing's spell decides)
         self._unit_ids: dict[Unit, tuple[str, str]] = {}  # unit -> (agency id, agreement id)
 
     def aid(self, node) -> str:
@@ -272,7 +273,10 @@ class _Tables:
             "agreements": sorted(self.agreement_rows.values(), key=lambda a: a["agreement_id"]),
             "agreement_spells": self.spells,
             "events": sorted(self.events, key=lambda e: (e["date"], e["kind"], e["agreement_id"] or "", e["agency_id"])),
-            "row_identity": self.row_identity,
+            "hash_identity": [
+                {"row_hash": h, "agency_id": a, "agreement_id": g} for h, (a, g) in sorted(self.hash_identity.items())
+            ],
+            "pending_identity": self.pending_identity,
             "identity_links": self._link_rows(),
             "in_effect": _in_effect(self.ok),
         }
@@ -287,9 +291,7 @@ class _Tables:
                 agreement = self._ids[self.h.agreements.find(u)]
                 ids = self._unit_ids[u] = (self.agreement_agency[agreement], agreement)
             out.setdefault(ids[1], (u, v))
-            self.row_identity.append(
-                {"publication_id": pub["publication_id"], "row_number": row_number, "agency_id": ids[0], "agreement_id": ids[1]}
-            )
+            self.hash_identity[v["row_hash"]] = ids
         return out
 
     def _assign_ids(self) -> None:
@@ -502,7 +504,7 @@ class _Tables:
                 root = h._pending_agency((u.state, u.key), v)
                 n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
                 agreement = converted.get(((root, u.model), n)) or pending_ids.get((root, u.model))
-                self.row_identity.append(
+                self.pending_identity.append(
                     {"publication_id": pub["publication_id"], "row_number": row_number,
                      "agency_id": self.agreement_agency.get(agreement, self.aid(root)), "agreement_id": agreement}
                 )
