@@ -98,30 +98,39 @@ _ACTIVE = """
 """
 
 
-def counts(con: duckdb.DuckDBPyConnection, on) -> dict:
-    """Agreements, agencies and rows listed on a day, by model, and the pending list that day."""
-    pub = in_effect(con, on, "participating")
-    pending_pub = in_effect(con, on, "pending")
+# The day asked for (the newest known day when none is given) and the publications in effect then,
+# resolved inside the query so that an answer costs one round trip.
+_DAY = """
+    day AS (SELECT coalesce($on::DATE, (SELECT max(from_date) FROM in_effect)) AS on_),
+    pub AS (
+        SELECT (SELECT publication_id FROM in_effect WHERE kind = 'participating' AND from_date <= (SELECT on_ FROM day)
+                ORDER BY from_date DESC LIMIT 1) AS p,
+               (SELECT publication_id FROM in_effect WHERE kind = 'pending' AND from_date <= (SELECT on_ FROM day)
+                ORDER BY from_date DESC LIMIT 1) AS q)
+"""
+
+
+def counts(con: duckdb.DuckDBPyConnection, on=None) -> dict:
+    """Agreements, agencies and rows listed on a day (default: the newest), by model, and the
+    pending list that day."""
     row = _one(
         con,
-        """SELECT c.agreements, c.agencies, c.jem, c.tfm, c.wso, p.rows
-           FROM publications p LEFT JOIN publication_counts c USING (publication_id) WHERE p.publication_id = $pub""",
-        {"pub": pub},
-    ) or (0, 0, 0, 0, 0, 0)
-    pending = _one(
-        con,
-        """SELECT (SELECT count(*) FROM publication_agreements WHERE publication_id = $pub), rows
-           FROM publications WHERE publication_id = $pub""",
-        {"pub": pending_pub},
-    ) or (0, 0)
+        f"""WITH {_DAY}
+            SELECT (SELECT on_ FROM day), pub.p, pub.q, c.agreements, c.agencies, c.jem, c.tfm, c.wso, pp.rows,
+                   (SELECT count(*) FROM publication_agreements WHERE publication_id = pub.q), qp.rows
+            FROM pub LEFT JOIN publication_counts c ON c.publication_id = pub.p
+            LEFT JOIN publications pp ON pp.publication_id = pub.p LEFT JOIN publications qp ON qp.publication_id = pub.q""",
+        {"on": on},
+    )
+    day, pub, pending_pub, agreements, agencies, jem, tfm, wso, rows, pending, pending_rows = row
     return {
-        "on": str(on),
-        "agreements": row[0] or 0,
-        "agencies": row[1] or 0,
-        "by_model": {"JEM": row[2] or 0, "TFM": row[3] or 0, "WSO": row[4] or 0},
-        "rows": row[5] or 0,
-        "pending": pending[0],
-        "pending_rows": pending[1],
+        "on": str(day),
+        "agreements": agreements or 0,
+        "agencies": agencies or 0,
+        "by_model": {"JEM": jem or 0, "TFM": tfm or 0, "WSO": wso or 0},
+        "rows": rows or 0,
+        "pending": pending or 0,
+        "pending_rows": pending_rows or 0,
         "publication_id": pub,
         "pending_publication_id": pending_pub,
     }
@@ -165,21 +174,28 @@ def _counts_by_month(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
     return _frame(con, sql, {"on": on})
 
 
-def agreements(con: duckdb.DuckDBPyConnection, on=None, state=None, model=None, status=None, as_json: bool = False):
+def agreements(
+    con: duckdb.DuckDBPyConnection, on=None, state=None, model=None, status=None, as_json: bool = False, newest: bool = False
+):
     """Agreements listed on a day (participating list; with status pending, the pending list), or all
-    agreements when no day is given; filtered by state, model and status."""
-    pub = in_effect(con, on, "pending" if status in ("pending", "pending_removed") else "participating") if on else None
-    sql = """
+    agreements when no day is given (`newest`: the newest day instead); filtered by state, model and
+    status."""
+    sql = f"""
+        WITH {_DAY}
         SELECT a.agreement_id, a.agency_id, a.agency_name, a.state, a.model, a.signed, a.status, a.first_listed,
                a.last_listed, a.ended_on, a.county, a.agency_type, a.moa_url, a.moa_state, a.superseded_by,
                a.supersedes, a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names
         FROM agreements a
-        WHERE ($on::DATE IS NULL OR a.agreement_id IN (SELECT agreement_id FROM publication_agreements WHERE publication_id = $pub))
+        WHERE (NOT $listed OR a.agreement_id IN (
+                  SELECT agreement_id FROM publication_agreements
+                  WHERE publication_id = (SELECT CASE WHEN $pending THEN q ELSE p END FROM pub)))
           AND ($state::VARCHAR IS NULL OR a.state = $state) AND ($model::VARCHAR IS NULL OR a.model = $model)
           AND ($status::VARCHAR IS NULL OR a.status = $status)
         ORDER BY a.state, a.agency_name, a.model, a.signed
     """
-    return _result(con, sql, {"on": on, "pub": pub, "state": state, "model": model, "status": status}, as_json)
+    params = {"on": on, "listed": on is not None or newest, "pending": status in ("pending", "pending_removed"),
+              "state": state, "model": model, "status": status}
+    return _result(con, sql, params, as_json)
 
 
 def find_agencies(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
@@ -232,20 +248,22 @@ def changes(
 
 
 # -- geography ------------------------------------------------------------------------------
-def agencies(con: duckdb.DuckDBPyConnection, on, state=None, as_json: bool = False):
-    """Agencies with an agreement listed on a day, placed: jurisdiction level, county FIPS, models."""
-    sql = """
-        WITH active AS (
+def agencies(con: duckdb.DuckDBPyConnection, on=None, state=None, as_json: bool = False):
+    """Agencies with an agreement listed on a day (default: the newest), placed: jurisdiction level,
+    county FIPS, models."""
+    sql = f"""
+        WITH {_DAY},
+        active AS (
             SELECT i.agency_id, list(DISTINCT g.model ORDER BY g.model) AS models, count(DISTINCT g.agreement_id) AS agreements
             FROM publication_agreements i JOIN agreements g USING (agreement_id)
-            WHERE i.publication_id = $pub GROUP BY 1)
+            WHERE i.publication_id = (SELECT p FROM pub) GROUP BY 1)
         SELECT a.agency_id, a.name, a.state, a.jurisdiction_level, a.county_fips, active.models, a.county_fips_all,
                a.ori, a.county_method, a.level_method, active.agreements, a.names
         FROM active JOIN agencies a USING (agency_id)
         WHERE ($state::VARCHAR IS NULL OR a.state = $state)
         ORDER BY a.state, a.name
     """
-    return _result(con, sql, {"pub": in_effect(con, on), "state": state}, as_json)
+    return _result(con, sql, {"on": on, "state": state}, as_json)
 
 
 _COVERED = """
@@ -262,40 +280,40 @@ _COVERED = """
 """
 
 
-def coverage(con: duckdb.DuckDBPyConnection, on) -> dict:
-    """Where at least one agreement applies on a day: counties (a local agency's county, or every
-    county of a state with a statewide agreement), states, and the people living there; by model."""
-    pub = in_effect(con, on)
-    totals = _one(
+def coverage(con: duckdb.DuckDBPyConnection, on=None) -> dict:
+    """Where at least one agreement applies on a day (default: the newest): counties (a local
+    agency's counties, or every county of a state with a statewide agreement), states, and the people
+    living there; overall, local agencies only, and by model."""
+    head = _one(
         con,
-        f"""WITH {_COVERED}
-            SELECT (SELECT count(*) FROM counties), (SELECT sum(population) FROM counties),
-                   (SELECT list(DISTINCT state ORDER BY state) FROM active WHERE jurisdiction_level = 'state')""",
-        {"pub": pub},
+        f"""WITH {_DAY}
+            SELECT (SELECT on_ FROM day), pub.p, (SELECT count(*) FROM counties), (SELECT sum(population) FROM counties),
+                   (SELECT list(DISTINCT a.state ORDER BY a.state) FROM publication_agreements pa
+                    JOIN agencies a USING (agency_id) WHERE pa.publication_id = pub.p AND a.jurisdiction_level = 'state')
+            FROM pub""",
+        {"on": on},
     )
-    every = _covered(con, pub, None)
+    day, pub, counties_total, population_total, statewide = head
+    measured = {
+        (model, local): {"counties": c, "states": st, "population": int(pop)}
+        for model, local, c, st, pop in con.execute(
+            "SELECT model, local_only, counties, states, population FROM publication_coverage WHERE publication_id = $pub",
+            {"pub": pub},
+        ).fetchall()
+    }
+    empty = {"counties": 0, "states": 0, "population": 0}
+    every = measured.get(("*", False), empty)
     return {
-        "on": str(on),
+        "on": str(day),
         **every,
-        "local": _covered(con, pub, None, local_only=True),
-        "counties_total": totals[0],
-        "population_total": int(totals[1] or 0),
-        "population_share": round(every["population"] / totals[1], 4) if totals[1] else None,
-        "statewide_agreements_in": totals[2] or [],
-        "by_model": {m: _covered(con, pub, m) for m in MODELS},
+        "local": measured.get(("*", True), empty),
+        "counties_total": counties_total,
+        "population_total": int(population_total or 0),
+        "population_share": round(every["population"] / population_total, 4) if population_total else None,
+        "statewide_agreements_in": statewide or [],
+        "by_model": {m: measured.get((m, False), empty) for m in MODELS},
         "publication_id": pub,
     }
-
-
-def _covered(con: duckdb.DuckDBPyConnection, pub: str | None, model: str | None, local_only: bool = False) -> dict:
-    """Counties, states and population covered; `local_only` leaves statewide agreements out."""
-    row = _one(
-        con,
-        """SELECT counties, states, population FROM publication_coverage
-           WHERE publication_id = $pub AND model = $model AND local_only = $local""",
-        {"pub": pub, "model": model or "*", "local": local_only},
-    ) or (0, 0, 0)
-    return {"counties": row[0], "states": row[1], "population": int(row[2])}
 
 
 def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str) -> pl.DataFrame:

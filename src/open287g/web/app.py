@@ -85,7 +85,7 @@ class Snapshot:
         con = duckdb.connect()
         con.execute("ATTACH ? AS w (READ_ONLY)", [str(self.path)])
         self.con = con
-        self.cache: OrderedDict[str, tuple[int, bytes, dict]] = OrderedDict()
+        self.cache: OrderedDict[str, tuple[int, bytes, list]] = OrderedDict()
         self.cache_bytes = 0
 
     def current(self) -> duckdb.DuckDBPyConnection:
@@ -116,6 +116,45 @@ class Snapshot:
             self.cache_bytes -= len(body)
 
 
+class _Cache:
+    """API answers depend only on the URL and the snapshot: repeats are served from memory.
+    Plain ASGI, for the same reason as the guard."""
+
+    def __init__(self, app, snapshot: "Snapshot") -> None:
+        self.app, self.snapshot = app, snapshot
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            return await self.app(scope, receive, send)
+        snap = self.snapshot
+        snap.current()
+        stamp = snap.stamp
+        key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
+        hit = snap.cache.get(key)
+        if hit is not None:
+            snap.cache.move_to_end(key)  # least recently used answers go first
+            status, body, headers = hit
+            await send({"type": "http.response.start", "status": status,
+                        "headers": headers + [(b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        start, chunks = {}, []
+
+        async def keep(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+            else:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    body = b"".join(chunks)
+                    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                    if start["status"] == 200:
+                        snap.remember(stamp, key, (200, body, headers))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+
+
 CACHE_BYTES = 64 << 20  # the whole cache; the oldest answers go first
 CACHE_ENTRY_BYTES = 4 << 20  # larger answers are computed each time
 
@@ -131,25 +170,7 @@ def create_app(db_path: Path) -> FastAPI:
         redoc_url=None,
     )
     app.state.snapshot = snapshot
-    @app.middleware("http")
-    async def cached(request: Request, call_next):
-        """API answers depend only on the URL and the snapshot: serve repeats from memory."""
-        if not request.url.path.startswith("/api/"):
-            return await call_next(request)
-        snapshot.current()
-        stamp = snapshot.stamp
-        key = str(request.url.path) + "?" + str(request.url.query)
-        hit = snapshot.cache.get(key)
-        if hit is not None:
-            snapshot.cache.move_to_end(key)  # least recently used answers go first
-        else:
-            response = await call_next(request)
-            body = b"".join([chunk async for chunk in response.body_iterator])
-            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-            hit = (response.status_code, body, headers)
-            if response.status_code == 200:
-                snapshot.remember(stamp, key, hit)
-        return Response(hit[1], status_code=hit[0], headers=hit[2])
+    app.add_middleware(_Cache, snapshot=snapshot)
 
     # added after the cache, so they wrap it: answers are cached uncompressed, compressed per client
     app.add_middleware(GZipMiddleware, minimum_size=1000)
@@ -191,21 +212,21 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(400, f"unknown model {value!r}: use JEM, TFM or WSO")
         return value.upper()
 
-    def listing(query, fmt: str, name: str, *args):
+    def listing(query, fmt: str, name: str, *args, **kwargs):
         """A list as JSON (made by DuckDB) or as its CSV twin."""
         if fmt == "csv":
             return PlainTextResponse(
-                csv_text(query(*args)), media_type="text/csv; charset=utf-8",
+                csv_text(query(*args, **kwargs)), media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
             )
-        return Response(query(*args, as_json=True), media_type="application/json")
+        return Response(query(*args, as_json=True, **kwargs), media_type="application/json")
 
     Fmt = Query("json", pattern="^(json|csv)$", description="json or csv")
 
     @app.get("/api/v1/counts", tags=["api"])
     def api_counts(on: dt.date | None = None, cur=Cur):
         """Agreements, agencies (and by model) listed on a day, and the pending list that day."""
-        return JSONResponse(queries.counts(cur, day(cur, on)))
+        return JSONResponse(queries.counts(cur, on))
 
     @app.get("/api/v1/agreements", tags=["api"])
     def api_agreements(on: dt.date | None = None, state: str | None = None, model: str | None = None,
@@ -213,13 +234,14 @@ def create_app(db_path: Path) -> FastAPI:
                        format: str = Fmt, cur=Cur):
         """Agreements listed on a day (default: the newest; with only a status, every agreement with it),
         filtered by state, model and status."""
-        when = on if on or status else day(cur, None)  # a status alone asks for every agreement with it
-        return listing(queries.agreements, format, "agreements", cur, when, state_code(state), model_code(model), status)
+        # no day: the newest day; a status alone asks for every agreement with that status
+        return listing(queries.agreements, format, "agreements", cur, on, state_code(state), model_code(model), status,
+                       newest=not (on or status))
 
     @app.get("/api/v1/agencies", tags=["api"])
     def api_agencies(on: dt.date | None = None, state: str | None = None, format: str = Fmt, cur=Cur):
         """Agencies with an agreement on a day, with jurisdiction level, county FIPS and models."""
-        return listing(queries.agencies, format, "agencies", cur, day(cur, on), state_code(state))
+        return listing(queries.agencies, format, "agencies", cur, on, state_code(state))
 
     @app.get("/api/v1/agencies/{agency_id:path}", tags=["api"])
     def api_agency(agency_id: str, cur=Cur):
@@ -254,7 +276,7 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/api/v1/coverage", tags=["api"])
     def api_coverage(on: dt.date | None = None, cur=Cur):
         """Counties, states and population where at least one agreement applies on a day."""
-        return JSONResponse(queries.coverage(cur, day(cur, on)))
+        return JSONResponse(queries.coverage(cur, on))
 
     @app.get("/api/v1/counties", tags=["api"])
     def api_counties(on: dt.date | None = None, format: str = Fmt, cur=Cur):
