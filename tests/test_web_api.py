@@ -207,3 +207,17 @@ def test_search_words_are_not_wildcards(con):
     from open287g import queries
 
     assert queries.find_agencies(con, "%").is_empty() and queries.find_agencies(con, "_").is_empty()
+
+
+def test_every_interface_string_has_both_languages():
+    import json
+
+    from open287g.web.app import HERE
+
+    strings = json.loads((HERE / "strings.json").read_text(encoding="utf-8"))
+    assert all(set(v) == {"en", "es"} and v["en"].strip() and v["es"].strip() for v in strings.values())
+
+
+def test_methodology_in_spanish(client):
+    html = client.get("/methodology?lang=es").text
+    assert "Identidad" in html and "publicaciones distintas desde enero de 2021" in html
