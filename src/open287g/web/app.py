@@ -82,7 +82,8 @@ class Snapshot:
         if not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no warehouse yet (run `open287g import` first)")
         self.stamp = self.path.stat().st_mtime_ns
-        con = duckdb.connect()
+        # one DuckDB thread per query: answers are small, and the requests are the parallelism
+        con = duckdb.connect(config={"threads": 1})
         con.execute("ATTACH ? AS w (READ_ONLY)", [str(self.path)])
         self.con = con
         self.cache: OrderedDict[str, tuple[int, bytes, list]] = OrderedDict()
