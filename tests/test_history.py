@@ -245,3 +245,8 @@ def test_copy_without_hyperlinks_does_not_repost_moas(con):
         "SELECT date FROM events WHERE kind = 'moa_posted' AND agreement_id = 'TN/knox-county-sheriffs-office/JEM/2020-06-08'"
     ).fetchall()
     assert knox == [(dt.date(2021, 4, 9),)]
+
+
+def test_agency_search_prefers_whole_words(con):
+    found = queries.find_agencies(con, "harris county")["agency_id"].to_list()
+    assert found[0] == "GA/harris-county-sheriffs-office" and any("harrison" in a for a in found[1:])

@@ -206,7 +206,11 @@ def find_agencies(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
         WHERE agency_id = $q OR list_bool_and([
               list_bool_or([contains(replace(lower(n), '''', ''), w) FOR n IN names] || [contains(lower(agency_id), w)])
               FOR w IN $words])
-        ORDER BY agency_id = $q DESC, status = 'active' DESC, agency_id
+        ORDER BY agency_id = $q DESC,
+                 -- whole words first: 'harris county' finds Harris County before Harrison County
+                 list_sum([contains(' ' || regexp_replace(lower(name), '[^a-z0-9]+', ' ', 'g') || ' ', ' ' || w || ' ')::INT
+                           FOR w IN $words]) DESC,
+                 status = 'active' DESC, agency_id
     """
     return _frame(con, sql, {"q": query, "words": words or [""]})
 
