@@ -83,10 +83,23 @@ def in_effect(con: duckdb.DuckDBPyConnection, on, kind: str = "participating") -
     before it (None before the first observation)."""
     row = _one(
         con,
-        "SELECT publication_id FROM in_effect WHERE kind = $kind AND from_date <= $on ORDER BY from_date DESC LIMIT 1",
+        "SELECT max_by(publication_id, from_date) FROM in_effect WHERE kind = $kind AND from_date <= $on",
         {"kind": kind, "on": on},
     )
     return row[0] if row else None
+
+
+def _day_and_publications(con: duckdb.DuckDBPyConnection, on) -> tuple:
+    """(day, participating publication, pending publication) in effect; the newest day when `on` is
+    None. Small separate queries: DuckDB plans them far faster than one query with subqueries."""
+    return _one(
+        con,
+        """WITH d AS (SELECT coalesce($on::DATE, max(from_date)) AS on_ FROM in_effect)
+           SELECT d.on_, max_by(e.publication_id, e.from_date) FILTER (e.kind = 'participating'),
+                  max_by(e.publication_id, e.from_date) FILTER (e.kind = 'pending')
+           FROM d LEFT JOIN in_effect e ON e.from_date <= d.on_ GROUP BY d.on_""",
+        {"on": on},
+    )
 
 
 def latest_date(con: duckdb.DuckDBPyConnection):
@@ -98,31 +111,20 @@ _ACTIVE = """
 """
 
 
-# The day asked for (the newest known day when none is given) and the publications in effect then,
-# resolved inside the query so that an answer costs one round trip.
-_DAY = """
-    day AS (SELECT coalesce($on::DATE, (SELECT max(from_date) FROM in_effect)) AS on_),
-    pub AS (
-        SELECT (SELECT publication_id FROM in_effect WHERE kind = 'participating' AND from_date <= (SELECT on_ FROM day)
-                ORDER BY from_date DESC LIMIT 1) AS p,
-               (SELECT publication_id FROM in_effect WHERE kind = 'pending' AND from_date <= (SELECT on_ FROM day)
-                ORDER BY from_date DESC LIMIT 1) AS q)
-"""
-
-
 def counts(con: duckdb.DuckDBPyConnection, on=None) -> dict:
     """Agreements, agencies and rows listed on a day (default: the newest), by model, and the
     pending list that day."""
+    day, pub, pending_pub = _day_and_publications(con, on)
     row = _one(
         con,
-        f"""WITH {_DAY}
-            SELECT (SELECT on_ FROM day), pub.p, pub.q, c.agreements, c.agencies, c.jem, c.tfm, c.wso, pp.rows,
-                   (SELECT count(*) FROM publication_agreements WHERE publication_id = pub.q), qp.rows
-            FROM pub LEFT JOIN publication_counts c ON c.publication_id = pub.p
-            LEFT JOIN publications pp ON pp.publication_id = pub.p LEFT JOIN publications qp ON qp.publication_id = pub.q""",
-        {"on": on},
+        """SELECT c.agreements, c.agencies, c.jem, c.tfm, c.wso,
+                  (SELECT rows FROM publications WHERE publication_id = $p),
+                  (SELECT count(*) FROM publication_agreements WHERE publication_id = $q),
+                  (SELECT rows FROM publications WHERE publication_id = $q)
+           FROM (SELECT 1) LEFT JOIN publication_counts c ON c.publication_id = $p""",
+        {"p": pub, "q": pending_pub},
     )
-    day, pub, pending_pub, agreements, agencies, jem, tfm, wso, rows, pending, pending_rows = row
+    agreements, agencies, jem, tfm, wso, rows, pending, pending_rows = row
     return {
         "on": str(day),
         "agreements": agreements or 0,
@@ -180,20 +182,18 @@ def agreements(
     """Agreements listed on a day (participating list; with status pending, the pending list), or all
     agreements when no day is given (`newest`: the newest day instead); filtered by state, model and
     status."""
-    sql = f"""
-        WITH {_DAY}
+    _, pub, pending_pub = _day_and_publications(con, on) if on is not None or newest else (None, None, None)
+    sql = """
         SELECT a.agreement_id, a.agency_id, a.agency_name, a.state, a.model, a.signed, a.status, a.first_listed,
                a.last_listed, a.ended_on, a.county, a.agency_type, a.moa_url, a.moa_state, a.superseded_by,
                a.supersedes, a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names
         FROM agreements a
-        WHERE (NOT $listed OR a.agreement_id IN (
-                  SELECT agreement_id FROM publication_agreements
-                  WHERE publication_id = (SELECT CASE WHEN $pending THEN q ELSE p END FROM pub)))
+        WHERE (NOT $listed OR a.agreement_id IN (SELECT agreement_id FROM publication_agreements WHERE publication_id = $pub))
           AND ($state::VARCHAR IS NULL OR a.state = $state) AND ($model::VARCHAR IS NULL OR a.model = $model)
           AND ($status::VARCHAR IS NULL OR a.status = $status)
         ORDER BY a.state, a.agency_name, a.model, a.signed
     """
-    params = {"on": on, "listed": on is not None or newest, "pending": status in ("pending", "pending_removed"),
+    params = {"listed": on is not None or newest, "pub": pending_pub if status in ("pending", "pending_removed") else pub,
               "state": state, "model": model, "status": status}
     return _result(con, sql, params, as_json)
 
@@ -255,19 +255,19 @@ def changes(
 def agencies(con: duckdb.DuckDBPyConnection, on=None, state=None, as_json: bool = False):
     """Agencies with an agreement listed on a day (default: the newest), placed: jurisdiction level,
     county FIPS, models."""
-    sql = f"""
-        WITH {_DAY},
-        active AS (
+    _, pub, _ = _day_and_publications(con, on)
+    sql = """
+        WITH active AS (
             SELECT i.agency_id, list(DISTINCT g.model ORDER BY g.model) AS models, count(DISTINCT g.agreement_id) AS agreements
             FROM publication_agreements i JOIN agreements g USING (agreement_id)
-            WHERE i.publication_id = (SELECT p FROM pub) GROUP BY 1)
+            WHERE i.publication_id = $pub GROUP BY 1)
         SELECT a.agency_id, a.name, a.state, a.jurisdiction_level, a.county_fips, active.models, a.county_fips_all,
                a.ori, a.county_method, a.level_method, active.agreements, a.names
         FROM active JOIN agencies a USING (agency_id)
         WHERE ($state::VARCHAR IS NULL OR a.state = $state)
         ORDER BY a.state, a.name
     """
-    return _result(con, sql, {"on": on, "state": state}, as_json)
+    return _result(con, sql, {"pub": pub, "state": state}, as_json)
 
 
 _COVERED = """
@@ -288,16 +288,14 @@ def coverage(con: duckdb.DuckDBPyConnection, on=None) -> dict:
     """Where at least one agreement applies on a day (default: the newest): counties (a local
     agency's counties, or every county of a state with a statewide agreement), states, and the people
     living there; overall, local agencies only, and by model."""
-    head = _one(
+    day, pub, _ = _day_and_publications(con, on)
+    counties_total, population_total, statewide = _one(
         con,
-        f"""WITH {_DAY}
-            SELECT (SELECT on_ FROM day), pub.p, (SELECT count(*) FROM counties), (SELECT sum(population) FROM counties),
-                   (SELECT list(DISTINCT a.state ORDER BY a.state) FROM publication_agreements pa
-                    JOIN agencies a USING (agency_id) WHERE pa.publication_id = pub.p AND a.jurisdiction_level = 'state')
-            FROM pub""",
-        {"on": on},
+        """SELECT (SELECT count(*) FROM counties), (SELECT sum(population) FROM counties),
+                  (SELECT list(DISTINCT a.state ORDER BY a.state) FROM publication_agreements pa
+                   JOIN agencies a USING (agency_id) WHERE pa.publication_id = $pub AND a.jurisdiction_level = 'state')""",
+        {"pub": pub},
     )
-    day, pub, counties_total, population_total, statewide = head
     measured = {
         (model, local): {"counties": c, "states": st, "population": int(pop)}
         for model, local, c, st, pop in con.execute(
