@@ -115,16 +115,16 @@ def counts(con: duckdb.DuckDBPyConnection, on=None) -> dict:
     """Agreements, agencies and rows listed on a day (default: the newest), by model, and the
     pending list that day."""
     day, pub, pending_pub = _day_and_publications(con, on)
-    row = _one(
-        con,
-        """SELECT c.agreements, c.agencies, c.jem, c.tfm, c.wso,
-                  (SELECT rows FROM publications WHERE publication_id = $p),
-                  (SELECT count(*) FROM publication_agreements WHERE publication_id = $q),
-                  (SELECT rows FROM publications WHERE publication_id = $q)
-           FROM (SELECT 1) LEFT JOIN publication_counts c ON c.publication_id = $p""",
-        {"p": pub, "q": pending_pub},
-    )
-    agreements, agencies, jem, tfm, wso, rows, pending, pending_rows = row
+    found = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT publication_id, rows, agreements, agencies, jem, tfm, wso FROM publication_counts "
+            "WHERE publication_id IN ($p, $q)",
+            {"p": pub, "q": pending_pub},
+        ).fetchall()
+    }
+    rows, agreements, agencies, jem, tfm, wso = found.get(pub, (0,) * 6)
+    pending_rows, pending = found.get(pending_pub, (0, 0))[:2]
     return {
         "on": str(day),
         "agreements": agreements or 0,

@@ -22,11 +22,14 @@ STATEMENTS = [
     """CREATE TABLE publication_agreements AS
        SELECT DISTINCT publication_id, agreement_id, agency_id FROM row_identity ORDER BY publication_id, agreement_id""",
     """CREATE TABLE publication_counts AS
-       SELECT pa.publication_id, count(DISTINCT pa.agreement_id) AS agreements, count(DISTINCT pa.agency_id) AS agencies,
+       SELECT p.publication_id, p.rows, count(DISTINCT pa.agreement_id) AS agreements,
+              count(DISTINCT pa.agency_id) AS agencies,
               count(DISTINCT pa.agreement_id) FILTER (g.model = 'JEM') AS jem,
               count(DISTINCT pa.agreement_id) FILTER (g.model = 'TFM') AS tfm,
               count(DISTINCT pa.agreement_id) FILTER (g.model = 'WSO') AS wso
-       FROM publication_agreements pa JOIN agreements g USING (agreement_id) GROUP BY 1 ORDER BY 1""",
+       FROM publications p LEFT JOIN publication_agreements pa USING (publication_id)
+       LEFT JOIN agreements g USING (agreement_id)
+       WHERE p.status = 'ok' GROUP BY 1, 2 ORDER BY 1""",
     f"""CREATE TABLE publication_coverage AS
        WITH covered AS ({COVERED}),
        scopes AS (
