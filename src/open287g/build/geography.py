@@ -21,7 +21,7 @@ from importlib import resources
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from ..domain.names import distinctive, name_key
+from ..domain.names import county_key, distinctive, name_key
 from ..domain.text import fold
 
 LEVELS = ("county", "municipal", "state", "other")
@@ -38,9 +38,6 @@ _FORCE_WORDS = frozenset("police department sheriffs office public safety servic
 
 def _core(name: str) -> str:
     return " ".join(t for t in name_key(name).split() if t not in _FORCE_WORDS)
-_COUNTY_WORDS = re.compile(
-    r"\b(county|parish|borough|census area|city and borough|municipality|municipio|district)\b"
-)
 
 
 def _data(name: str) -> list[dict]:
@@ -82,13 +79,6 @@ def jurisdiction_level(name: str, sheet_type: str | None, state: str) -> tuple[s
     if sheet_type in ("county", "municipal", "state"):
         return sheet_type, "sheet_type"
     return "other", "default"
-
-
-def county_key(name: str) -> str:
-    """'St. Johns County' -> 'saint johns'; 'Hopewell city' keeps its 'city' (Virginia's independent
-    cities are distinct from the county of the same name)."""
-    text = name_key(name.replace("-", " "))
-    return _COUNTY_WORDS.sub("", text).replace("  ", " ").strip()
 
 
 class Counties:

@@ -37,7 +37,7 @@ def build(publications: list[dict], publication_rows: list[dict], row_values: li
     }
     h = _History(rows_by_pub)
     h.link_participating(ok["participating"])
-    h.resolve_agreements(ok["participating"])
+    h.resolve_agreements()
     h.follow_pending(ok["pending"])
     return h.tables(ok)
 
@@ -153,7 +153,7 @@ class _History:
     def agency_of(self, node: tuple[str, str]) -> tuple[str, str]:
         return self.agencies.find(node)
 
-    def resolve_agreements(self, pubs: list[dict]) -> None:
+    def resolve_agreements(self) -> None:
         # Units of one agency, model and date are one agreement even when spelt differently.
         by_triple: dict[tuple, Unit] = {}
         for u in list(self.agreements.parent):
@@ -178,7 +178,7 @@ class _History:
                 aid, i = f"{base}-{i}", i + 1
             taken[aid] = root
             self.agency_id[root] = aid
-        self.agency_members = members
+        self.participating_nodes = set(self.first_seen)  # before the pending list adds its own
 
     # -- pending list -------------------------------------------------------------------------
     def follow_pending(self, pubs: list[dict]) -> None:
@@ -202,7 +202,7 @@ class _History:
         return self._pending_roots[key]
 
     def _match_pending(self, node: tuple[str, str], v: dict) -> tuple:
-        if node in self.agency_id_roots():
+        if node in self.participating_nodes:
             last = self.last_seen.get(node)
             if last and identity.counties_conflict(last["county"], v["county"]):
                 # the same name in another county is another body ('Manor Township' in Armstrong and
@@ -226,11 +226,6 @@ class _History:
                 self.agencies.parent[node] = root  # a fresh singleton: attach it under the root
                 return root
         return node
-
-    def agency_id_roots(self) -> set:
-        if not hasattr(self, "_roots"):
-            self._roots = {n for ns in self.agency_members.values() for n in ns}
-        return self._roots
 
     # -- output -------------------------------------------------------------------------------
     def tables(self, ok: dict[str, list[dict]]) -> dict[str, list[dict]]:
@@ -284,7 +279,7 @@ class _Tables:
     def _agreements_in(self, pub: dict) -> dict[str, tuple[Unit, dict]]:
         """agreement id -> (unit, row values) of the first row listing it, for one publication."""
         out: dict[str, tuple[Unit, dict]] = {}
-        for row_number, v in sorted(self.h.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
+        for _, v in sorted(self.h.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
             u = _unit(v, False)
             ids = self._unit_ids.get(u)
             if ids is None:
@@ -411,7 +406,7 @@ class _Tables:
         ends = {e["agreement_id"]: e for e in self.events if e["kind"] in ("ended", "superseded")}
         successor_of = {e["agreement_id"]: e["related_agreement_id"] for e in self.events if e["kind"] == "superseded"}
         for agreement, rec in info.items():
-            (fu, fv), (lu, lv) = rec["first"], rec["last"]
+            (_, fv), (lu, lv) = rec["first"], rec["last"]
             status = "active" if agreement in latest else ("superseded" if ends.get(agreement, {}).get("kind") == "superseded" else "ended")
             for n, s in enumerate(rec["spells"], start=1):
                 self.spells.append(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 from functools import cache
@@ -30,6 +29,7 @@ from importlib import resources
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from ..domain import names
 from ..domain.names import compatible_kinds, name_key, similarity
 
 SMALL_SHIFT_DAYS = 45
@@ -109,9 +109,8 @@ def counties_conflict(a: str | None, b: str | None) -> bool:
 
 
 def county_key(county: str | None) -> str | None:
-    if not county:
-        return None
-    return re.sub(r"\b(county|parish|borough|city)\b", "", name_key(county)).strip() or None
+    """A county cell reduced for comparison between rows, or None when empty."""
+    return names.county_key(county, keep_city=False) or None
 
 
 def match(gone: list[tuple[Unit, dict]], new: list[tuple[Unit, dict]], same_agency, adjacent: bool = True) -> list[Link]:

@@ -119,3 +119,16 @@ def similarity(a: str, b: str, state: str | None = None) -> str | None:
     if fuzz.token_set_ratio(da, db) >= 80:
         return "weak"
     return None
+
+
+_COUNTY_WORDS = re.compile(r"\b(county|parish|borough|census area|city and borough|municipality|municipio|district)\b")
+
+
+def county_key(name: str | None, keep_city: bool = True) -> str:
+    """'St. Johns County' -> 'saint johns'. `keep_city` keeps Virginia's independent cities apart
+    from the county of the same name ('Fairfax city' / 'Fairfax County'); without it, 'Hopewell
+    County' and 'Hopewell city' are one place (for telling whether two rows name different counties)."""
+    text = _COUNTY_WORDS.sub("", name_key((name or "").replace("-", " ")))
+    if not keep_city:
+        text = re.sub(r"\bcity\b", "", text)
+    return " ".join(text.split())

@@ -8,7 +8,6 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -19,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .. import queries, warehouse
+from .. import queries
 from ..domain import vocab
 from ..output import csv_text, records
 from . import charts, mapsvg
