@@ -23,16 +23,16 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def _plain(value):
+def plain(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
 def records(df: pl.DataFrame) -> list[dict]:
-    return [{k: _plain(v) for k, v in row.items()} for row in df.to_dicts()]
+    return [{k: plain(v) for k, v in row.items()} for row in df.to_dicts()]
 
 
 def csv_text(df: pl.DataFrame) -> str:
@@ -87,7 +87,7 @@ def emit_profile(profile: dict, fmt: Format) -> None:
     """An agency: its record, agreements and events. CSV prints the events (the history)."""
     if fmt is Format.json:
         out = {
-            **{k: _plain(v) for k, v in profile["agency"].items()},
+            **{k: plain(v) for k, v in profile["agency"].items()},
             "agreements": records(profile["agreements"]),
             "events": records(profile["events"]),
         }

@@ -270,18 +270,7 @@ def agencies(con: duckdb.DuckDBPyConnection, on=None, state=None, as_json: bool 
     return _result(con, sql, {"pub": pub, "state": state}, as_json)
 
 
-_COVERED = """
-    active AS (
-        SELECT DISTINCT g.model, a.agency_id, a.jurisdiction_level, a.state
-        FROM publication_agreements i JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = i.agency_id
-        WHERE i.publication_id = $pub),
-    covered AS (
-        SELECT DISTINCT c.county_fips AS fips, active.model, false AS statewide
-        FROM active JOIN agency_counties c USING (agency_id) WHERE active.jurisdiction_level <> 'state'
-        UNION
-        SELECT DISTINCT co.fips, active.model, true FROM active JOIN counties co USING (state)
-        WHERE active.jurisdiction_level = 'state')
-"""
+_COVERED = "covered AS (SELECT * FROM publication_covered WHERE publication_id = $pub)"
 
 
 def coverage(con: duckdb.DuckDBPyConnection, on=None) -> dict:
@@ -318,8 +307,9 @@ def coverage(con: duckdb.DuckDBPyConnection, on=None) -> dict:
     }
 
 
-def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str) -> pl.DataFrame:
-    """Coverage per state or per model on a day, or month by month (month-ends up to the day)."""
+def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str, state: str | None = None) -> pl.DataFrame:
+    """Coverage per state (or one state) or per model on a day, or month by month (month-ends up to
+    the day)."""
     import polars
 
     if by == "model":
@@ -339,14 +329,16 @@ def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str) -> pl.DataFrame:
         per_state AS (
             SELECT co.state, count(DISTINCT cv.fips) AS counties, bool_or(cv.statewide) AS statewide,
                    list(DISTINCT cv.model ORDER BY cv.model) AS models
-            FROM covered cv JOIN counties co USING (fips) GROUP BY 1)
+            FROM covered cv JOIN counties co USING (fips)
+            WHERE $state::VARCHAR IS NULL OR co.state = $state GROUP BY 1)
         SELECT s.state, s.counties, (SELECT count(*) FROM counties c WHERE c.state = s.state) AS counties_total,
-               (SELECT sum(population) FROM counties c WHERE c.state = s.state AND c.fips IN (SELECT fips FROM covered)) AS population,
-               (SELECT sum(population) FROM counties c WHERE c.state = s.state) AS population_total,
+               (SELECT sum(population) FROM counties c
+                WHERE c.state = s.state AND c.fips IN (SELECT fips FROM covered))::BIGINT AS population,
+               (SELECT sum(population) FROM counties c WHERE c.state = s.state)::BIGINT AS population_total,
                s.statewide, s.models
         FROM per_state s ORDER BY population DESC NULLS LAST, s.state
     """
-    return _frame(con, sql, {"pub": in_effect(con, on)})
+    return _frame(con, sql, {"pub": in_effect(con, on), "state": state})
 
 
 _MONTHS = """
@@ -360,16 +352,15 @@ def county_figures(con: duckdb.DuckDBPyConnection, on, as_json: bool = False):
     """One row per county for the map: local agencies and agreements by model, statewide models."""
     sql = f"""
         WITH {_COVERED},
-        local AS (
-            SELECT c.county_fips AS fips, count(DISTINCT active.agency_id) AS agencies,
-                   list(DISTINCT active.model ORDER BY active.model) AS models
-            FROM active JOIN agency_counties c USING (agency_id) WHERE active.jurisdiction_level <> 'state' GROUP BY 1),
-        statewide AS (
-            SELECT state, list(DISTINCT model ORDER BY model) AS models FROM active WHERE jurisdiction_level = 'state' GROUP BY 1)
-        SELECT co.fips, co.name, co.state, co.population, coalesce(l.agencies, 0) AS local_agencies,
-               coalesce(l.models, []) AS local_models, coalesce(s.models, []) AS statewide_models,
-               l.fips IS NOT NULL OR s.state IS NOT NULL AS covered
-        FROM counties co LEFT JOIN local l USING (fips) LEFT JOIN statewide s USING (state)
+        per_county AS (
+            SELECT fips, count(DISTINCT agency_id) FILTER (NOT statewide) AS agencies,
+                   list(DISTINCT model ORDER BY model) FILTER (NOT statewide) AS local_models,
+                   list(DISTINCT model ORDER BY model) FILTER (statewide) AS statewide_models
+            FROM covered GROUP BY 1)
+        SELECT co.fips, co.name, co.state, co.population, coalesce(p.agencies, 0) AS local_agencies,
+               coalesce(p.local_models, []) AS local_models, coalesce(p.statewide_models, []) AS statewide_models,
+               p.fips IS NOT NULL AS covered
+        FROM counties co LEFT JOIN per_county p USING (fips)
         ORDER BY co.fips
     """
     return _result(con, sql, {"pub": in_effect(con, on)}, as_json)
@@ -381,19 +372,34 @@ def model_powers(con: duckdb.DuckDBPyConnection, model: str | None = None) -> pl
     return _frame(con, sql, {"model": model})
 
 
-def states(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
-    """Every state or territory with an agreement ever, with its counts on a day."""
+def states(con: duckdb.DuckDBPyConnection, on, state: str | None = None) -> pl.DataFrame:
+    """Every state or territory with an agreement ever (or one), with its counts on a day."""
     sql = """
-        WITH active AS (SELECT agreement_id FROM publication_agreements WHERE publication_id = $pub)
-        SELECT a.state, count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active)) AS agreements,
-               count(DISTINCT a.agency_id) FILTER (a.agreement_id IN (SELECT agreement_id FROM active)) AS agencies,
-               count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active) AND a.model = 'JEM') AS jem,
-               count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active) AND a.model = 'TFM') AS tfm,
-               count(*) FILTER (a.agreement_id IN (SELECT agreement_id FROM active) AND a.model = 'WSO') AS wso,
-               count(*) AS agreements_ever
-        FROM agreements a GROUP BY 1 ORDER BY agreements DESC, 1
+        WITH flagged AS (
+            SELECT a.*, pa.agreement_id IS NOT NULL AS listed
+            FROM agreements a LEFT JOIN (SELECT agreement_id FROM publication_agreements WHERE publication_id = $pub) pa
+                 USING (agreement_id)
+            WHERE $state::VARCHAR IS NULL OR a.state = $state)
+        SELECT state, count(*) FILTER (listed) AS agreements, count(DISTINCT agency_id) FILTER (listed) AS agencies,
+               count(*) FILTER (listed AND model = 'JEM') AS jem, count(*) FILTER (listed AND model = 'TFM') AS tfm,
+               count(*) FILTER (listed AND model = 'WSO') AS wso, count(*) AS agreements_ever
+        FROM flagged GROUP BY 1 ORDER BY agreements DESC, 1
     """
-    return _frame(con, sql, {"pub": in_effect(con, on)})
+    return _frame(con, sql, {"pub": in_effect(con, on), "state": state})
+
+
+def state_summary(con: duckdb.DuckDBPyConnection, state: str, on) -> dict:
+    """One state on a day: its counts and where its agreements apply (coverage is None when no
+    agreement applies there)."""
+    counts = states(con, on, state).to_dicts()
+    covered = coverage_by(con, on, "state", state).to_dicts()
+    return {
+        "state": state,
+        "on": str(on),
+        **({k: v for k, v in counts[0].items() if k != "state"} if counts
+           else {"agreements": 0, "agencies": 0, "jem": 0, "tfm": 0, "wso": 0, "agreements_ever": 0}),
+        "coverage": {k: v for k, v in covered[0].items() if k != "state"} if covered else None,
+    }
 
 
 def county_agencies(con: duckdb.DuckDBPyConnection, fips: str, on) -> pl.DataFrame:

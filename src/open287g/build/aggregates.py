@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import duckdb
 
-# The counties where a publication's agreements apply: a local agency's counties, or every county of
-# the state of a statewide agency.
-COVERED = """
-    SELECT DISTINCT pa.publication_id, c.county_fips AS fips, g.model, false AS statewide
-    FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = pa.agency_id
-    JOIN agency_counties c ON c.agency_id = pa.agency_id WHERE a.jurisdiction_level <> 'state'
-    UNION
-    SELECT DISTINCT pa.publication_id, co.fips, g.model, true
-    FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = pa.agency_id
-    JOIN counties co ON co.state = a.state WHERE a.jurisdiction_level = 'state'
-"""
-
 STATEMENTS = [
     """CREATE TABLE publication_agreements AS
        SELECT DISTINCT publication_id, agreement_id, agency_id FROM row_identity ORDER BY publication_id, agreement_id""",
+    # Where each agreement of a publication applies: its local agency's counties, or every county of
+    # the state of a statewide agency. The one definition of coverage; queries filter it by publication.
+    """CREATE VIEW publication_covered AS
+       SELECT pa.publication_id, c.county_fips AS fips, g.model, false AS statewide, pa.agency_id
+       FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = pa.agency_id
+       JOIN agency_counties c ON c.agency_id = pa.agency_id WHERE a.jurisdiction_level <> 'state'
+       UNION ALL
+       SELECT pa.publication_id, co.fips, g.model, true, pa.agency_id
+       FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = pa.agency_id
+       JOIN counties co ON co.state = a.state WHERE a.jurisdiction_level = 'state'""",
     """CREATE TABLE publication_counts AS
        SELECT p.publication_id, p.rows, count(DISTINCT pa.agreement_id) AS agreements,
               count(DISTINCT pa.agency_id) AS agencies,
@@ -30,12 +28,11 @@ STATEMENTS = [
        FROM publications p LEFT JOIN publication_agreements pa USING (publication_id)
        LEFT JOIN agreements g USING (agreement_id)
        WHERE p.status = 'ok' GROUP BY 1, 2 ORDER BY 1""",
-    f"""CREATE TABLE publication_coverage AS
-       WITH covered AS ({COVERED}),
-       scopes AS (
-           SELECT publication_id, fips, '*' AS model, bool_and(statewide) AS statewide_only FROM covered GROUP BY 1, 2
+    """CREATE TABLE publication_coverage AS
+       WITH scopes AS (
+           SELECT publication_id, fips, '*' AS model, bool_and(statewide) AS statewide_only FROM publication_covered GROUP BY 1, 2
            UNION ALL
-           SELECT publication_id, fips, model, bool_and(statewide) FROM covered GROUP BY 1, 2, 3)
+           SELECT publication_id, fips, model, bool_and(statewide) FROM publication_covered GROUP BY 1, 2, 3)
        SELECT s.publication_id, s.model, local_only, count(*) AS counties, count(DISTINCT co.state) AS states,
               coalesce(sum(co.population), 0) AS population
        FROM scopes s JOIN counties co USING (fips), (SELECT unnest([false, true]) AS local_only)

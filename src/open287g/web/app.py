@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import queries
 from ..domain import vocab
-from ..output import csv_text, records
+from ..output import csv_text, plain, records
 from . import charts, mapsvg
 
 HERE = Path(__file__).parent
@@ -249,7 +249,7 @@ def create_app(db_path: Path) -> FastAPI:
         profile = queries.agency_profile(cur, agency_id)
         if profile is None:
             raise HTTPException(404, f"no agency {agency_id!r}")
-        return {**{k: _plain(v) for k, v in profile["agency"].items()},
+        return {**{k: plain(v) for k, v in profile["agency"].items()},
                 "agreements": records(profile["agreements"]), "events": records(profile["events"])}
 
     @app.get("/api/v1/changes", tags=["api"])
@@ -266,11 +266,7 @@ def create_app(db_path: Path) -> FastAPI:
     def api_state(state: str, on: dt.date | None = None, cur=Cur):
         """One state on a day: its agreements, agencies and coverage."""
         code, when = state_code(state), day(cur, on)
-        rows = queries.states(cur, when).filter(state=code).to_dicts()
-        cov = queries.coverage_by(cur, when, "state").filter(state=code).to_dicts()
-        return {"state": code, "name": vocab.state_names().get(code), "on": str(when),
-                **({k: v for k, v in rows[0].items() if k != "state"} if rows else {"agreements": 0, "agencies": 0}),
-                "coverage": {k: _plain(v) for k, v in cov[0].items() if k != "state"} if cov else None,
+        return {**queries.state_summary(cur, code, when), "name": vocab.state_names().get(code),
                 "agencies_listed": records(queries.agencies(cur, when, code))}
 
     @app.get("/api/v1/coverage", tags=["api"])
@@ -333,10 +329,9 @@ def create_app(db_path: Path) -> FastAPI:
         if code is None:
             return page(request, "not_found.html", cur, status=404, what=state)
         when = queries.latest_date(cur)
-        cov = queries.coverage_by(cur, when, "state").filter(state=code).to_dicts()
         return page(
             request, "state.html", cur, code=code, name=vocab.state_names().get(code, code),
-            agencies=records(queries.agencies(cur, when, code)), coverage=cov[0] if cov else None,
+            agencies=records(queries.agencies(cur, when, code)), coverage=queries.state_summary(cur, code, when)["coverage"],
             changes=records(queries.changes(cur, state=code).tail(40)),
         )
 
@@ -406,6 +401,3 @@ def _date(text: str) -> dt.date | None:
     except ValueError:
         return None
 
-
-def _plain(v):
-    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
