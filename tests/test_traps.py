@@ -4,7 +4,7 @@ import datetime as dt
 
 
 def one(con, sql, *params):
-    return con.execute(sql, list(params)).fetchone()[0]
+    return con.execute(sql, list(params)).fetchall()[0][0]  # fetchone would leave the result open
 
 
 def test_four_participating_layouts_and_three_pending(con):
@@ -111,3 +111,12 @@ def test_na_county_and_type_are_missing_values(con):
         "SELECT county, agency_type, type_raw FROM roster_rows WHERE county_raw = '#NA' AND type_raw = '#NA' LIMIT 1"
     ).fetchone()
     assert row[0] is None and row[1] is None and row[2] == "#NA"
+
+
+def test_library_returns_a_publications_rows_raw_and_normalised(con):
+    from open287g import queries
+
+    pub = one(con, "SELECT publication_id FROM files WHERE list_contains(names, 'participatingAgencies-20250301180751.xlsx')")
+    rows = queries.roster_rows(con, pub)
+    assert rows.height == 239 and rows["row_number"].is_sorted()
+    assert {"state_raw", "state", "agency_raw", "agency", "agency_id", "agreement_id", "moa_state"} <= set(rows.columns)
