@@ -5,8 +5,9 @@ the same agreements table from a SQLite export, in the same run on the same mach
 
 Needs wrk (Debian package) and Debian's chromium; Datasette is fetched by `uvx` for the comparison.
 Load: wrk, 2 threads, 32 connections, on the same 2-core machine as the servers. "warm" repeats one URL
-(answers come from the per-snapshot cache); "cold" adds a unique dummy parameter to every request, so
-each one runs its queries.
+(answers come from the per-snapshot cache of whole answers); "cold" asks every request about a random
+day between 2021 and 2026 (so a random publication) and adds a unique dummy parameter, so that no
+answer comes from that cache and each one is computed.
 """
 
 from __future__ import annotations
@@ -30,10 +31,15 @@ from open287g.archive import Archive
 REPO = Path(__file__).resolve().parents[1]
 LUA = """
 counter = 0
+first, last = os.time({year=2021, month=1, day=1, hour=12}), os.time({year=2026, month=3, day=31, hour=12})
 request = function()
   counter = counter + 1
   local path = wrk.path
   if os.getenv("COLD") == "1" then
+    local t = math.random(first, last)
+    path = string.gsub(path, "{day}", os.date("%Y-%m-%d", t))
+    path = string.gsub(path, "{day30}", os.date("%Y-%m-%d", t + 30 * 86400))
+    path = string.gsub(path, "{agency}", agencies[math.random(1, #agencies)])
     local sep = string.find(path, "?", 1, true) and "&" or "?"
     path = path .. sep .. "nocache=" .. counter .. "-" .. math.random(1, 1000000000)
   end
@@ -69,6 +75,10 @@ def load(url: str, seconds: int, lua: Path, cold: bool) -> tuple[float, float, f
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     rps, p95, p50, errors = line.split()[1:]
     return float(rps), float(p95), float(p50), int(errors)
+
+
+def fill(template: str, day: str, day30: str, agency: str) -> str:
+    return template.replace("{day30}", day30).replace("{day}", day).replace("{agency}", agency)
 
 
 def settle(url: str) -> None:
@@ -115,8 +125,10 @@ def main() -> None:
             out.executemany(f"INSERT INTO agreements VALUES ({', '.join('?' * len(cols))})",
                             [[str(v) if v is not None and not isinstance(v, (int, float, str)) else v for v in r] for r in rows])
             out.execute("CREATE INDEX agreements_state ON agreements (state)")
+        with duckdb.connect(str(db), read_only=True) as con:
+            ids = [r[0] for r in con.execute("SELECT agency_id FROM agencies ORDER BY 1").fetchall()]
         lua = tmp / "bench.lua"
-        lua.write_text(LUA)
+        lua.write_text("agencies = {" + ",".join(f'"{i}"' for i in ids) + "}\n" + LUA)
         ours_port, lite_port = free_port(), free_port()
         ours = subprocess.Popen([sys.executable, "-m", "open287g", "--db", str(db), "serve", "--port", str(ours_port)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -130,21 +142,27 @@ def main() -> None:
             base = f"http://127.0.0.1:{ours_port}"
             print(f"{'endpoint':58} {'req/s':>8} {'p95 ms':>8} {'p50 ms':>8}")
             results = {}
-            paths = ("/api/v1/counts", "/api/v1/agreements?state=TX", "/api/v1/changes?since=2026-03-01", "/api/v1/coverage")
+            # warm: the newest day, one URL repeated; cold: {day} is a random day, and no answer repeats
+            paths = ("/api/v1/counts?on={day}", "/api/v1/agreements?state=TX&on={day}",
+                     "/api/v1/changes?since={day}&until={day30}", "/api/v1/coverage?on={day}",
+                     "/api/v1/agencies?state=TX&on={day}", "/api/v1/states/TX?on={day}",
+                     "/api/v1/agencies/{agency}", "/api/v1/agreements?on={day}")
             # all warm runs first: the cold runs churn the cache and leave the allocator fragmented
             for cold in (False, True):
-                for path in paths:
-                    urllib.request.urlopen(base + path).read()  # warm: the answer is cached before the run
+                for template in paths:
+                    path = template if cold else fill(template, "2026-03-01", "2026-03-27", "NE/brown-county-sheriffs-office")
+                    urllib.request.urlopen(base + fill(path, "2025-06-01", "2025-07-01", "FL/lee-county-sheriffs-office")).read()
                     settle(base + "/api/v1/counts")
                     rps, p95, p50, errors = load(base + path, args.seconds, lua, cold)
-                    results[(path, cold)] = rps
-                    print(f"open287g {'cold' if cold else 'warm'} {path:44} {rps:8.0f} {p95:8.1f} {p50:8.1f}" + (f"  ({errors} errors)" if errors else ""))
+                    results[(template, cold)] = rps
+                    print(f"open287g {'cold' if cold else 'warm'} {template:44} {rps:8.0f} {p95:8.1f} {p50:8.1f}" + (f"  ({errors} errors)" if errors else ""))
             lite_url = f"http://127.0.0.1:{lite_port}/agreements/agreements.json?state=TX&_size=max"
             urllib.request.urlopen(lite_url).read()
             rps, p95, p50, errors = load(lite_url, args.seconds, lua, False)
             print(f"datasette {'agreements.json?state=TX':48} {rps:8.0f} {p95:8.1f} {p50:8.1f}")
-            print(f"ratio open287g/datasette, agreements?state=TX: warm {results[('/api/v1/agreements?state=TX', False)] / rps:.1f}x,"
-                  f" cold {results[('/api/v1/agreements?state=TX', True)] / rps:.1f}x")
+            tx = "/api/v1/agreements?state=TX&on={day}"
+            print(f"ratio open287g/datasette, agreements?state=TX: warm {results[(tx, False)] / rps:.1f}x,"
+                  f" cold {results[(tx, True)] / rps:.1f}x")
             req = urllib.request.Request(base + "/", headers={"Accept-Encoding": "gzip"})
             raw = urllib.request.urlopen(req).read()
             css = urllib.request.urlopen(urllib.request.Request(base + "/static/site.css", headers={"Accept-Encoding": "gzip"})).read()

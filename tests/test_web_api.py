@@ -165,9 +165,9 @@ def test_the_answer_cache_stays_within_its_byte_budget(built):
 
     c = TestClient(create_app(built))
     for i in range(40):
-        assert c.get(f"/api/v1/changes?x={i}").status_code == 200
-    snap = c.app.state.snapshot
-    assert 0 < snap.cache_bytes <= web.CACHE_BYTES and len(snap.cache) < 40
+        assert c.get(f"/api/v1/changes?x={i}", headers={"Accept-Encoding": "identity"}).status_code == 200
+    served = c.app.state.snapshot.current()
+    assert 0 < served.cache_bytes <= web.CACHE_BYTES and len(served.cache) < 40
 
 
 def test_agencies_and_agreements_agree_on_every_day(client, con):
@@ -221,3 +221,21 @@ def test_every_interface_string_has_both_languages():
 def test_methodology_in_spanish(client):
     html = client.get("/methodology?lang=es").text
     assert "Identidad" in html and "publicaciones distintas desde enero de 2021" in html
+
+
+def test_cached_answers_follow_what_the_client_accepts(built):
+    """Pages and API answers are kept per URL and per encoding: a client that does not accept gzip
+    never gets a compressed answer kept for one that does, and repeats are byte-identical."""
+    c = TestClient(create_app(built))
+    for path in ("/", "/states/TX?lang=es", "/api/v1/counties"):
+        zipped = [c.get(path, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+        plain_ = [c.get(path, headers={"Accept-Encoding": "identity"}) for _ in range(2)]
+        assert all(r.headers.get("content-encoding") == "gzip" for r in zipped), path
+        assert all("content-encoding" not in r.headers for r in plain_), path
+        assert zipped[0].content == zipped[1].content == plain_[0].content == plain_[1].content, path
+        assert plain_[1].headers["x-frame-options"] == "DENY" and plain_[1].headers["content-length"] == str(len(plain_[1].content))
+    served = c.app.state.snapshot.current()
+    assert {"/? gzip", "/?", "/states/TX?lang=es", "/api/v1/counties?"} <= set(served.cache)
+    head = c.head("/states/TX?lang=es")
+    assert head.status_code == 200 and head.content == b""
+    assert c.get("/states/Atlantis").status_code == 404 and "/states/Atlantis?" not in served.cache

@@ -45,6 +45,13 @@ def csv_text(df: pl.DataFrame) -> str:
     return buf.getvalue()
 
 
+def json_with(obj: dict, **members: str) -> str:
+    """A JSON object: `obj` followed by members that are already JSON text (e.g. a list made by DuckDB)."""
+    head = json.dumps(obj, ensure_ascii=False, default=str, separators=(",", ":"))
+    tail = "".join(f",{json.dumps(k)}:{v}" for k, v in members.items())
+    return head[:-1] + (tail if obj else tail[1:]) + "}"
+
+
 def emit(df: pl.DataFrame, fmt: Format, table_columns: list[str] | None = None, title: str | None = None) -> None:
     if fmt is Format.json:
         sys.stdout.write(json.dumps(records(df), ensure_ascii=False, indent=2) + "\n")

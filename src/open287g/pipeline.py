@@ -17,7 +17,7 @@ from .domain import tables as domain_tables
 from .build.rows import RowStore
 from .sources import local
 
-BUILD_VERSION = "8"  # bump when a build stage changes its output, to force a rebuild
+BUILD_VERSION = "9"  # bump when a build stage changes its output, to force a rebuild
 
 Progress = Callable[[str, int, int], None]
 

@@ -176,6 +176,22 @@ def _counts_by_month(con: duckdb.DuckDBPyConnection, on) -> pl.DataFrame:
     return _frame(con, sql, {"on": on})
 
 
+# The columns and orders of the lists, shared with the in-memory answers (answers.py). Every order
+# ends in a key, so that a list has one order and the two can be compared row by row.
+AGREEMENT_COLUMNS = """a.agreement_id, a.agency_id, a.agency_name, a.state, a.model, a.signed, a.status, a.first_listed,
+    a.last_listed, a.ended_on, a.county, a.agency_type, a.moa_url, a.moa_state, a.superseded_by, a.supersedes,
+    a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names"""
+AGREEMENT_ORDER = "a.state, a.agency_name, a.model, a.signed, a.agreement_id"
+EVENT_COLUMNS = """date, kind, agency_id, agreement_id, state, model, agency_name, signed, previous_name, previous_signed,
+    moa_url, previous_moa_url, related_agreement_id, rule, previous_date, from_publication_id, to_publication_id"""
+EVENT_ORDER = "date, state, agency_name, kind, agreement_id, agency_id, from_publication_id, to_publication_id"
+# an agency on a day: `models` and `agreements` are its agreements listed that day
+AGENCY_COLUMNS = """a.agency_id, a.name, a.state, a.jurisdiction_level, a.county_fips, {models} AS models, a.county_fips_all,
+    a.ori, a.county_method, a.level_method, {agreements} AS agreements, a.names"""
+AGENCY_ORDER = "a.state, a.name, a.agency_id"
+AGENCY_AGREEMENT_ORDER = "model, signed, agreement_id"
+
+
 def agreements(
     con: duckdb.DuckDBPyConnection, on=None, state=None, model=None, status=None, as_json: bool = False, newest: bool = False
 ):
@@ -183,15 +199,13 @@ def agreements(
     agreements when no day is given (`newest`: the newest day instead); filtered by state, model and
     status."""
     _, pub, pending_pub = _day_and_publications(con, on) if on is not None or newest else (None, None, None)
-    sql = """
-        SELECT a.agreement_id, a.agency_id, a.agency_name, a.state, a.model, a.signed, a.status, a.first_listed,
-               a.last_listed, a.ended_on, a.county, a.agency_type, a.moa_url, a.moa_state, a.superseded_by,
-               a.supersedes, a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names
+    sql = f"""
+        SELECT {AGREEMENT_COLUMNS}
         FROM agreements a
         WHERE (NOT $listed OR a.agreement_id IN (SELECT agreement_id FROM publication_agreements WHERE publication_id = $pub))
           AND ($state::VARCHAR IS NULL OR a.state = $state) AND ($model::VARCHAR IS NULL OR a.model = $model)
           AND ($status::VARCHAR IS NULL OR a.status = $status)
-        ORDER BY a.state, a.agency_name, a.model, a.signed
+        ORDER BY {AGREEMENT_ORDER}
     """
     params = {"listed": on is not None or newest, "pub": pending_pub if status in ("pending", "pending_removed") else pub,
               "state": state, "model": model, "status": status}
@@ -230,7 +244,7 @@ def agency_profile(con: duckdb.DuckDBPyConnection, agency_id: str) -> dict | Non
 
 
 def agreements_of(con: duckdb.DuckDBPyConnection, agency_id: str) -> pl.DataFrame:
-    return _frame(con, "SELECT * FROM agreements WHERE agency_id = $a ORDER BY model, signed", {"a": agency_id})
+    return _frame(con, f"SELECT * FROM agreements WHERE agency_id = $a ORDER BY {AGENCY_AGREEMENT_ORDER}", {"a": agency_id})
 
 
 def changes(
@@ -238,14 +252,13 @@ def changes(
 ):
     """Events between two days (inclusive), each traceable to the two publications it compares;
     `exclude` leaves out kinds (e.g. the frequent moa_posted on a front page)."""
-    sql = """
-        SELECT date, kind, agency_id, agreement_id, state, model, agency_name, signed, previous_name, previous_signed,
-               moa_url, previous_moa_url, related_agreement_id, rule, previous_date, from_publication_id, to_publication_id
+    sql = f"""
+        SELECT {EVENT_COLUMNS}
         FROM events
         WHERE ($since::DATE IS NULL OR date >= $since) AND ($until::DATE IS NULL OR date <= $until)
           AND ($state::VARCHAR IS NULL OR state = $state) AND ($kind::VARCHAR IS NULL OR kind = $kind)
           AND ($agency::VARCHAR IS NULL OR agency_id = $agency) AND NOT list_contains($exclude, kind)
-        ORDER BY date, state, agency_name, kind
+        ORDER BY {EVENT_ORDER}
     """
     params = {"since": since, "until": until, "state": state, "kind": kind, "agency": agency_id, "exclude": list(exclude) or [""]}
     return _result(con, sql, params, as_json)
@@ -256,16 +269,15 @@ def agencies(con: duckdb.DuckDBPyConnection, on=None, state=None, as_json: bool 
     """Agencies with an agreement listed on a day (default: the newest), placed: jurisdiction level,
     county FIPS, models."""
     _, pub, _ = _day_and_publications(con, on)
-    sql = """
+    sql = f"""
         WITH active AS (
             SELECT i.agency_id, list(DISTINCT g.model ORDER BY g.model) AS models, count(DISTINCT g.agreement_id) AS agreements
             FROM publication_agreements i JOIN agreements g USING (agreement_id)
             WHERE i.publication_id = $pub GROUP BY 1)
-        SELECT a.agency_id, a.name, a.state, a.jurisdiction_level, a.county_fips, active.models, a.county_fips_all,
-               a.ori, a.county_method, a.level_method, active.agreements, a.names
+        SELECT {AGENCY_COLUMNS.format(models="active.models", agreements="active.agreements")}
         FROM active JOIN agencies a USING (agency_id)
         WHERE ($state::VARCHAR IS NULL OR a.state = $state)
-        ORDER BY a.state, a.name
+        ORDER BY {AGENCY_ORDER}
     """
     return _result(con, sql, {"pub": pub, "state": state}, as_json)
 
@@ -324,19 +336,13 @@ def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str, state: str | None =
                  **{f"{m.lower()}_counties": c["by_model"][m]["counties"] for m in MODELS}}
             )
         return polars.DataFrame(rows)
-    sql = f"""
-        WITH {_COVERED},
-        per_state AS (
-            SELECT co.state, count(DISTINCT cv.fips) AS counties, bool_or(cv.statewide) AS statewide,
-                   list(DISTINCT cv.model ORDER BY cv.model) AS models
-            FROM covered cv JOIN counties co USING (fips)
-            WHERE $state::VARCHAR IS NULL OR co.state = $state GROUP BY 1)
-        SELECT s.state, s.counties, (SELECT count(*) FROM counties c WHERE c.state = s.state) AS counties_total,
-               (SELECT sum(population) FROM counties c
-                WHERE c.state = s.state AND c.fips IN (SELECT fips FROM covered))::BIGINT AS population,
-               (SELECT sum(population) FROM counties c WHERE c.state = s.state)::BIGINT AS population_total,
+    sql = """
+        SELECT s.state, s.counties, t.counties AS counties_total, s.population, t.population AS population_total,
                s.statewide, s.models
-        FROM per_state s ORDER BY population DESC NULLS LAST, s.state
+        FROM publication_state_coverage s
+        JOIN (SELECT state, count(*) AS counties, sum(population)::BIGINT AS population FROM counties GROUP BY 1) t USING (state)
+        WHERE s.publication_id = $pub AND ($state::VARCHAR IS NULL OR s.state = $state)
+        ORDER BY s.population DESC NULLS LAST, s.state
     """
     return _frame(con, sql, {"pub": in_effect(con, on), "state": state})
 

@@ -38,6 +38,17 @@ STATEMENTS = [
        FROM scopes s JOIN counties co USING (fips), (SELECT unnest([false, true]) AS local_only)
        WHERE NOT (local_only AND s.statewide_only)
        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+    # the same per state: covered counties and people, whether a statewide agreement applies, models
+    """CREATE TABLE publication_state_coverage AS
+       WITH per_state AS (
+           SELECT cv.publication_id, co.state, count(DISTINCT cv.fips) AS counties, bool_or(cv.statewide) AS statewide,
+                  list(DISTINCT cv.model ORDER BY cv.model) AS models
+           FROM publication_covered cv JOIN counties co USING (fips) GROUP BY 1, 2),
+       people AS (
+           SELECT c.publication_id, co.state, sum(co.population)::BIGINT AS population
+           FROM (SELECT DISTINCT publication_id, fips FROM publication_covered) c JOIN counties co USING (fips) GROUP BY 1, 2)
+       SELECT s.publication_id, s.state, s.counties, p.population, s.statewide, s.models
+       FROM per_state s JOIN people p USING (publication_id, state) ORDER BY 1, 2""",
 ]
 
 

@@ -1,5 +1,6 @@
 """The HTTP layer: the JSON/CSV API under /api/v1 and the server-rendered pages. Read-only, thin:
-every answer comes from open287g.queries through a cursor opened for the request."""
+every answer comes from open287g.queries through a cursor opened for the request, or from the same
+answers held in memory for the snapshot (open287g.answers)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from .. import queries
+from ..answers import Answers
 from ..domain import vocab
-from ..output import csv_text, plain, records
+from ..output import csv_text, json_with, records
 from . import charts, mapsvg
 
 HERE = Path(__file__).parent
@@ -66,48 +69,32 @@ class _Guard:
 _HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
 
-class Snapshot:
-    """The warehouse being served, reopened when an import swaps in a new file (its mtime changes).
-    Each snapshot is its own DuckDB instance (the file ATTACHed to an in-memory database): requests
-    still running on the old one finish on it, and it is freed when they are done. Answers are cached
-    per snapshot, since a snapshot never changes."""
+class Served:
+    """One snapshot of the warehouse as served: its own DuckDB instance (the file ATTACHed to an
+    in-memory database), its point-in-time answers in memory (answers.py) and its cache of whole
+    answers. A request takes one and uses it throughout, so requests still running when an import
+    swaps the file finish on the old snapshot, which is freed when they are done."""
 
-    def __init__(self, db_path: Path) -> None:
-        self.path = Path(db_path)
-        self.lock = threading.Lock()
-        self._open()
-
-    def _open(self) -> None:
-        if not self.path.exists():
-            raise FileNotFoundError(f"{self.path}: no warehouse yet (run `open287g import` first)")
-        self.stamp = self.path.stat().st_mtime_ns
+    def __init__(self, path: Path, stamp: int) -> None:
+        self.stamp = stamp
         # one DuckDB thread per query: answers are small, and the requests are the parallelism
-        con = duckdb.connect(config={"threads": 1})
-        con.execute("ATTACH ? AS w (READ_ONLY)", [str(self.path)])
-        self.con = con
+        self.con = duckdb.connect(config={"threads": 1})
+        self.con.execute("ATTACH ? AS w (READ_ONLY)", [str(path)])
+        cur = self.cursor()
+        self.answers = Answers(cur)
+        cur.close()
         self.cache: OrderedDict[str, tuple[int, bytes, list]] = OrderedDict()
         self.cache_bytes = 0
 
-    def current(self) -> duckdb.DuckDBPyConnection:
-        try:
-            stamp = self.path.stat().st_mtime_ns
-        except FileNotFoundError:
-            stamp = self.stamp
-        if stamp != self.stamp:
-            with self.lock:
-                if stamp != self.stamp:
-                    self._open()
-        return self.con
-
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = self.current().cursor()
+        cur = self.con.cursor()
         cur.execute("USE w")
         return cur
 
-    def remember(self, stamp: int, key: str, answer: tuple[int, bytes, dict]) -> None:
-        """Keep an answer computed on snapshot `stamp`, within the byte budget."""
+    def remember(self, key: str, answer: tuple[int, bytes, list]) -> None:
+        """Keep an answer within the byte budget; the least recently used go first."""
         size = len(answer[1])
-        if stamp != self.stamp or size > CACHE_ENTRY_BYTES:
+        if size > CACHE_ENTRY_BYTES:
             return
         self.cache[key] = answer
         self.cache_bytes += size
@@ -116,28 +103,55 @@ class Snapshot:
             self.cache_bytes -= len(body)
 
 
+class Snapshot:
+    """The warehouse being served, reopened when an import swaps in a new file (its mtime changes)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = Path(db_path)
+        self.lock = threading.Lock()
+        if not self.path.exists():
+            raise FileNotFoundError(f"{self.path}: no warehouse yet (run `open287g import` first)")
+        self.served = Served(self.path, self.path.stat().st_mtime_ns)
+
+    def current(self) -> Served:
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:  # mid-swap: keep serving what we have
+            return self.served
+        if stamp != self.served.stamp:
+            with self.lock:
+                if stamp != self.served.stamp:
+                    self.served = Served(self.path, stamp)
+        return self.served
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.current().cursor()
+
+
 class _Cache:
-    """API answers depend only on the URL and the snapshot: repeats are served from memory.
-    Plain ASGI, for the same reason as the guard."""
+    """Answers (API and pages) depend only on the URL and the snapshot: repeats are served from
+    memory, compressed or not as the client asks (it sits outside the compression, so a page is
+    compressed once). Plain ASGI, for the same reason as the guard."""
 
     def __init__(self, app, snapshot: "Snapshot") -> None:
         self.app, self.snapshot = app, snapshot
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
             return await self.app(scope, receive, send)
-        snap = self.snapshot
-        snap.current()
-        stamp = snap.stamp
-        key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
-        hit = snap.cache.get(key)
+        served = self.snapshot.current()
+        gzip = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
+        key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1") + (" gzip" if gzip else "")
+        hit = served.cache.get(key)
         if hit is not None:
-            snap.cache.move_to_end(key)  # least recently used answers go first
+            served.cache.move_to_end(key)  # least recently used answers go first
             status, body, headers = hit
             await send({"type": "http.response.start", "status": status,
                         "headers": headers + [(b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})
             return
+        # the endpoint answers from the same snapshot, so what is kept here is that snapshot's answer
+        scope = {**scope, "state": {**scope.get("state", {}), "served": served}}
         start, chunks = {}, []
 
         async def keep(message):
@@ -149,7 +163,7 @@ class _Cache:
                     body = b"".join(chunks)
                     headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
                     if start["status"] == 200:
-                        snap.remember(stamp, key, (200, body, headers))
+                        served.remember(key, (200, body, headers))
             await send(message)
 
         await self.app(scope, receive, keep)
@@ -170,23 +184,30 @@ def create_app(db_path: Path) -> FastAPI:
         redoc_url=None,
     )
     app.state.snapshot = snapshot
-    app.add_middleware(_Cache, snapshot=snapshot)
-
-    # added after the cache, so they wrap it: answers are cached uncompressed, compressed per client
+    # each added one wraps the ones before: guard(cache(compression(app)))
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(_Cache, snapshot=snapshot)
     app.add_middleware(_Guard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
 
-    async def cursor() -> AsyncIterator[duckdb.DuckDBPyConnection]:
+    def served(request: Request) -> Served:
+        # the snapshot the answer cache saw for this request, so that what it keeps is consistent
+        return request.scope.get("state", {}).get("served") or snapshot.current()
+
+    async def cursor(request: Request) -> AsyncIterator[duckdb.DuckDBPyConnection]:
         # async: opening a cursor is instant, and a sync dependency would cost a threadpool hop
-        cur = snapshot.cursor()
+        cur = served(request).cursor()
         try:
             yield cur
         finally:
             cur.close()
 
+    async def in_memory(request: Request) -> Answers:
+        return served(request).answers
+
     Cur = Depends(cursor)
+    Mem = Depends(in_memory)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
@@ -194,9 +215,8 @@ def create_app(db_path: Path) -> FastAPI:
         return JSONResponse({"detail": f"bad parameter: {problems}"}, status_code=400)
 
     # -- API ------------------------------------------------------------------------------
-    def day(cur, on: dt.date | None) -> dt.date:
-        return on or queries.latest_date(cur)
-
+    # Point-in-time answers come from memory (async: no DuckDB, no thread hop); CSV twins and the
+    # rarer lists are made by the named queries on a cursor, in the thread pool.
     def state_code(value: str | None) -> str | None:
         if value is None:
             return None
@@ -212,8 +232,17 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(400, f"unknown model {value!r}: use JEM, TFM or WSO")
         return value.upper()
 
+    def as_csv(request: Request, name: str, query, *args, **kwargs) -> Response:
+        cur = served(request).cursor()
+        try:
+            text = csv_text(query(cur, *args, **kwargs))
+        finally:
+            cur.close()
+        return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'inline; filename="{name}.csv"'})
+
     def listing(query, fmt: str, name: str, *args, **kwargs):
-        """A list as JSON (made by DuckDB) or as its CSV twin."""
+        """A list as JSON (made by DuckDB) or as its CSV twin, on the request's cursor."""
         if fmt == "csv":
             return PlainTextResponse(
                 csv_text(query(*args, **kwargs)), media_type="text/csv; charset=utf-8",
@@ -221,63 +250,76 @@ def create_app(db_path: Path) -> FastAPI:
             )
         return Response(query(*args, as_json=True, **kwargs), media_type="application/json")
 
+    def json_body(text: str) -> Response:
+        return Response(text, media_type="application/json")
+
     Fmt = Query("json", pattern="^(json|csv)$", description="json or csv")
 
     @app.get("/api/v1/counts", tags=["api"])
-    def api_counts(on: dt.date | None = None, cur=Cur):
+    async def api_counts(on: dt.date | None = None, mem=Mem):
         """Agreements, agencies (and by model) listed on a day, and the pending list that day."""
-        return JSONResponse(queries.counts(cur, on))
+        return JSONResponse(mem.counts(on))
 
     @app.get("/api/v1/agreements", tags=["api"])
-    def api_agreements(on: dt.date | None = None, state: str | None = None, model: str | None = None,
-                       status: str | None = Query(None, pattern="^(active|ended|superseded|pending|pending_removed)$"),
-                       format: str = Fmt, cur=Cur):
+    async def api_agreements(request: Request, on: dt.date | None = None, state: str | None = None,
+                             model: str | None = None,
+                             status: str | None = Query(None, pattern="^(active|ended|superseded|pending|pending_removed)$"),
+                             format: str = Fmt, mem=Mem):
         """Agreements listed on a day (default: the newest; with only a status, every agreement with it),
         filtered by state, model and status."""
         # no day: the newest day; a status alone asks for every agreement with that status
-        return listing(queries.agreements, format, "agreements", cur, on, state_code(state), model_code(model), status,
-                       newest=not (on or status))
+        args = (on, state_code(state), model_code(model), status)
+        newest = not (on or status)
+        if format == "csv":
+            return await run_in_threadpool(as_csv, request, "agreements", queries.agreements, *args, newest=newest)
+        return json_body(mem.agreements(*args, newest=newest))
 
     @app.get("/api/v1/agencies", tags=["api"])
-    def api_agencies(on: dt.date | None = None, state: str | None = None, format: str = Fmt, cur=Cur):
+    async def api_agencies(request: Request, on: dt.date | None = None, state: str | None = None, format: str = Fmt,
+                           mem=Mem):
         """Agencies with an agreement on a day, with jurisdiction level, county FIPS and models."""
-        return listing(queries.agencies, format, "agencies", cur, on, state_code(state))
+        if format == "csv":
+            return await run_in_threadpool(as_csv, request, "agencies", queries.agencies, on, state_code(state))
+        return json_body(mem.agencies(on, state_code(state)))
 
     @app.get("/api/v1/agencies/{agency_id:path}", tags=["api"])
-    def api_agency(agency_id: str, cur=Cur):
+    async def api_agency(agency_id: str, mem=Mem):
         """One agency: profile, agreements and full history."""
-        profile = queries.agency_profile(cur, agency_id)
+        profile = mem.agency_profile(agency_id)
         if profile is None:
             raise HTTPException(404, f"no agency {agency_id!r}")
-        return {**{k: plain(v) for k, v in profile["agency"].items()},
-                "agreements": records(profile["agreements"]), "events": records(profile["events"])}
+        return json_body(profile)
 
     @app.get("/api/v1/changes", tags=["api"])
-    def api_changes(since: dt.date | None = None, until: dt.date | None = None, state: str | None = None,
-                    kind: str | None = None, format: str = Fmt, cur=Cur):
+    async def api_changes(request: Request, since: dt.date | None = None, until: dt.date | None = None,
+                          state: str | None = None, kind: str | None = None, format: str = Fmt, mem=Mem):
         """Events between two days (inclusive), each naming the two publications it compares."""
         if kind is not None and kind not in queries.EVENT_KINDS:
             raise HTTPException(400, f"unknown kind {kind!r}: one of {', '.join(queries.EVENT_KINDS)}")
         if since and until and until < since:
             raise HTTPException(400, "until is before since")
-        return listing(queries.changes, format, "changes", cur, since, until, state_code(state), kind)
+        if format == "csv":
+            return await run_in_threadpool(as_csv, request, "changes", queries.changes, since, until, state_code(state), kind)
+        return json_body(mem.changes(since, until, state_code(state), kind))
 
     @app.get("/api/v1/states/{state}", tags=["api"])
-    def api_state(state: str, on: dt.date | None = None, cur=Cur):
+    async def api_state(state: str, on: dt.date | None = None, mem=Mem):
         """One state on a day: its agreements, agencies and coverage."""
-        code, when = state_code(state), day(cur, on)
-        return {**queries.state_summary(cur, code, when), "name": vocab.state_names().get(code),
-                "agencies_listed": records(queries.agencies(cur, when, code))}
+        code, when = state_code(state), on or mem.latest
+        summary = {**mem.state_summary(code, when), "name": vocab.state_names().get(code)}
+        return json_body(json_with(summary, agencies_listed=mem.agencies(when, code)))
 
     @app.get("/api/v1/coverage", tags=["api"])
-    def api_coverage(on: dt.date | None = None, cur=Cur):
+    async def api_coverage(on: dt.date | None = None, mem=Mem):
         """Counties, states and population where at least one agreement applies on a day."""
-        return JSONResponse(queries.coverage(cur, on))
+        return JSONResponse(mem.coverage(on))
 
     @app.get("/api/v1/counties", tags=["api"])
-    def api_counties(on: dt.date | None = None, format: str = Fmt, cur=Cur):
+    async def api_counties(request: Request, on: dt.date | None = None, format: str = Fmt, mem=Mem):
         """One row per county: local agencies and models, statewide models, covered or not (the map's data)."""
-        return listing(queries.county_figures, format, "counties", cur, day(cur, on))
+        if format == "csv":
+            return await run_in_threadpool(as_csv, request, "counties", queries.county_figures, on or mem.latest)
+        return json_body(mem.county_figures(on or mem.latest))
 
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, cur=Cur):
@@ -285,7 +327,7 @@ def create_app(db_path: Path) -> FastAPI:
         return listing(queries.publications, format, "publications", cur)
 
     # -- pages ----------------------------------------------------------------------------
-    def page(request: Request, template: str, cur, status: int = 200, **context) -> HTMLResponse:
+    def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
         lang = request.query_params.get("lang", "en")
         lang = lang if lang in LANGS else "en"
 
@@ -305,18 +347,18 @@ def create_app(db_path: Path) -> FastAPI:
         switch = f"{switched.path}?{switched.query}"
         return templates.TemplateResponse(
             request, template,
-            {"t": t, "lang": lang, "url": url, "switch_url": switch, "today": queries.latest_date(cur),
+            {"t": t, "lang": lang, "url": url, "switch_url": switch, "today": served(request).answers.latest,
              "state_names": vocab.state_names(), **context},
             status_code=status,
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, cur=Cur):
-        when = queries.latest_date(cur)
+    def home(request: Request, cur=Cur, mem=Mem):
+        when = mem.latest
         figures = queries.county_figures(cur, when)
         return page(
-            request, "home.html", cur,
-            counts=queries.counts(cur, when), coverage=queries.coverage(cur, when),
+            request, "home.html",
+            counts=mem.counts(when), coverage=mem.coverage(when),
             map=charts.county_map(figures.to_dicts(), mapsvg.county_paths(), mapsvg.state_borders(), mapsvg.viewbox()),
             growth=charts.growth(records(queries.counts_by(cur, when, "month"))),
             changes=records(queries.changes(cur, when - dt.timedelta(days=14), exclude=("moa_posted", "pending_listed", "pending_removed"))),
@@ -327,10 +369,10 @@ def create_app(db_path: Path) -> FastAPI:
     def state_page(request: Request, state: str, cur=Cur):
         code = vocab.state_code(state)
         if code is None:
-            return page(request, "not_found.html", cur, status=404, what=state)
-        when = queries.latest_date(cur)
+            return page(request, "not_found.html", status=404, what=state)
+        when = served(request).answers.latest
         return page(
-            request, "state.html", cur, code=code, name=vocab.state_names().get(code, code),
+            request, "state.html", code=code, name=vocab.state_names().get(code, code),
             agencies=records(queries.agencies(cur, when, code)), coverage=queries.state_summary(cur, code, when)["coverage"],
             changes=records(queries.changes(cur, state=code).tail(40)),
         )
@@ -339,34 +381,34 @@ def create_app(db_path: Path) -> FastAPI:
     def county_page(request: Request, fips: str, cur=Cur):
         info = queries.county(cur, fips) if fips.isdigit() and len(fips) == 5 else None
         if info is None:
-            return page(request, "not_found.html", cur, status=404, what=fips)
-        when = queries.latest_date(cur)
-        return page(request, "county.html", cur, county=info, agencies=records(queries.county_agencies(cur, fips, when)))
+            return page(request, "not_found.html", status=404, what=fips)
+        when = served(request).answers.latest
+        return page(request, "county.html", county=info, agencies=records(queries.county_agencies(cur, fips, when)))
 
     @app.get("/agencies/{agency_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def agency_page(request: Request, agency_id: str, cur=Cur):
         profile = queries.agency_profile(cur, agency_id)
         if profile is None:
-            return page(request, "not_found.html", cur, status=404, what=agency_id)
+            return page(request, "not_found.html", status=404, what=agency_id)
         agreements = records(profile["agreements"])
         models = sorted({a["model"] for a in agreements if a["model"]})
         return page(
-            request, "agency.html", cur, agency=profile["agency"], agreements=agreements,
+            request, "agency.html", agency=profile["agency"], agreements=agreements,
             events=records(profile["events"]), powers={m: records(queries.model_powers(cur, m)) for m in models},
         )
 
     @app.get("/models/{model}", response_class=HTMLResponse, include_in_schema=False)
     def model_page(request: Request, model: str, cur=Cur):
         if model.upper() not in queries.MODELS:
-            return page(request, "not_found.html", cur, status=404, what=model)
+            return page(request, "not_found.html", status=404, what=model)
         m = model.upper()
-        when = queries.latest_date(cur)
-        return page(request, "model.html", cur, model=m, powers=records(queries.model_powers(cur, m)),
+        when = served(request).answers.latest
+        return page(request, "model.html", model=m, powers=records(queries.model_powers(cur, m)),
                     agreements=records(queries.agreements(cur, when, model=m)))
 
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
     def changes_page(request: Request, since: str = "", until: str = "", state: str = "", kind: str = "", cur=Cur):
-        when = queries.latest_date(cur)
+        when = served(request).answers.latest
         start, end, error = _date(since), _date(until), None
         if (since and start is None) or (until and end is None):
             error = "bad date (use YYYY-MM-DD)"
@@ -374,23 +416,23 @@ def create_app(db_path: Path) -> FastAPI:
         kind = kind if kind in queries.EVENT_KINDS else ""
         start = start or when - dt.timedelta(days=30)
         rows = records(queries.changes(cur, start, end, code, kind or None))
-        return page(request, "changes.html", cur, rows=rows, since=str(start), until=str(end or ""), state=code or "",
+        return page(request, "changes.html", rows=rows, since=str(start), until=str(end or ""), state=code or "",
                     kind=kind, kinds=queries.EVENT_KINDS, error=error)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search(request: Request, q: str = "", cur=Cur):
         code = vocab.state_code(q) if q else None
         found = records(queries.find_agencies(cur, q).head(50)) if q.strip() else []
-        return page(request, "search.html", cur, q=q, state=code, found=found)
+        return page(request, "search.html", q=q, state=code, found=found)
 
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
     def methodology(request: Request, cur=Cur):
-        return page(request, "methodology.html", cur, checks=records(queries.qa_checks(cur)),
+        return page(request, "methodology.html", checks=records(queries.qa_checks(cur)),
                     publications=queries.publications(cur).height)
 
     @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
-    def downloads(request: Request, cur=Cur):
-        return page(request, "downloads.html", cur)
+    def downloads(request: Request):
+        return page(request, "downloads.html")
 
     return app
 
