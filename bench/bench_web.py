@@ -68,9 +68,10 @@ def wait(port: int) -> None:
     raise RuntimeError(f"nothing listening on {port}")
 
 
-def load(url: str, seconds: int, lua: Path, cold: bool) -> tuple[float, float, float, int]:
+def load(url: str, seconds: int, lua: Path, cold: bool, gzip: bool = False) -> tuple[float, float, float, int]:
     env = {"COLD": "1" if cold else "0", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", str(lua), url],
+    headers = ["-H", "Accept-Encoding: gzip"] if gzip else []
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", *headers, "-s", str(lua), url],
                          capture_output=True, text=True, env=env, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     rps, p95, p50, errors = line.split()[1:]
@@ -146,7 +147,7 @@ def main() -> None:
             paths = ("/api/v1/counts?on={day}", "/api/v1/agreements?state=TX&on={day}",
                      "/api/v1/changes?since={day}&until={day30}", "/api/v1/coverage?on={day}",
                      "/api/v1/agencies?state=TX&on={day}", "/api/v1/states/TX?on={day}",
-                     "/api/v1/agencies/{agency}", "/api/v1/agreements?on={day}")
+                     "/api/v1/agencies/{agency}", "/api/v1/agreements?on={day}", "/api/v1/counties?on={day}")
             # all warm runs first: the cold runs churn the cache and leave the allocator fragmented
             for cold in (False, True):
                 for template in paths:
@@ -169,6 +170,9 @@ def main() -> None:
             print(f"home page transferred (gzip, HTML+CSS): {(len(raw) + len(css)) / 1024:.0f} KB "
                   f"(HTML {len(gzip.decompress(raw)) / 1024:.0f} KB uncompressed); target < 400 KB")
             print(f"home page rendered (load event, headless chromium): {render_time(base + '/'):.2f} s; target < 1.5 s")
+            settle(base + "/api/v1/counts")
+            rps, p95, p50, errors = load(base + "/", args.seconds, lua, False, gzip=True)
+            print(f"home page under load (gzip, repeated URL): {rps:.0f} req/s, p95 {p95:.1f} ms")
         finally:
             ours.terminate()
             datasette.terminate()

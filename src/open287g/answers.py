@@ -24,6 +24,7 @@ from .queries import (
 )
 
 _EMPTY = array("H")
+_MODEL = {m: m for m in MODELS}  # one string per model: the lists hold hundreds of thousands
 
 
 def _ranges(keys: list) -> dict:
@@ -113,7 +114,7 @@ class Answers:
         self.agency_states = _ranges([r[1] for r in rows])
         # publication -> (agency position, model) of each agreement listed, ordered by agency
         self.pub_agency_models: dict[str, tuple[array, list]] = {
-            pub: (array("H", positions), models) for pub, positions, models in con.execute(
+            pub: (array("H", positions), [_MODEL.get(m, m) for m in models]) for pub, positions, models in con.execute(
                 f"""WITH o AS (SELECT agency_id, row_number() OVER (ORDER BY {AGENCY_ORDER}) - 1 AS pos FROM agencies a)
                     SELECT pa.publication_id, list(o.pos ORDER BY o.pos, g.model), list(g.model ORDER BY o.pos, g.model)
                     FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN o ON o.agency_id = pa.agency_id
@@ -147,9 +148,8 @@ class Answers:
             "SELECT count(*), sum(population) FROM counties").fetchall()[0]
         self.state_totals = {s: (c, p) for s, c, p in con.execute(
             "SELECT state, count(*), sum(population)::BIGINT FROM counties GROUP BY 1").fetchall()}
-        self.state_coverage = {
-            (pub, state): {"counties": c, "population": p, "statewide": w, "models": m}
-            for pub, state, c, p, w, m in con.execute(
+        self.state_coverage = {  # (publication, state) -> (counties, population, statewide, models)
+            (pub, state): (c, p, w, [_MODEL.get(m, m) for m in ms]) for pub, state, c, p, w, ms in con.execute(
                 "SELECT publication_id, state, counties, population, statewide, models FROM publication_state_coverage").fetchall()
         }
 
@@ -298,10 +298,10 @@ class Answers:
         covered = self.state_coverage.get((pub, state))
         coverage = None
         if covered is not None:
+            counties, population, statewide, models = covered
             counties_total, population_total = self.state_totals[state]
-            coverage = {"counties": covered["counties"], "counties_total": counties_total,
-                        "population": covered["population"], "population_total": population_total,
-                        "statewide": covered["statewide"], "models": covered["models"]}
+            coverage = {"counties": counties, "counties_total": counties_total, "population": population,
+                        "population_total": population_total, "statewide": statewide, "models": models}
         return {"state": state, "on": str(on), **counts, "coverage": coverage}
 
     def agency_profile(self, agency_id: str) -> str | None:
