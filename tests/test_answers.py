@@ -35,6 +35,9 @@ def test_point_in_time_figures_on_every_publication(answers, con):
         assert answers.day_and_publications(day) == queries._day_and_publications(con, day), day
         assert answers.counts(day) == queries.counts(con, day), day
         assert answers.coverage(day) == queries.coverage(con, day), day
+    for day in (None, dt.date(2026, 3, 27)):  # no day: no publication, as in SQL
+        assert same(answers.county_figures(day), queries.county_figures(con, day, as_json=True)), day
+        assert answers.state_summary("TX", day) == queries.state_summary(con, "TX", day), day
 
 
 def test_lists_on_every_publication(answers, con):

@@ -294,3 +294,49 @@ def test_the_openapi_spec_admits_no_server_error(client, data):
             list(csv.reader(io.StringIO(r.text)))
     else:
         assert r.status_code in (400, 404) and r.json()["detail"], (url, query, r.status_code)
+
+
+def test_the_cache_counts_what_it_holds_when_requests_miss_together(built):
+    """Simultaneous misses on one URL each bring the answer: it is kept once and counted once, with
+    its key and headers; very long URLs are not kept."""
+    import asyncio
+
+    import httpx
+
+    from open287g.web import app as web
+
+    application = create_app(built)
+
+    async def burst():
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            for _ in range(2):
+                rs = await asyncio.gather(*(c.get("/states/TX", headers={"Accept-Encoding": "identity"})
+                                            for _ in range(16)))
+                assert {r.status_code for r in rs} == {200}
+            long = await c.get("/api/v1/counts?pad=" + "x" * web.CACHE_KEY_CHARS)
+            assert long.status_code == 200
+
+    asyncio.run(burst())
+    served = application.state.snapshot.current()
+    assert list(served.cache) == ["/states/TX?"]
+    assert served.cache_bytes == sum(web._entry_bytes(k, v) for k, v in served.cache.items())
+
+
+def test_a_warehouse_that_cannot_be_served_leaves_the_previous_one_serving(tmp_path, built, capfd):
+    import os
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    c = TestClient(create_app(db))
+    before = c.get("/api/v1/counts").json()
+    duckdb.connect(str(tmp_path / "other.duckdb")).close()  # a DuckDB file without our tables
+    os.utime(tmp_path / "other.duckdb", ns=(1, 1))
+    os.replace(tmp_path / "other.duckdb", db)
+    assert c.get("/api/v1/counts?again").json() == before
+    assert c.get("/").status_code == 200
+    err = capfd.readouterr().err
+    assert err.count("cannot serve the new warehouse") == 1 and str(db) in err

@@ -23,7 +23,7 @@ from .queries import (
     EVENT_ORDER, MODELS,
 )
 
-_EMPTY = array("H")
+_EMPTY = array("I")
 _MODEL = {m: m for m in MODELS}  # one string per model: the lists hold hundreds of thousands
 
 
@@ -88,7 +88,7 @@ class Answers:
         self.agreement_states = _ranges(states)
         # publication -> positions of its agreements, ascending (so already in list order)
         self.pub_agreements = {
-            pub: array("H", positions) for pub, positions in con.execute(
+            pub: array("I", positions) for pub, positions in con.execute(
                 f"""WITH o AS (SELECT agreement_id, row_number() OVER (ORDER BY {AGREEMENT_ORDER}) - 1 AS pos FROM agreements a)
                     SELECT publication_id, list(DISTINCT pos ORDER BY pos) FROM publication_agreements JOIN o USING (agreement_id)
                     GROUP BY 1""").fetchall()
@@ -114,7 +114,7 @@ class Answers:
         self.agency_states = _ranges([r[1] for r in rows])
         # publication -> (agency position, model) of each agreement listed, ordered by agency
         self.pub_agency_models: dict[str, tuple[array, list]] = {
-            pub: (array("H", positions), [_MODEL.get(m, m) for m in models]) for pub, positions, models in con.execute(
+            pub: (array("I", positions), [_MODEL.get(m, m) for m in models]) for pub, positions, models in con.execute(
                 f"""WITH o AS (SELECT agency_id, row_number() OVER (ORDER BY {AGENCY_ORDER}) - 1 AS pos FROM agencies a)
                     SELECT pa.publication_id, list(o.pos ORDER BY o.pos, g.model), list(g.model ORDER BY o.pos, g.model)
                     FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN o ON o.agency_id = pa.agency_id
@@ -176,6 +176,8 @@ class Answers:
 
     # -- point in time ----------------------------------------------------------------------
     def in_effect(self, on, kind: str = "participating") -> str | None:
+        if on is None:  # as in SQL: no day, no publication
+            return None
         i = bisect_right(self.from_dates.get(kind, []), on) - 1
         return self.in_effect_pubs[kind][i] if i >= 0 else None
 
@@ -260,7 +262,7 @@ class Answers:
 
     def county_figures(self, on) -> str:
         """One row per county: local agencies and their models, statewide models, covered or not."""
-        _, pub, _ = self.day_and_publications(on)
+        pub = self.in_effect(on)
         positions, models = self.pub_agency_models.get(pub, (_EMPTY, []))
         local: dict[int, tuple[set, set]] = {}
         statewide_models = defaultdict(set)

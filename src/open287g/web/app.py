@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -92,19 +93,32 @@ class Served:
         return cur
 
     def remember(self, key: str, answer: tuple[int, bytes, list]) -> None:
-        """Keep an answer within the byte budget; the least recently used go first."""
-        size = len(answer[1])
+        """Keep an answer within the byte budget (key, headers and body counted); the least recently
+        used go first. Very long URLs are not kept: they would only push useful answers out."""
+        if len(key) > CACHE_KEY_CHARS:
+            return
+        size = _entry_bytes(key, answer)
         if size > CACHE_ENTRY_BYTES:
             return
+        old = self.cache.pop(key, None)  # two requests that missed at once both bring the answer
+        if old is not None:
+            self.cache_bytes -= _entry_bytes(key, old)
         self.cache[key] = answer
         self.cache_bytes += size
         while self.cache_bytes > CACHE_BYTES:
-            _, (_, body, _) = self.cache.popitem(last=False)
-            self.cache_bytes -= len(body)
+            gone, answer = self.cache.popitem(last=False)
+            self.cache_bytes -= _entry_bytes(gone, answer)
+
+
+def _entry_bytes(key: str, answer: tuple[int, bytes, list]) -> int:
+    _, body, headers = answer
+    return CACHE_ENTRY_OVERHEAD + len(key) + len(body) + sum(len(k) + len(v) for k, v in headers)
 
 
 class Snapshot:
-    """The warehouse being served, reopened when an import swaps in a new file (its mtime changes)."""
+    """The warehouse being served, reopened when an import swaps in a new file (its mtime changes).
+    A file that cannot be served (e.g. built by another version) is reported once and the snapshot
+    already open goes on serving."""
 
     def __init__(self, db_path: Path) -> None:
         self.path = Path(db_path)
@@ -112,16 +126,32 @@ class Snapshot:
         if not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no warehouse yet (run `open287g import` first)")
         self.served = Served(self.path, self.path.stat().st_mtime_ns)
+        self.refused: int | None = None  # the stamp of a file that could not be opened
+
+    def _stamp(self) -> int | None:
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:  # mid-swap: keep serving what we have
+            return None
+
+    def stale(self) -> bool:
+        """Whether a new file is waiting to be opened (a stat: cheap enough for every request)."""
+        stamp = self._stamp()
+        return stamp is not None and stamp != self.served.stamp and stamp != self.refused
 
     def current(self) -> Served:
-        try:
-            stamp = self.path.stat().st_mtime_ns
-        except FileNotFoundError:  # mid-swap: keep serving what we have
-            return self.served
-        if stamp != self.served.stamp:
+        """The snapshot to answer from, opening a new file first if there is one (blocking: call it
+        from a worker thread when stale())."""
+        if self.stale():
             with self.lock:
-                if stamp != self.served.stamp:
-                    self.served = Served(self.path, stamp)
+                stamp = self._stamp()
+                if stamp is not None and stamp != self.served.stamp and stamp != self.refused:
+                    try:
+                        self.served = Served(self.path, stamp)
+                    except (duckdb.Error, OSError) as e:
+                        self.refused = stamp
+                        print(f"error: {self.path}: cannot serve the new warehouse ({str(e).splitlines()[0]}); "
+                              "still serving the previous one", file=sys.stderr, flush=True)
         return self.served
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -139,9 +169,12 @@ class _Cache:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
             return await self.app(scope, receive, send)
-        served = self.snapshot.current()
+        snapshot = self.snapshot
+        # opening a new snapshot takes ~0.3 s: never on the event loop
+        served = await run_in_threadpool(snapshot.current) if snapshot.stale() else snapshot.served
         gzip = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
-        key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1") + (" gzip" if gzip else "")
+        raw = scope.get("raw_path") or scope["path"].encode()
+        key = (raw + b"?" + scope.get("query_string", b"")).decode("latin-1") + (" gzip" if gzip else "")
         hit = served.cache.get(key)
         if hit is not None:
             served.cache.move_to_end(key)  # least recently used answers go first
@@ -171,6 +204,8 @@ class _Cache:
 
 CACHE_BYTES = 64 << 20  # the whole cache; the oldest answers go first
 CACHE_ENTRY_BYTES = 4 << 20  # larger answers are computed each time
+CACHE_ENTRY_OVERHEAD = 512  # what an entry costs beyond its key, headers and body (objects, list, dict slot)
+CACHE_KEY_CHARS = 2048
 
 
 def create_app(db_path: Path) -> FastAPI:
