@@ -20,7 +20,7 @@ import duckdb
 
 from .queries import (
     AGENCY_AGREEMENT_ORDER, AGENCY_COLUMNS, AGENCY_ORDER, AGREEMENT_COLUMNS, AGREEMENT_ORDER, EVENT_COLUMNS,
-    EVENT_ORDER, MODELS,
+    EVENT_ORDER, MODELS, counts_record, coverage_record,
 )
 
 _EMPTY = array("I")
@@ -189,37 +189,12 @@ class Answers:
 
     def counts(self, on=None) -> dict:
         day, pub, pending_pub = self.day_and_publications(on)
-        rows, agreements, agencies, jem, tfm, wso = self.pub_counts.get(pub, (0,) * 6)
-        pending_rows, pending = self.pub_counts.get(pending_pub, (0, 0))[:2]
-        return {
-            "on": str(day),
-            "agreements": agreements or 0,
-            "agencies": agencies or 0,
-            "by_model": {"JEM": jem or 0, "TFM": tfm or 0, "WSO": wso or 0},
-            "rows": rows or 0,
-            "pending": pending or 0,
-            "pending_rows": pending_rows or 0,
-            "publication_id": pub,
-            "pending_publication_id": pending_pub,
-        }
+        return counts_record(day, pub, pending_pub, self.pub_counts)
 
     def coverage(self, on=None) -> dict:
         day, pub, _ = self.day_and_publications(on)
-        measured = self.pub_coverage.get(pub, {})
-        empty = {"counties": 0, "states": 0, "population": 0}
-        every = measured.get(("*", False), empty)
-        total = self.population_total
-        return {
-            "on": str(day),
-            **every,
-            "local": measured.get(("*", True), empty),
-            "counties_total": self.counties_total,
-            "population_total": int(total or 0),
-            "population_share": round(every["population"] / total, 4) if total else None,
-            "statewide_agreements_in": self.statewide.get(pub) or [],
-            "by_model": {m: measured.get((m, False), empty) for m in MODELS},
-            "publication_id": pub,
-        }
+        return coverage_record(day, pub, self.pub_coverage.get(pub, {}), self.counties_total, self.population_total,
+                               self.statewide.get(pub))
 
     # -- lists, as JSON arrays --------------------------------------------------------------
     def agreements(self, on=None, state=None, model=None, status=None, newest: bool = False) -> str:

@@ -123,6 +123,12 @@ def counts(con: duckdb.DuckDBPyConnection, on=None) -> dict:
             {"p": pub, "q": pending_pub},
         ).fetchall()
     }
+    return counts_record(day, pub, pending_pub, found)
+
+
+def counts_record(day, pub, pending_pub, found: dict) -> dict:
+    """The counts answer from publication_counts rows (publication -> rows, agreements, agencies, jem,
+    tfm, wso); shared with answers.py."""
     rows, agreements, agencies, jem, tfm, wso = found.get(pub, (0,) * 6)
     pending_rows, pending = found.get(pending_pub, (0, 0))[:2]
     return {
@@ -304,6 +310,12 @@ def coverage(con: duckdb.DuckDBPyConnection, on=None) -> dict:
             {"pub": pub},
         ).fetchall()
     }
+    return coverage_record(day, pub, measured, counties_total, population_total, statewide)
+
+
+def coverage_record(day, pub, measured: dict, counties_total, population_total, statewide) -> dict:
+    """The coverage answer from publication_coverage rows ((model, local_only) -> figures); shared
+    with answers.py."""
     empty = {"counties": 0, "states": 0, "population": 0}
     every = measured.get(("*", False), empty)
     return {
