@@ -31,6 +31,8 @@ def build(publications: list[dict], publication_rows: list[dict], row_values: li
     rows_by_pub: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for r in publication_rows:
         rows_by_pub[r["publication_id"]].append((r["row_number"], values[r["row_hash"]]))
+    for rows in rows_by_pub.values():  # in sheet order, once
+        rows.sort(key=lambda x: x[0])
     ok = {
         kind: sorted((p for p in publications if p["kind"] == kind and p["status"] == "ok"), key=lambda p: p["seq"])
         for kind in ("participating", "pending")
@@ -68,7 +70,7 @@ class _History:
     # -- participating list -------------------------------------------------------------------
     def _units(self, pub: dict, pending: bool = False) -> dict[Unit, dict]:
         out: dict[Unit, dict] = {}
-        for _, v in sorted(self.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
+        for _, v in self.rows_by_pub[pub["publication_id"]]:
             u = _unit(v, pending)
             if u in out:
                 continue
@@ -279,7 +281,7 @@ class _Tables:
     def _agreements_in(self, pub: dict) -> dict[str, tuple[Unit, dict]]:
         """agreement id -> (unit, row values) of the first row listing it, for one publication."""
         out: dict[str, tuple[Unit, dict]] = {}
-        for _, v in sorted(self.h.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
+        for _, v in self.h.rows_by_pub[pub["publication_id"]]:
             u = _unit(v, False)
             ids = self._unit_ids.get(u)
             if ids is None:
@@ -297,8 +299,8 @@ class _Tables:
         order = {}
         for i, pub in enumerate(self.ok["participating"]):
             for _, v in self.h.rows_by_pub[pub["publication_id"]]:
-                order.setdefault(_unit(v, False), (i, 0))
-                order[_unit(v, False)] = (order[_unit(v, False)][0], i)
+                u = _unit(v, False)
+                order[u] = (order[u][0] if u in order else i, i)  # (first, last) publication listing it
         self._ids, taken = {}, set()
         # one agency per agreement: the one it is listed under now, for its rows and events as well
         self.agreement_agency: dict[str, str] = {}
@@ -494,7 +496,7 @@ class _Tables:
         # events and row identities on the pending list
         for i, pub in enumerate(pubs):
             present = h.pending_presence[i]
-            for row_number, v in sorted(h.rows_by_pub[pub["publication_id"]], key=lambda x: x[0]):
+            for row_number, v in h.rows_by_pub[pub["publication_id"]]:
                 u = _unit(v, True)
                 root = h._pending_agency((u.state, u.key), v)
                 n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
