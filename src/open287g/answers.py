@@ -20,7 +20,7 @@ import duckdb
 
 from .queries import (
     AGENCY_AGREEMENT_ORDER, AGENCY_COLUMNS, AGENCY_ORDER, AGREEMENT_COLUMNS, AGREEMENT_ORDER, EVENT_COLUMNS,
-    EVENT_ORDER, MODELS, counts_record, coverage_record,
+    EVENT_ORDER, MODELS, STATE_TOTALS, STATEWIDE_STATES, counts_record, coverage_record,
 )
 
 _EMPTY = array("I")
@@ -36,11 +36,15 @@ def _ranges(keys: list) -> dict:
     return spans
 
 
-def _between(positions, span: tuple[int, int] | None):
-    """The positions (sorted) that fall in a span; all of them when there is no span."""
-    if span is None:
-        return positions
-    return positions[bisect_left(positions, span[0]):bisect_left(positions, span[1])]
+def _within(positions, span: tuple[int, int]) -> tuple[int, int]:
+    """Where in `positions` (sorted) those that fall in `span` begin and end."""
+    return bisect_left(positions, span[0]), bisect_left(positions, span[1])
+
+
+def _between(positions, span: tuple[int, int]):
+    """The positions (sorted) that fall in a span."""
+    first, last = _within(positions, span)
+    return positions[first:last]
 
 
 def _json_models(models) -> str:
@@ -79,9 +83,8 @@ class Answers:
 
     def _agreements(self, con) -> None:
         rows = con.execute(
-            f"SELECT a.agreement_id, a.agency_id, a.state, a.model, a.status, to_json(t)::VARCHAR "
-            f"FROM agreements a JOIN (SELECT {AGREEMENT_COLUMNS} FROM agreements a) t USING (agreement_id) "
-            f"ORDER BY {AGREEMENT_ORDER}"
+            f"SELECT a.agreement_id, a.agency_id, a.state, a.model, a.status, to_json(a)::VARCHAR "
+            f"FROM (SELECT {AGREEMENT_COLUMNS} FROM agreements a) a ORDER BY {AGREEMENT_ORDER}"
         ).fetchall()
         _, self.agreement_agency, states, self.agreement_model, self.agreement_status, self.agreement_json = (
             [list(c) for c in zip(*rows)] if rows else ([], [], [], [], [], []))
@@ -103,8 +106,8 @@ class Answers:
         # the static part of each agency's row, split where its listed models and agreements go
         placeholders = AGENCY_COLUMNS.format(models="NULL::VARCHAR[]", agreements="NULL::BIGINT")
         rows = con.execute(
-            f"SELECT a.agency_id, a.state, to_json(t)::VARCHAR FROM agencies a "
-            f"JOIN (SELECT {placeholders} FROM agencies a) t USING (agency_id) ORDER BY {AGENCY_ORDER}"
+            f"SELECT a.agency_id, a.state, to_json(a)::VARCHAR FROM (SELECT {placeholders} FROM agencies a) a "
+            f"ORDER BY {AGENCY_ORDER}"
         ).fetchall()
         self.agency_parts = []
         for _, _, j in rows:
@@ -141,13 +144,10 @@ class Answers:
             "SELECT publication_id, model, local_only, counties, states, population FROM publication_coverage"
         ).fetchall():
             self.pub_coverage[pub][(model, local)] = {"counties": counties, "states": states, "population": int(population)}
-        self.statewide = dict(con.execute(
-            "SELECT pa.publication_id, list(DISTINCT a.state ORDER BY a.state) FROM publication_agreements pa "
-            "JOIN agencies a USING (agency_id) WHERE a.jurisdiction_level = 'state' GROUP BY 1").fetchall())
+        self.statewide = dict(con.execute(STATEWIDE_STATES).fetchall())
         self.counties_total, self.population_total = con.execute(
             "SELECT count(*), sum(population) FROM counties").fetchall()[0]
-        self.state_totals = {s: (c, p) for s, c, p in con.execute(
-            "SELECT state, count(*), sum(population)::BIGINT FROM counties GROUP BY 1").fetchall()}
+        self.state_totals = {s: (c, p) for s, c, p in con.execute(STATE_TOTALS).fetchall()}
         self.state_coverage = {  # (publication, state) -> (counties, population, statewide, models)
             (pub, state): (c, p, w, [_MODEL.get(m, m) for m in ms]) for pub, state, c, p, w, ms in con.execute(
                 "SELECT publication_id, state, counties, population, statewide, models FROM publication_state_coverage").fetchall()
@@ -212,10 +212,7 @@ class Answers:
     def agencies(self, on=None, state=None) -> str:
         _, pub, _ = self.day_and_publications(on)
         positions, models = self.pub_agency_models.get(pub, (_EMPTY, []))
-        first, last = 0, len(positions)
-        if state is not None:
-            lo, hi = self.agency_states.get(state, (0, 0))
-            first, last = bisect_left(positions, lo), bisect_left(positions, hi)
+        first, last = (0, len(positions)) if state is None else _within(positions, self.agency_states.get(state, (0, 0)))
         out, i = [], first
         while i < last:
             agency, j = positions[i], i

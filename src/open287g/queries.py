@@ -291,6 +291,15 @@ def agencies(con: duckdb.DuckDBPyConnection, on=None, state=None, as_json: bool 
 _COVERED = "covered AS (SELECT * FROM publication_covered WHERE publication_id = $pub)"
 
 
+# Per publication, the states where a statewide agency has an agreement listed; per state, its
+# counties and people. Shared with answers.py, which reads them for every publication at once.
+STATEWIDE_STATES = """
+    SELECT pa.publication_id, list(DISTINCT a.state ORDER BY a.state) AS states
+    FROM publication_agreements pa JOIN agencies a USING (agency_id) WHERE a.jurisdiction_level = 'state' GROUP BY 1
+"""
+STATE_TOTALS = "SELECT state, count(*) AS counties, sum(population)::BIGINT AS population FROM counties GROUP BY 1"
+
+
 def coverage(con: duckdb.DuckDBPyConnection, on=None) -> dict:
     """Where at least one agreement applies on a day (default: the newest): counties (a local
     agency's counties, or every county of a state with a statewide agreement), states, and the people
@@ -298,9 +307,8 @@ def coverage(con: duckdb.DuckDBPyConnection, on=None) -> dict:
     day, pub, _ = _day_and_publications(con, on)
     counties_total, population_total, statewide = _one(
         con,
-        """SELECT (SELECT count(*) FROM counties), (SELECT sum(population) FROM counties),
-                  (SELECT list(DISTINCT a.state ORDER BY a.state) FROM publication_agreements pa
-                   JOIN agencies a USING (agency_id) WHERE pa.publication_id = $pub AND a.jurisdiction_level = 'state')""",
+        f"""SELECT (SELECT count(*) FROM counties), (SELECT sum(population) FROM counties),
+                   (SELECT states FROM ({STATEWIDE_STATES}) s WHERE s.publication_id = $pub)""",
         {"pub": pub},
     )
     measured = {
@@ -348,11 +356,10 @@ def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str, state: str | None =
                  **{f"{m.lower()}_counties": c["by_model"][m]["counties"] for m in MODELS}}
             )
         return polars.DataFrame(rows)
-    sql = """
+    sql = f"""
         SELECT s.state, s.counties, t.counties AS counties_total, s.population, t.population AS population_total,
                s.statewide, s.models
-        FROM publication_state_coverage s
-        JOIN (SELECT state, count(*) AS counties, sum(population)::BIGINT AS population FROM counties GROUP BY 1) t USING (state)
+        FROM publication_state_coverage s JOIN ({STATE_TOTALS}) t USING (state)
         WHERE s.publication_id = $pub AND ($state::VARCHAR IS NULL OR s.state = $state)
         ORDER BY s.population DESC NULLS LAST, s.state
     """

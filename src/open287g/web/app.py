@@ -128,24 +128,24 @@ class Snapshot:
         self.served = Served(self.path, self.path.stat().st_mtime_ns)
         self.refused: int | None = None  # the stamp of a file that could not be opened
 
-    def _stamp(self) -> int | None:
+    def _waiting(self) -> int | None:
+        """The stamp of a new file waiting to be opened, if any (a stat: cheap enough for every request)."""
         try:
-            return self.path.stat().st_mtime_ns
+            stamp = self.path.stat().st_mtime_ns
         except FileNotFoundError:  # mid-swap: keep serving what we have
             return None
+        return stamp if stamp not in (self.served.stamp, self.refused) else None
 
     def stale(self) -> bool:
-        """Whether a new file is waiting to be opened (a stat: cheap enough for every request)."""
-        stamp = self._stamp()
-        return stamp is not None and stamp != self.served.stamp and stamp != self.refused
+        return self._waiting() is not None
 
     def current(self) -> Served:
         """The snapshot to answer from, opening a new file first if there is one (blocking: call it
         from a worker thread when stale())."""
         if self.stale():
             with self.lock:
-                stamp = self._stamp()
-                if stamp is not None and stamp != self.served.stamp and stamp != self.refused:
+                stamp = self._waiting()  # another request may have opened it meanwhile
+                if stamp is not None:
                     try:
                         self.served = Served(self.path, stamp)
                     except (duckdb.Error, OSError) as e:
@@ -267,23 +267,17 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(400, f"unknown model {value!r}: use JEM, TFM or WSO")
         return value.upper()
 
-    def as_csv(request: Request, name: str, query, *args, **kwargs) -> Response:
-        cur = served(request).cursor()
-        try:
-            text = csv_text(query(cur, *args, **kwargs))
-        finally:
-            cur.close()
-        return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
+    def csv_body(name: str, frame) -> Response:
+        return PlainTextResponse(csv_text(frame), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": f'inline; filename="{name}.csv"'})
 
-    def listing(query, fmt: str, name: str, *args, **kwargs):
-        """A list as JSON (made by DuckDB) or as its CSV twin, on the request's cursor."""
-        if fmt == "csv":
-            return PlainTextResponse(
-                csv_text(query(*args, **kwargs)), media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
-            )
-        return Response(query(*args, as_json=True, **kwargs), media_type="application/json")
+    def as_csv(request: Request, name: str, query, *args, **kwargs) -> Response:
+        """A list's CSV twin, made by its named query on a cursor of the request's snapshot."""
+        cur = served(request).cursor()
+        try:
+            return csv_body(name, query(cur, *args, **kwargs))
+        finally:
+            cur.close()
 
     def json_body(text: str) -> Response:
         return Response(text, media_type="application/json")
@@ -359,7 +353,9 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, cur=Cur):
         """Every roster publication with its files (sha256), observation dates, rows and status."""
-        return listing(queries.publications, format, "publications", cur)
+        if format == "csv":
+            return csv_body("publications", queries.publications(cur))
+        return json_body(queries.publications(cur, as_json=True))
 
     # -- pages ----------------------------------------------------------------------------
     def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -401,14 +397,14 @@ def create_app(db_path: Path) -> FastAPI:
         )
 
     @app.get("/states/{state}", response_class=HTMLResponse, include_in_schema=False)
-    def state_page(request: Request, state: str, cur=Cur):
+    def state_page(request: Request, state: str, cur=Cur, mem=Mem):
         code = vocab.state_code(state)
         if code is None:
             return page(request, "not_found.html", status=404, what=state)
-        when = served(request).answers.latest
+        when = mem.latest
         return page(
             request, "state.html", code=code, name=vocab.state_names().get(code, code),
-            agencies=records(queries.agencies(cur, when, code)), coverage=queries.state_summary(cur, code, when)["coverage"],
+            agencies=records(queries.agencies(cur, when, code)), coverage=mem.state_summary(code, when)["coverage"],
             changes=records(queries.changes(cur, state=code).tail(40)),
         )
 
