@@ -57,6 +57,18 @@ def test_missing_markers():
     assert vocab.is_missing("#NA") and vocab.is_missing(" ") and not vocab.is_missing("Polk County")
 
 
+@pytest.mark.parametrize(
+    "raw, rule",
+    [(None, "absent"), ("County", "table"), (" muncipality ", "table"), ("N/A\u00a0", "missing"), ("#N/A", "missing"),
+     ("", "missing"), ("Tribal Nation", "unmapped")],
+)
+def test_how_type_was_read(raw, rule):
+    """The QA check for unmapped TYPE values relies on this: a marker of a missing value is never unmapped."""
+    from open287g.build.rows import _type_rule
+
+    assert _type_rule(raw) == rule
+
+
 def test_every_rule_row_has_a_reason():
     for name in ("state_variants.csv", "models.csv", "agency_types.csv"):
         with resources.files("open287g.data").joinpath(name).open(encoding="utf-8") as fh:

@@ -17,7 +17,7 @@ from .domain import tables as domain_tables
 from .build.rows import RowStore
 from .sources import local
 
-BUILD_VERSION = "9"  # bump when a build stage changes its output, to force a rebuild
+BUILD_VERSION = "10"  # bump when a build stage changes its output, to force a rebuild
 
 Progress = Callable[[str, int, int], None]
 
@@ -96,8 +96,6 @@ def build(
             progress("read", i + 1, len(shas))
     tables = pubstage.assemble(observations, parsed)
     tables.update(history.build(tables["publications"], tables["publication_rows"], tables["row_values"]))
-    if not loaded:  # nothing to read
-        load_references()
     tables["files"] += loaded["files"]
     tables["observations"] = pubstage.observation_rows(everything)
     tables.update(geography.build(tables, loaded["geo"]))

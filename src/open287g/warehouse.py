@@ -40,6 +40,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("row_hash", "VARCHAR"), ("row_key", "VARCHAR"),
         ("state_raw", "VARCHAR"), ("state", "VARCHAR"), ("agency_raw", "VARCHAR"), ("agency", "VARCHAR"),
         ("agency_key", "VARCHAR"), ("type_raw", "VARCHAR"), ("agency_type", "VARCHAR"),
+        ("type_rule", "VARCHAR"),
         ("county_raw", "VARCHAR"), ("county", "VARCHAR"), ("model_raw", "VARCHAR"), ("model", "VARCHAR"),
         ("signed_raw", "VARCHAR"), ("signed", "DATE"), ("signed_rule", "VARCHAR"),
         ("moa_text", "VARCHAR"), ("moa_target", "VARCHAR"), ("moa_url", "VARCHAR"), ("moa_repairs", _LIST),
@@ -148,7 +149,7 @@ def publish(
     tables: dict[str, list[dict]],
     meta: dict[str, str],
     checks: Callable[[duckdb.DuckDBPyConnection], list[dict]],
-    derive: Callable[[duckdb.DuckDBPyConnection], None] = lambda con: None,
+    derive: Callable[[duckdb.DuckDBPyConnection], None],
 ) -> None:
     """Write every table into a fresh file next to db_path, `derive` aggregates from them, run
     `checks` on it to fill `qa_checks`, then rename it over db_path."""

@@ -163,39 +163,37 @@ def place(agencies: list[dict], sheet_counties: dict[str, list[str]], ref: Refer
     out, places = [], []
     for a in agencies:
         level, level_how = jurisdiction_level(a["name"], a["agency_type"], a["state"])
-        fips, how = _counties_of(a, level, sheet_counties.get(a["agency_id"], []), table, fbi)
-        # the ORI only when the roster match is unique and agrees on the county
+        # the sheet's COUNTY cells, most recent first, as (fips or None, how found)
+        named = [table.find(a["state"], c) for c in sheet_counties.get(a["agency_id"], [])]
         match = fbi.find(a["state"], a["name"], level)
-        ori = match["ori"] if match and (not fips or fips[0] in _roster_fips(match, a["state"], table)) else None
-        named = sorted({f for f in (table.find(a["state"], c)[0] for c in sheet_counties.get(a["agency_id"], [])) if f})
+        roster_fips = _roster_fips(match, a["state"], table) if match else []
+        fips, how = _counties_of(a, level, named, roster_fips, table)
+        # the ORI only when the roster match is unique and agrees on the county
+        ori = match["ori"] if match and (not fips or fips[0] in roster_fips) else None
         out.append(
             {**a, "jurisdiction_level": level, "level_method": level_how, "county_fips": fips[0] if fips else None,
-             "county_fips_all": fips, "county_method": how, "ori": ori, "sheet_county_fips": named}
+             "county_fips_all": fips, "county_method": how, "ori": ori,
+             "sheet_county_fips": sorted({f for f, _ in named if f})}
         )
         for i, f in enumerate(fips):
             places.append({"agency_id": a["agency_id"], "county_fips": f, "is_primary": i == 0, "method": how})
     return out, places
 
 
-def _counties_of(a: dict, level: str, seen: list[str], table: Counties, fbi: Roster) -> tuple[list[str], str]:
+def _counties_of(
+    a: dict, level: str, named: list[tuple[str | None, str]], roster_fips: list[str], table: Counties
+) -> tuple[list[str], str]:
     state = a["state"]
     override = _overrides().get((state, name_key(a["name"])))
     if override and override["fips"]:
         return override["fips"], "reviewed"
     if level == "state":
         return [], "statewide"
-    primary, how = None, "none"
-    for county in seen:
-        primary, found = table.find(state, county)
-        if primary:
-            how = f"sheet_county_{found}"
-            break
+    primary, how = next(((f, f"sheet_county_{found}") for f, found in named if f), (None, "none"))
     if not primary:
         primary, found = table.find(state, _name_county(a["name"]))
         if primary:
             how = f"agency_name_{found}"
-    match = fbi.find(state, a["name"], level)
-    roster_fips = _roster_fips(match, state, table) if match else []
     if level == "municipal" and roster_fips:
         if primary and primary not in roster_fips and "township" not in name_key(a["name"]):
             # the city is named exactly once in the FBI roster and that roster places it elsewhere:

@@ -16,8 +16,8 @@ from ..domain.names import compatible_kinds, distinctive, name_key, similarity
 from . import identity
 from .identity import Link, UnionFind, Unit
 
-PENDING_MATCH_DAYS = 60
-GAP_DAYS = 30  # a listing that vanished is matched to a renamed/redated one that appears within this  # a pending listing converts to an agreement listed up to this long after it ends
+PENDING_MATCH_DAYS = 60  # a pending listing converts to an agreement listed up to this long after it ends
+GAP_DAYS = 30  # a listing that vanished is matched to a renamed/redated one that appears within this
 
 
 def slug(text: str) -> str:
@@ -61,7 +61,7 @@ class _History:
         self.rows_by_pub = rows_by_pub
         self.agencies = UnionFind()  # nodes: (state, name_key)
         self.agreements = UnionFind()  # nodes: Unit of the participating list
-        self.links: list[tuple[Link, dict, dict]] = []  # (link, from_pub, to_pub)
+        self.links: list[tuple[Link, dict, dict, dict, dict]] = []  # (link, from_pub, to_pub, old row, new row)
         self.first_seen: dict[tuple[str, str], tuple[int, str, str, str]] = {}  # node -> (order, name, state, date)
         self.last_seen: dict[tuple[str, str], dict] = {}  # node -> latest row values
         self.times_seen: dict[tuple[str, str], int] = defaultdict(int)  # node -> publications listing it
@@ -122,7 +122,7 @@ class _History:
         names = (old["agency"], new["agency"])
         if link.kind == "doubtful":
             identity.settle(link, names)
-        self.links.append((link, from_pub, to_pub))
+        self.links.append((link, from_pub, to_pub, old, new))
         if identity.merges_agencies(link, names):
             self.agencies.union((link.old.state, link.old.key), (link.new.state, link.new.key))
         if link.kind in ("rename", "state_fixed", "revision") or link.decision == "same":
@@ -262,8 +262,8 @@ class _Tables:
         presence = [self._agreements_in(p) for p in pubs]
         supersedes = self._supersede_map()
         self._participating_events(pubs, presence, supersedes)
-        self._spells(pubs, presence, supersedes)
-        self._pending(presence)
+        self._spells(pubs, presence)
+        self._pending()
         self._agencies()
         return {
             "agencies": self.agency_rows,
@@ -319,7 +319,7 @@ class _Tables:
     def _supersede_map(self) -> dict[str, str]:
         """old agreement -> the agreement that renewed it (in the same comparison or after a gap)."""
         out = {}
-        for link, _, _ in self.h.links:
+        for link, *_ in self.h.links:
             if link.kind == "supersede":
                 out[self._ids[self.h.agreements.find(link.old)]] = self._ids[self.h.agreements.find(link.new)]
         return out
@@ -346,7 +346,7 @@ class _Tables:
 
     def _participating_events(self, pubs, presence, supersedes) -> None:
         rules = {}
-        for link, _, b in self.h.links:
+        for link, _, b, _, _ in self.h.links:
             if link.kind in ("revision", "rename", "state_fixed") or link.decision == "same":
                 rules[(b["publication_id"], self._ids[self.h.agreements.find(link.new)])] = link
         seen = set(presence[0]) if presence else set()
@@ -359,7 +359,7 @@ class _Tables:
                     self._event("relisted" if agreement in seen else "listed", a, b, u, v, agreement)
                     self._moa_event(a, b, u, v, agreement, known_url)
                     continue
-                ou, ov = before[agreement]
+                _, ov = before[agreement]
                 link = rules.get((b["publication_id"], agreement))
                 rule = link.rule if link else None
                 if ov["agency"] != v["agency"] and name_key(ov["agency"]) != name_key(v["agency"]):
@@ -389,7 +389,7 @@ class _Tables:
             self._event("moa_changed", a, b, u, v, agreement, previous_moa_url=before)
         known_url[agreement] = url
 
-    def _spells(self, pubs, presence, supersedes) -> None:
+    def _spells(self, pubs, presence) -> None:
         latest = presence[-1] if presence else {}
         info: dict[str, dict] = {}
         for i, (pub, present) in enumerate(zip(pubs, presence)):
@@ -415,37 +415,25 @@ class _Tables:
                     {"agreement_id": agreement, "spell": n, **{k: s[k] for k in ("first_listed", "last_listed", "first_publication_id", "last_publication_id")},
                      "first_seq": pubs[s["first_seq"]]["seq"], "last_seq": pubs[s["last_seq"]]["seq"]}
                 )
-            self.agreement_rows[agreement] = {
-                "agreement_id": agreement,
-                "agency_id": self.aid((lu.state, lu.key)),
-                "state": lv["state"],
-                "model": lv["model"],
-                "agency_name": lv["agency"],
-                "agency_type": lv["agency_type"],
-                "county": lv["county"],
-                "signed": lv["signed"],
-                "first_signed": fv["signed"],
-                "status": status,
-                "first_listed": rec["spells"][0]["first_listed"],
-                "last_listed": rec["spells"][-1]["last_listed"],
-                "listed_at_start_of_record": rec["spells"][0]["first_seq"] == 0,
-                "ended_on": ends[agreement]["date"] if status != "active" and agreement in ends else None,
-                "superseded_by": successor_of.get(agreement) if status == "superseded" else None,
-                "supersedes": None,
-                "n_spells": len(rec["spells"]),
-                "moa_url": lv["moa_url"],
-                "moa_state": lv["moa_state"],
-                "addendum_url": lv["addendum_url"],
-                "names": sorted({self.h.first_seen[(u.state, u.key)][1] for u in rec["units"]}),
-                "pending_first_listed": None,
-                "pending_last_listed": None,
-                "days_pending_to_signed": None,
-            }
+            self.agreement_rows[agreement] = _agreement_record(
+                agreement, self.aid((lu.state, lu.key)), lv,
+                signed=lv["signed"],
+                first_signed=fv["signed"],
+                status=status,
+                first_listed=rec["spells"][0]["first_listed"],
+                last_listed=rec["spells"][-1]["last_listed"],
+                listed_at_start_of_record=rec["spells"][0]["first_seq"] == 0,
+                ended_on=ends[agreement]["date"] if status != "active" and agreement in ends else None,
+                superseded_by=successor_of.get(agreement) if status == "superseded" else None,
+                n_spells=len(rec["spells"]),
+                addendum_url=lv["addendum_url"],
+                names=sorted({self.h.first_seen[(u.state, u.key)][1] for u in rec["units"]}),
+            )
         for old, new in successor_of.items():
             if new in self.agreement_rows:
                 self.agreement_rows[new]["supersedes"] = old
 
-    def _pending(self, presence) -> None:
+    def _pending(self) -> None:
         h = self.h
         pubs = h.pending_pubs
         spells: dict[tuple, list[dict]] = defaultdict(list)
@@ -481,16 +469,10 @@ class _Tables:
                 agreement = f"{self.aid(root)}/{model or 'unknown'}/pending"
                 pending_ids[(root, model)] = agreement
                 v = s["v"]
-                rec = self.agreement_rows.setdefault(
-                    agreement,
-                    {"agreement_id": agreement, "agency_id": self.aid(root), "state": v["state"], "model": model,
-                     "agency_name": v["agency"], "agency_type": v["agency_type"], "county": v["county"], "signed": None,
-                     "first_signed": None, "first_listed": None, "last_listed": None, "listed_at_start_of_record": False,
-                     "ended_on": None, "superseded_by": None, "supersedes": None, "n_spells": 0, "moa_url": v["moa_url"],
-                     "moa_state": v["moa_state"], "addendum_url": None, "names": [v["agency"]],
-                     "pending_first_listed": s["first_listed"], "pending_last_listed": s["last_listed"],
-                     "days_pending_to_signed": None},
-                )
+                rec = self.agreement_rows.get(agreement)
+                if rec is None:
+                    rec = self.agreement_rows[agreement] = _agreement_record(
+                        agreement, self.aid(root), v, model=model, pending_first_listed=s["first_listed"])
                 rec["pending_last_listed"] = s["last_listed"]
                 rec["status"] = "pending" if (root, model) in latest else "pending_removed"
         # events and row identities on the pending list
@@ -552,9 +534,7 @@ class _Tables:
 
     def _link_rows(self) -> list[dict]:
         out = []
-        for link, a, b in self.h.links:
-            old = next(v for _, v in self.h.rows_by_pub[a["publication_id"]] if _unit(v, False) == link.old)
-            new = next(v for _, v in self.h.rows_by_pub[b["publication_id"]] if _unit(v, False) == link.new)
+        for link, a, b, old, new in self.h.links:
             out.append(
                 {
                     "kind": link.kind, "rule": link.rule, "decision": link.decision, "state": new["state"], "model": new["model"],
@@ -565,6 +545,20 @@ class _Tables:
                 }
             )
         return out
+
+
+def _agreement_record(agreement_id: str, agency_id: str, v: dict, **fields) -> dict:
+    """A row of the agreements table, described by a row of the sheets (`v`), with `fields` set and
+    everything else empty."""
+    return {
+        "agreement_id": agreement_id, "agency_id": agency_id, "state": v["state"], "model": v["model"],
+        "agency_name": v["agency"], "agency_type": v["agency_type"], "county": v["county"], "signed": None,
+        "first_signed": None, "status": None, "first_listed": None, "last_listed": None,
+        "listed_at_start_of_record": False, "ended_on": None, "superseded_by": None, "supersedes": None, "n_spells": 0,
+        "moa_url": v["moa_url"], "moa_state": v["moa_state"], "addendum_url": None, "names": [v["agency"]],
+        "pending_first_listed": None, "pending_last_listed": None, "days_pending_to_signed": None,
+        **fields,
+    }
 
 
 def _in_effect(ok: dict[str, list[dict]]) -> list[dict]:

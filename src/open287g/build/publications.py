@@ -65,7 +65,8 @@ def published_as(name: str) -> str:
 
 
 def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict[str, list]:
-    """files, observations, publications, publication_rows and row_values as lists of records."""
+    """files, publications, publication_rows and row_values as lists of records (the observations
+    table is made by observation_rows, from every observation including reference files)."""
     obs_by_sha: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
         obs_by_sha[o.sha256].append(o)
@@ -99,6 +100,11 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
 
     files_by_sha = {f["sha256"]: f for f in files}
     publications, publication_rows = [], []
+    # each publication's rows by what they list (row_key), counted: its distinct rows, and what the
+    # suspect test compares
+    keys = {
+        pub_id: Counter(row_values[h]["row_key"] for _, h in parsed[shas[0]].rows) for pub_id, shas in groups.items()
+    }
     for pub_id, shas in groups.items():
         seen = [o for s in shas for o in obs_by_sha[s]]
         days = sorted({dt.date.fromisoformat(o.observed_on) for o in seen})
@@ -112,7 +118,7 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
                 "layout": f.get("layout"),
                 "columns": first.meta.get("columns", []),
                 "rows": len(first.rows),
-                "distinct_rows": len({row_values[h]["row_key"] for _, h in first.rows}),
+                "distinct_rows": len(keys[pub_id]),
                 "first_observed": days[0],
                 "last_observed": days[-1],
                 "observed_dates": days,
@@ -127,14 +133,9 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
             }
         )
         publication_rows.extend({"publication_id": pub_id, "row_number": n, "row_hash": h} for n, h in first.rows)
-
-    keys = {
-        pub_id: Counter(row_values[h]["row_key"] for _, h in parsed[shas[0]].rows) for pub_id, shas in groups.items()
-    }
     _order_and_mark(publications, keys)
     return {
         "files": files,
-        "observations": observation_rows(observations),
         "publications": publications,
         "publication_rows": publication_rows,
         "row_values": [row_values[h] for h in sorted(row_values)],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import duckdb
 
-from ..domain.vocab import MISSING_MARKERS
 
 MAX_ITEMS = 50
 
@@ -52,10 +51,7 @@ CHECKS: list[tuple[str, str, str, str]] = [
     (
         "unmapped_agency_type", "fail",
         "TYPE values with no normalisation rule (add a row to data/agency_types.csv)",
-        """SELECT DISTINCT '''' || type_raw || '''' FROM row_values
-           WHERE agency_type IS NULL AND lower(trim(type_raw)) NOT IN ("""
-        + ", ".join(f"'{m}'" for m in MISSING_MARKERS)
-        + ")",
+        "SELECT DISTINCT '''' || type_raw || '''' FROM row_values WHERE type_rule = 'unmapped'",
     ),
     (
         "unparsed_signed", "fail",

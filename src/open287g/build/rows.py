@@ -55,6 +55,16 @@ def normalise(sheet: Sheet, store: RowStore) -> tuple[list[tuple[int, str]], str
     return out, h.hexdigest()
 
 
+def _type_rule(raw: str | None) -> str:
+    """How TYPE was read: absent (no such column), missing (blank or a marker such as N/A), table
+    (data/agency_types.csv knows it) or unmapped."""
+    if raw is None:
+        return "absent"
+    if vocab.is_missing(raw):
+        return "missing"
+    return "table" if vocab.agency_type(raw) else "unmapped"
+
+
 def _normalise_row(cells_items: tuple, link_items: tuple) -> tuple[dict, bytes]:
     c, targets = dict(cells_items), dict(link_items)
     signed, signed_rule = parse_signed(c.get("SIGNED")) if "SIGNED" in c else (None, "absent")
@@ -69,6 +79,7 @@ def _normalise_row(cells_items: tuple, link_items: tuple) -> tuple[dict, bytes]:
         "agency_key": fold(agency),
         "type_raw": type_raw,
         "agency_type": vocab.agency_type(type_raw),
+        "type_rule": _type_rule(type_raw),
         "county_raw": county_raw,
         "county": None if county_raw is None or vocab.is_missing(county_raw) else clean_name(county_raw),
         "model_raw": cell_text(c.get("MODEL")),

@@ -1,6 +1,6 @@
 """ICE's 287(g) roster workbooks (participating and pending agencies), every layout since 2021.
 
-`read(data, name)` turns the bytes of one workbook into a `Sheet`: the data rows with their raw cell
+`read(data)` turns the bytes of one workbook into a `Sheet`: the data rows with their raw cell
 values and the hyperlink target behind each cell. Values come from python-calamine; hyperlinks from the
 sheet XML inside the zip, which calamine does not expose. Anything that is not a roster raises
 `RosterError` with a one-line reason.
@@ -85,7 +85,7 @@ class Sheet:
     hyperlinks: int = 0
 
 
-def read(data: bytes, name: str = "") -> Sheet:
+def read(data: bytes) -> Sheet:
     """Parse one roster workbook. Raises RosterError with a one-line reason."""
     zf = _open_zip(data)
     try:
