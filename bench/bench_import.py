@@ -28,7 +28,7 @@ from open287g import pipeline
 from open287g.archive import Archive
 db, data, workers = Path(sys.argv[1]), Path(sys.argv[2]), (int(sys.argv[3]) or None)
 t = time.perf_counter()
-r = pipeline.import_paths(db, Archive(db.with_name(db.stem + ".archive")), [data], workers=workers)
+r = pipeline.import_paths(db, Archive.beside(db), [data], workers=workers)
 elapsed = time.perf_counter() - t
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({"seconds": elapsed, "peak_mb": peak / 1024, "files": r.files_seen, "built": r.built}))
@@ -40,12 +40,11 @@ import json, sys, time
 from pathlib import Path
 from open287g import pipeline
 from open287g.archive import Archive
-from open287g.build import publications
-from open287g.sources import local
+from open287g.build import publications, references
 db, data = Path(sys.argv[1]), Path(sys.argv[2])
-archive = Archive(db.with_name(db.stem + ".archive"))
+archive = Archive.beside(db)
 pipeline.import_paths(db, archive, [data])  # fills the archive; timed below is the roster stage alone
-obs = [o for o in archive.observations() if o.kind_hint in ("participating", "pending", "")]
+obs = [o for o in archive.observations() if not references.is_reference(o)]  # as pipeline.build
 shas = sorted({o.sha256 for o in obs})
 t = time.perf_counter()
 parsed = {p.sha256: p for p in pipeline._parse_all(archive, shas, None)}

@@ -30,3 +30,14 @@ def rewrite(rel: str, member: str, change) -> bytes:
             data = src.read(item)
             dst.writestr(item, change(data) if item.filename == member else data)
     return out.getvalue()
+
+
+def run(db, *args, **kwargs):
+    """The CLI on a warehouse, in-process: `run(db, "counts", "--format", "json")` (db None: the
+    command line names none)."""
+    from typer.testing import CliRunner
+
+    from open287g.cli import app
+
+    head = ["--db", str(db)] if db is not None else []
+    return CliRunner().invoke(app, [*head, *map(str, args)], **kwargs)

@@ -8,7 +8,7 @@ import pytest
 
 from open287g import queries
 from open287g.answers import Answers
-from open287g.output import plain, records
+from open287g.output import profile_record
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_point_in_time_figures_on_every_publication(answers, con):
         assert answers.day_and_publications(day) == queries._day_and_publications(con, day), day
         assert answers.counts(day) == queries.counts(con, day), day
         assert answers.coverage(day) == queries.coverage(con, day), day
-    for day in (None, dt.date(2026, 3, 27)):  # no day: no publication, as in SQL
+    for day in (None, dt.date(2026, 3, 27)):  # no day: the newest, as in every point-in-time query
         assert same(answers.county_figures(day), queries.county_figures(con, day, as_json=True)), day
         assert answers.state_summary("TX", day) == queries.state_summary(con, "TX", day), day
 
@@ -82,8 +82,6 @@ def test_changes_for_every_window_state_and_kind(answers, con):
 
 def test_every_agency_profile(answers, con):
     for (agency_id,) in con.execute("SELECT agency_id FROM agencies").fetchall():
-        profile = queries.agency_profile(con, agency_id)
-        expected = {**{k: plain(v) for k, v in profile["agency"].items()},
-                    "agreements": records(profile["agreements"]), "events": records(profile["events"])}
+        expected = profile_record(queries.agency_profile(con, agency_id))  # the CLI's JSON
         assert json.loads(answers.agency_profile(agency_id)) == expected, agency_id
     assert answers.agency_profile("XX/nobody") is None

@@ -8,19 +8,13 @@ import zipfile
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from helpers import rewrite, sheet
-from open287g.cli import app
+from helpers import rewrite, run, sheet
 
 BASE = [
     "ice/participating/2026-03-02/participatingAgencies03022026am.xlsx",
     "ice/pending/2026-01-08/pendingAgencies01082026am.xlsx",
 ]
-
-
-def run(db, *args):
-    return CliRunner().invoke(app, ["--db", str(db), *map(str, args)])
 
 
 @pytest.fixture()

@@ -1,8 +1,6 @@
 """Normalisation rules, tested on the values the real sheets carry."""
 
-import csv
 import datetime as dt
-from importlib import resources
 
 import pytest
 
@@ -71,8 +69,7 @@ def test_how_type_was_read(raw, rule):
 
 def test_every_rule_row_has_a_reason():
     for name in ("state_variants.csv", "models.csv", "agency_types.csv"):
-        with resources.files("open287g.data").joinpath(name).open(encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
+        rows = vocab.data_rows(name)
         assert rows and all(r["reason"].strip() for r in rows), name
 
 

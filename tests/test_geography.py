@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from helpers import REPO, SHARED
-from open287g import atlas, queries
+from open287g import queries
 from open287g.build.geography import Counties, Roster, county_table, jurisdiction_level
+from open287g.domain import vocab
 from open287g.sources import reference
 
 NEWEST = dt.date(2026, 3, 27)
@@ -51,11 +52,9 @@ def test_almost_every_local_agency_has_a_county(con):
 def test_cli_agencies_contract(built):
     import json
 
-    from typer.testing import CliRunner
+    from helpers import run
 
-    from open287g.cli import app
-
-    r = CliRunner().invoke(app, ["--db", str(built), "agencies", "--on", "2026-03-27", "--format", "json"])
+    r = run(built, "agencies", "--on", "2026-03-27", "--format", "json")
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     assert len(rows) > 1300
@@ -134,8 +133,7 @@ def test_coverage_from_first_principles(con, counties):
     expected = {nc[c.lower()]["fips"] for c in cells if c.lower() in nc}
     # the one cell that is no NC county ('Albemarle County', the Albemarle District Jail) is placed by
     # the reviewed table, which the test reads as data
-    with (REPO / "src" / "open287g" / "data" / "agency_places.csv").open() as fh:
-        reviewed = {r["name"]: r["county_fips"].split("|") for r in csv.DictReader(fh) if r["state"] == "NC"}
+    reviewed = {r["name"]: r["county_fips"].split("|") for r in vocab.data_rows("agency_places.csv") if r["state"] == "NC"}
     assert cells - {c for c in cells if c.lower() in nc} == {"Albemarle County"}
     expected |= set(reviewed["Albemarle District Jail"])
     row = queries.coverage_by(con, NEWEST, "state").filter(state="NC").to_dicts()[0]
@@ -157,13 +155,21 @@ def test_coverage_totals_add_up(con):
 
 
 def test_every_assigned_county_has_a_shape_on_the_map(con):
-    shapes = atlas.county_ids()
-    assert len(shapes) > 3200
+    """The map draws us-atlas's Albers counties (50 states and DC); what it cannot draw is Puerto Rico
+    and the territories, and the home page names those that are covered."""
+    from open287g.web import charts, mapsvg
+
+    shapes = mapsvg.county_paths()
+    assert len(shapes) == 3142
     assigned = {f for (f,) in con.execute("SELECT DISTINCT county_fips FROM agency_counties").fetchall()}
-    assert assigned and assigned <= shapes.keys()
-    table = {f for (f,) in con.execute("SELECT fips FROM counties").fetchall()}
-    # the ACS table and the atlas agree on the counties (both from the 2010s Census geography)
-    assert len(table ^ shapes.keys()) <= 10
+    states = dict(con.execute("SELECT fips, state FROM counties").fetchall())
+    undrawn = {states[f] for f in assigned - shapes.keys()}
+    assert assigned and undrawn <= {"PR", "GU", "MP", "AS", "VI"}
+    # the ACS table and the atlas agree on every county of the 50 states and DC
+    assert {states[f] for f in states.keys() - shapes.keys()} <= {"PR", "GU", "MP", "AS", "VI"}
+    assert not shapes.keys() - states.keys()
+    figures = queries.county_figures(con, NEWEST).to_dicts()
+    assert charts.not_drawn(figures, shapes) == ["GU", "MP"]  # statewide agreements there
 
 
 def test_county_figures_for_the_map(con):
@@ -172,3 +178,18 @@ def test_county_figures_for_the_map(con):
     harris_tx = figures.filter(fips="48201").to_dicts()[0]
     assert harris_tx["covered"] and harris_tx["statewide_models"]
     assert figures["covered"].sum() == queries.coverage(con, NEWEST)["counties"]
+
+
+def test_cli_coverage_csv_is_flat(built):
+    """One record as CSV: nested figures as their own columns, lists joined with '|', no Python reprs."""
+    import csv
+    import io
+
+    from helpers import run
+
+    r = run(built, "coverage", "--on", "2026-03-27", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    (row,) = csv.DictReader(io.StringIO(r.stdout))
+    assert row["by_model_JEM_counties"].isdigit() and row["local_population"].isdigit()
+    assert "GU" in row["statewide_agreements_in"].split("|")
+    assert not any(c in r.stdout for c in "[]{}'")

@@ -6,17 +6,15 @@ import json
 import re
 
 import pytest
-from typer.testing import CliRunner
 
-from helpers import SHARED
+from helpers import SHARED, run
 from open287g import queries
 from open287g.build.identity import revision_rule
-from open287g.cli import app
 from open287g.domain.names import name_key, similarity
 
 
 def cli(db, *args):
-    r = CliRunner().invoke(app, ["--db", str(db), *args])
+    r = run(db, *args)
     assert r.exit_code == 0, r.output
     return r.stdout
 
@@ -234,7 +232,7 @@ def test_cli_agreements_and_agency(built):
     ],
 )
 def test_cli_rejects_bad_parameters_cleanly(built, args, message):
-    r = CliRunner().invoke(app, ["--db", str(built), *args])
+    r = run(built, *args)
     assert r.exit_code == 1 and message in r.stderr
 
 

@@ -6,10 +6,8 @@ from collections import defaultdict
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
-from helpers import SHARED
-from open287g.cli import app
+from helpers import SHARED, run
 
 
 def snapshots():
@@ -109,7 +107,7 @@ def test_qa_checks_pass_on_the_shared_data(con):
 
 
 def test_cli_publications_json_contract(built):
-    r = CliRunner().invoke(app, ["--db", str(built), "publications", "--format", "json"])
+    r = run(built, "publications", "--format", "json")
     assert r.exit_code == 0, r.output
     pubs = json.loads(r.stdout)
     assert len(pubs) > 400
@@ -122,7 +120,7 @@ def test_cli_publications_json_contract(built):
 
 
 def test_cli_reads_db_from_environment_and_prints_csv(built):
-    r = CliRunner().invoke(app, ["publications", "--format", "csv", "--kind", "pending"], env={"OPEN287G_DB": str(built)})
+    r = run(None, "publications", "--format", "csv", "--kind", "pending", env={"OPEN287G_DB": str(built)})
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0].startswith("publication_id,kind,status,first_observed,last_observed,rows")
@@ -130,7 +128,7 @@ def test_cli_reads_db_from_environment_and_prints_csv(built):
 
 
 def test_cli_check_exits_zero_and_lists_checks(built):
-    r = CliRunner().invoke(app, ["--db", str(built), "check", "--format", "json"])
+    r = run(built, "check", "--format", "json")
     assert r.exit_code == 0, r.output
     names = {c["check_name"] for c in json.loads(r.stdout)}
     assert {"publication_rows_stored", "unmapped_state", "unmapped_model", "suspect_publications", "rejected_files"} <= names
@@ -138,7 +136,7 @@ def test_cli_check_exits_zero_and_lists_checks(built):
 
 def test_second_import_has_nothing_to_do(built_copy, shared):
     before = built_copy.stat().st_mtime_ns
-    r = CliRunner().invoke(app, ["--db", str(built_copy), "import", str(shared)])
+    r = run(built_copy, "import", shared)
     assert r.exit_code == 0, r.output
     assert "nothing new" in r.stderr
     assert built_copy.stat().st_mtime_ns == before

@@ -4,10 +4,7 @@ The malformed sheet is made by cutting rows out of a real ICE workbook."""
 import json
 import re
 
-from typer.testing import CliRunner
-
-from helpers import rewrite, sheet
-from open287g.cli import app
+from helpers import rewrite, run, sheet
 
 BEFORE = "ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx"
 AFTER = "ice/participating/2026-03-27/participatingAgencies03272026am.xlsx"
@@ -26,11 +23,6 @@ def cut(rel, keep_share):
         )
 
     return rewrite(rel, "xl/worksheets/sheet1.xml", drop_rows)
-
-
-def run(db, *args):
-    r = CliRunner().invoke(app, ["--db", str(db), *map(str, args)])
-    return r
 
 
 def pubs(db):

@@ -148,17 +148,26 @@ def test_requests_running_during_a_swap_finish_on_the_old_snapshot(tmp_path, bui
     import os
     import shutil
 
+    import duckdb
+
+    from helpers import sheet
+    from open287g import pipeline
+    from open287g.archive import Archive
     from open287g.web.app import Snapshot
 
     db = tmp_path / "w.duckdb"
     shutil.copy(built, db)
     snap = Snapshot(db)
     running = snap.cursor()
-    shutil.copy(built, tmp_path / "new.duckdb")
-    os.utime(tmp_path / "new.duckdb", ns=(1, 1))
+    # a different warehouse (one sheet) swapped in while `running` is open
+    pipeline.import_paths(tmp_path / "new.duckdb", Archive(tmp_path / "new.archive"),
+                          [sheet("ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx")])
     os.replace(tmp_path / "new.duckdb", db)
     fresh = snap.cursor()  # reopens
-    assert running.execute("SELECT count(*) FROM agreements").fetchall() == fresh.execute("SELECT count(*) FROM agreements").fetchall()
+    count = "SELECT count(*) FROM agreements"
+    old, new = running.execute(count).fetchall()[0][0], fresh.execute(count).fetchall()[0][0]
+    with duckdb.connect(str(built), read_only=True) as c:
+        assert old == c.execute(count).fetchall()[0][0] > new > 0
 
 
 def test_the_answer_cache_stays_within_its_byte_budget(built):

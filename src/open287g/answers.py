@@ -232,9 +232,9 @@ class Answers:
                           if (state is None or states[i] == state) and (kind is None or kinds[i] == kind)
                           and kinds[i] not in exclude)
 
-    def county_figures(self, on) -> str:
+    def county_figures(self, on=None) -> str:
         """One row per county: local agencies and their models, statewide models, covered or not."""
-        pub = self.in_effect(on)
+        pub = self.in_effect(on if on is not None else self.latest)
         positions, models = self.pub_agency_models.get(pub, (_EMPTY, []))
         local: dict[int, tuple[set, set]] = {}
         statewide_models = defaultdict(set)
@@ -259,7 +259,8 @@ class Answers:
         return _json_list(out)
 
     # -- one state, one agency --------------------------------------------------------------
-    def state_summary(self, state: str, on) -> dict:
+    def state_summary(self, state: str, on=None) -> dict:
+        on = on if on is not None else self.latest
         pub = self.in_effect(on)
         span = self.agreement_states.get(state)
         counts = {"agreements": 0, "agencies": 0, "jem": 0, "tfm": 0, "wso": 0, "agreements_ever": 0}

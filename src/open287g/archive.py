@@ -45,6 +45,11 @@ class Observation:
 
 
 class Archive:
+    @classmethod
+    def beside(cls, db_path: Path) -> "Archive":
+        """The default archive of a warehouse: <db stem>.archive in the same folder."""
+        return cls(db_path.with_name(db_path.stem + ".archive"))
+
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
         self.log = self.root / "observations.jsonl"

@@ -4,15 +4,13 @@ supplies the per-county figures it is coloured by (queries.county_figures)."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-VERSION = "3.0.1"
 
 
-def path(name: str = "counties-10m.json") -> Path:
+def path(name: str) -> Path:
     """Where the TopoJSON file is: $OPEN287G_ATLAS_DIR, else node_modules/us-atlas of the checkout."""
     root = Path(os.environ.get("OPEN287G_ATLAS_DIR", REPO / "node_modules" / "us-atlas"))
     p = root / name
@@ -20,8 +18,3 @@ def path(name: str = "counties-10m.json") -> Path:
         raise FileNotFoundError(f"{p}: us-atlas is not installed (run `npm ci` in {REPO})")
     return p
 
-
-def county_ids() -> dict[str, str]:
-    """FIPS -> county name, for every county shape in the atlas."""
-    topology = json.loads(path().read_text())
-    return {g["id"]: g["properties"]["name"] for g in topology["objects"]["counties"]["geometries"]}

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import queries, warehouse
+from .archive import Archive
 from .domain import vocab
 from .output import Format, emit, emit_object, emit_profile
 from .sources.local import SourceError
@@ -38,7 +39,7 @@ def main(
     ] = None,
 ) -> None:
     state.db = db
-    state.archive = archive or db.with_name(db.stem + ".archive")
+    state.archive = archive or Archive.beside(db).root
 
 
 def _fail(message: str) -> None:
@@ -74,7 +75,6 @@ def import_(
             bar.update(tasks[stage], completed=done, total=total)
 
         from . import pipeline  # the build stages load only for an import
-        from .archive import Archive
 
         try:
             result = pipeline.import_paths(
@@ -117,9 +117,9 @@ DateOpt = Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], he
 StateOpt = Annotated[Optional[str], typer.Option(help="Two-letter state code, e.g. TX.")]
 
 
-def _day(con, value: Optional[dt.datetime]) -> dt.date:
-    """The day asked for, or the newest day the warehouse knows."""
-    return value.date() if value else queries.latest_date(con)
+def _day(value: Optional[dt.datetime]) -> Optional[dt.date]:
+    """The day asked for; None lets the query take the newest day the warehouse knows."""
+    return value.date() if value else None
 
 
 def _state(value: Optional[str]) -> Optional[str]:
@@ -144,13 +144,13 @@ def counts(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Agreements, agencies and pending listings on a day (default: the newest day)."""
-    _summary(on, _choice("--by", by, ("state", "model", "type", "month")), fmt, queries.counts, queries.counts_by)
+    _summary(on, _choice("--by", by, queries.COUNTS_BY), fmt, queries.counts, queries.counts_by)
 
 
 def _summary(on, by, fmt, whole, broken_down) -> None:
     """A summary on one day: one record, or a table broken down `by` something."""
     with _connect() as con:
-        day = _day(con, on)
+        day = _day(on)
         if by:
             emit(broken_down(con, day, by), fmt)
         else:
@@ -170,8 +170,9 @@ def agreements(
     model = _choice("--model", model.upper() if model else None, queries.MODELS)
     _choice("--status", status, queries.AGREEMENT_STATUSES)
     with _connect() as con:
-        day = None if all_ or (status and not on) else _day(con, on)
-        df = queries.agreements(con, day, _state(state), model, status)
+        # no day: the newest day, unless --all or a --status alone asks for every agreement
+        df = queries.agreements(con, None if all_ else _day(on), _state(state), model, status,
+                                newest=not (all_ or on or status))
     emit(df, fmt, ["agreement_id", "agency_name", "state", "model", "signed", "status", "first_listed", "moa_state"])
 
 
@@ -215,7 +216,7 @@ def changes(
 def agencies_(on: DateOpt = None, state: StateOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Agencies with an agreement listed on a day, with jurisdiction level, county FIPS and models."""
     with _connect() as con:
-        df = queries.agencies(con, _day(con, on), _state(state))
+        df = queries.agencies(con, _day(on), _state(state))
     emit(df, fmt, ["agency_id", "name", "jurisdiction_level", "county_fips", "models"])
 
 
@@ -226,7 +227,7 @@ def coverage(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Counties, states and population where at least one agreement applies on a day."""
-    _summary(on, _choice("--by", by, ("state", "model", "month")), fmt, queries.coverage, queries.coverage_by)
+    _summary(on, _choice("--by", by, queries.COVERAGE_BY), fmt, queries.coverage, queries.coverage_by)
 
 
 @app.command()

@@ -35,14 +35,48 @@ def records(df: pl.DataFrame) -> list[dict]:
     return [{k: plain(v) for k, v in row.items()} for row in df.to_dicts()]
 
 
+def _cell(value):
+    """A value as a CSV cell: lists joined with '|', nothing for None."""
+    if isinstance(value, list):
+        return "|".join(map(str, value))
+    return "" if value is None else value
+
+
 def csv_text(df: pl.DataFrame) -> str:
     """CSV with a header; lists joined with '|'."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(df.columns)
     for row in records(df):
-        writer.writerow(["|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v) for v in row.values()])
+        writer.writerow([_cell(v) for v in row.values()])
     return buf.getvalue()
+
+
+def _shown(value) -> str:
+    """A value in a table cell: lists joined with ', ', nothing for None."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def _flat(obj: dict, prefix: str = "") -> dict:
+    """Nested objects as one level: {"by_model": {"JEM": {"counties": 1}}} -> {"by_model_JEM_counties": 1}."""
+    out = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}_"))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def profile_record(profile: dict) -> dict:
+    """An agency profile (agency, agreements, events) as one JSON-ready object: the API's shape too."""
+    return {
+        **{k: plain(v) for k, v in profile["agency"].items()},
+        "agreements": records(profile["agreements"]),
+        "events": records(profile["events"]),
+    }
 
 
 def json_with(obj: dict, **members: str) -> str:
@@ -63,7 +97,7 @@ def emit(df: pl.DataFrame, fmt: Format, table_columns: list[str] | None = None, 
         for c in cols:
             table.add_column(c, overflow="fold")
         for row in records(df.select(cols)):
-            table.add_row(*("" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in row.values()))
+            table.add_row(*(_shown(v) for v in row.values()))
         # Piped tables (into less, tail, a file) are not cut at 80 columns.
         Console(width=None if sys.stdout.isatty() else 200).print(table)
 
@@ -73,32 +107,22 @@ def emit_object(obj: dict, fmt: Format) -> None:
     if fmt is Format.json:
         sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
         return
-    flat = {}
-    for k, v in obj.items():
-        if isinstance(v, dict):
-            flat.update({f"{k}_{kk}": vv for kk, vv in v.items()})
-        else:
-            flat[k] = v
+    flat = _flat(obj)
     if fmt is Format.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(flat.keys())
-        writer.writerow(["" if v is None else v for v in flat.values()])
+        writer.writerow([_cell(v) for v in flat.values()])
         return
     table = Table(show_header=False)
     for k, v in flat.items():
-        table.add_row(k, "" if v is None else str(v))
+        table.add_row(k, _shown(v))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def emit_profile(profile: dict, fmt: Format) -> None:
     """An agency: its record, agreements and events. CSV prints the events (the history)."""
     if fmt is Format.json:
-        out = {
-            **{k: plain(v) for k, v in profile["agency"].items()},
-            "agreements": records(profile["agreements"]),
-            "events": records(profile["events"]),
-        }
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(profile_record(profile), ensure_ascii=False, indent=2) + "\n")
     elif fmt is Format.csv:
         emit(profile["events"], fmt)
     else:

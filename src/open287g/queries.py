@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from .domain import vocab
+
 if TYPE_CHECKING:  # polars costs 0.4 s to import; commands that print nothing never pay it
     import polars as pl
 
@@ -70,7 +72,9 @@ def file_errors(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str,
 
 
 # -- point in time ----------------------------------------------------------------------------
-MODELS = ("JEM", "TFM", "WSO")
+MODELS = vocab.MODELS
+COUNTS_BY = ("state", "model", "type", "month")  # what counts_by and coverage_by break figures down by
+COVERAGE_BY = ("state", "model", "month")
 AGREEMENT_STATUSES = ("active", "ended", "superseded", "pending", "pending_removed")
 EVENT_KINDS = (
     "pending_listed", "pending_removed", "listed", "relisted", "delisted", "ended", "superseded", "renamed",
@@ -145,7 +149,9 @@ def counts_record(day, pub, pending_pub, found: dict) -> dict:
 
 
 def counts_by(con: duckdb.DuckDBPyConnection, on, by: str) -> pl.DataFrame:
-    """Counts on a day grouped by state, model or agency type; or by month: each month-end up to `on`."""
+    """Counts on a day (None: the newest) grouped by state, model or agency type; or by month: each
+    month-end up to that day."""
+    on = on or latest_date(con)
     if by == "month":
         return _counts_by_month(con, on)
     column = {"state": "a.state", "model": "a.model", "type": "coalesce(a.agency_type, 'unknown')"}[by]
@@ -340,8 +346,9 @@ def coverage_record(day, pub, measured: dict, counties_total, population_total, 
 
 
 def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str, state: str | None = None) -> pl.DataFrame:
-    """Coverage per state (or one state) or per model on a day, or month by month (month-ends up to
-    the day)."""
+    """Coverage per state (or one state) or per model on a day (None: the newest), or month by month
+    (month-ends up to the day)."""
+    on = on or latest_date(con)
     import polars
 
     if by == "model":
@@ -373,8 +380,9 @@ _MONTHS = """
 """
 
 
-def county_figures(con: duckdb.DuckDBPyConnection, on, as_json: bool = False):
-    """One row per county for the map: local agencies and agreements by model, statewide models."""
+def county_figures(con: duckdb.DuckDBPyConnection, on=None, as_json: bool = False):
+    """One row per county for the map on a day (None: the newest): local agencies and agreements by
+    model, statewide models."""
     sql = f"""
         WITH {_COVERED},
         per_county AS (
@@ -388,7 +396,7 @@ def county_figures(con: duckdb.DuckDBPyConnection, on, as_json: bool = False):
         FROM counties co LEFT JOIN per_county p USING (fips)
         ORDER BY co.fips
     """
-    return _result(con, sql, {"pub": in_effect(con, on)}, as_json)
+    return _result(con, sql, {"pub": in_effect(con, on or latest_date(con))}, as_json)
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -413,9 +421,10 @@ def states(con: duckdb.DuckDBPyConnection, on, state: str | None = None) -> pl.D
     return _frame(con, sql, {"pub": in_effect(con, on), "state": state})
 
 
-def state_summary(con: duckdb.DuckDBPyConnection, state: str, on) -> dict:
-    """One state on a day: its counts and where its agreements apply (coverage is None when no
-    agreement applies there)."""
+def state_summary(con: duckdb.DuckDBPyConnection, state: str, on=None) -> dict:
+    """One state on a day (None: the newest): its counts and where its agreements apply (coverage is
+    None when no agreement applies there)."""
+    on = on or latest_date(con)
     counts = states(con, on, state).to_dicts()
     covered = coverage_by(con, on, "state", state).to_dicts()
     return {

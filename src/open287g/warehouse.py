@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 SCHEMA_VERSION = "1"
 
@@ -121,14 +121,22 @@ VIEWS = {
     """,
 }
 
-_ARROW = {
-    "VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_(), _LIST: pa.list_(pa.string()), "DATE[]": pa.list_(pa.date32()),
-}
+@cache
+def _arrow_types() -> dict:
+    import pyarrow as pa  # only a build writes tables: reading commands do not pay its import
+
+    return {
+        "VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_(), _LIST: pa.list_(pa.string()),
+        "DATE[]": pa.list_(pa.date32()),
+    }
 
 
-def _arrow(table: str, records: list[dict]) -> pa.Table:
-    schema = pa.schema([(name, _ARROW[t]) for name, t in TABLES[table]])
+def _arrow(table: str, records: list[dict]):
+    import pyarrow as pa
+
+    types = _arrow_types()
+    schema = pa.schema([(name, types[t]) for name, t in TABLES[table]])
     cols = {}
     for name, t in TABLES[table]:
         values = [r.get(name) for r in records]

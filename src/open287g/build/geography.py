@@ -12,15 +12,14 @@ State agencies cover their whole state and get no county.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from ..domain import vocab
 from ..domain.names import county_key, distinctive, name_key
 from ..domain.text import fold
 
@@ -40,15 +39,10 @@ def _core(name: str) -> str:
     return " ".join(t for t in name_key(name).split() if t not in _FORCE_WORDS)
 
 
-def _data(name: str) -> list[dict]:
-    with resources.files("open287g.data").joinpath(name).open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
 @cache
 def _rules() -> list[tuple[re.Pattern, str | None, str]]:
     rules = []
-    for row in sorted(_data("jurisdiction_rules.csv"), key=lambda r: int(r["order"])):
+    for row in sorted(vocab.data_rows("jurisdiction_rules.csv"), key=lambda r: int(r["order"])):
         if row["level"] not in LEVELS or not row["reason"].strip():
             raise ValueError(f"jurisdiction_rules.csv: bad row {row}")
         rules.append((re.compile(row["pattern"]), row["sheet_type"] or None, row["level"]))
@@ -59,7 +53,7 @@ def _rules() -> list[tuple[re.Pattern, str | None, str]]:
 def _overrides() -> dict[tuple[str, str], dict]:
     """(state, name_key) -> {level, fips (list), reason} from the reviewed table."""
     out = {}
-    for row in _data("agency_places.csv"):
+    for row in vocab.data_rows("agency_places.csv"):
         if not row["reason"].strip() or (row["level"] and row["level"] not in LEVELS):
             raise ValueError(f"agency_places.csv: bad row {row}")
         fips = [f for f in row["county_fips"].split("|") if f]
@@ -221,22 +215,17 @@ def _roster_fips(match: dict, state: str, table: Counties) -> list[str]:
 
 def county_table(population_rows: list[dict]) -> list[dict]:
     """Counties of the ACS table plus the territories (reviewed table), with their state code."""
-    by_fips = {v: k for k, v in _state_fips().items()}
+    by_fips = {v: k for k, v in vocab.state_fips().items()}
     out = []
     for r in population_rows:
         state = by_fips.get(r["fips"][:2])
         if state:
             out.append({**r, "state": state})
     known = {c["fips"] for c in out}
-    for r in _data("territory_counties.csv"):
+    for r in vocab.data_rows("territory_counties.csv"):
         if r["fips"] not in known:
             out.append({"fips": r["fips"], "name": r["name"], "population": None, "state": r["state"]})
     return sorted(out, key=lambda c: c["fips"])
-
-
-@cache
-def _state_fips() -> dict[str, str]:
-    return {r["code"]: r["fips"] for r in _data("states.csv")}
 
 
 def build(tables: dict[str, list], ref: References) -> dict[str, list[dict]]:

@@ -20,16 +20,14 @@ agreement is the connected (agency, model, signing date) triples of renames and 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 from functools import cache
-from importlib import resources
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from ..domain import names
+from ..domain import names, vocab
 from ..domain.names import compatible_kinds, name_key, similarity
 
 SMALL_SHIFT_DAYS = 45
@@ -76,14 +74,10 @@ class UnionFind:
 def aliases() -> dict[tuple[str, frozenset[str]], tuple[str, str]]:
     """(state, {name_key, name_key}) -> (decision, reason), from the reviewed table."""
     out = {}
-    with resources.files("open287g.data").joinpath("agency_aliases.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["decision"] not in ("same", "different") or not row["reason"].strip():
-                raise ValueError(f"agency_aliases.csv: bad row {row}")
-            out[(row["state"], frozenset({name_key(row["name_a"]), name_key(row["name_b"])}))] = (
-                row["decision"],
-                row["reason"],
-            )
+    for row in vocab.data_rows("agency_aliases.csv"):
+        if row["decision"] not in ("same", "different") or not row["reason"].strip():
+            raise ValueError(f"agency_aliases.csv: bad row {row}")
+        out[(row["state"], frozenset({name_key(row["name_a"]), name_key(row["name_b"])}))] = (row["decision"], row["reason"])
     return out
 
 

@@ -16,7 +16,8 @@ MODELS = ("JEM", "TFM", "WSO")
 AGENCY_TYPES = ("county", "municipal", "state")
 
 
-def _rows(name: str) -> list[dict[str, str]]:
+def data_rows(name: str) -> list[dict[str, str]]:
+    """The rows of one of our reviewed tables in open287g/data (a CSV with a header)."""
     with resources.files("open287g.data").joinpath(name).open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
@@ -24,7 +25,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 @cache
 def _table(name: str, value_column: str) -> dict[str, str]:
     table: dict[str, str] = {}
-    for row in _rows(name):
+    for row in data_rows(name):
         key = fold(row["variant"])
         if key in table and table[key] != row[value_column]:
             raise ValueError(f"{name}: {row['variant']!r} maps to two values")
@@ -35,7 +36,13 @@ def _table(name: str, value_column: str) -> dict[str, str]:
 @cache
 def state_names() -> dict[str, str]:
     """2-letter code -> official name, for every state, DC and territory."""
-    return {row["code"]: row["name"] for row in _rows("states.csv")}
+    return {row["code"]: row["name"] for row in data_rows("states.csv")}
+
+
+@cache
+def state_fips() -> dict[str, str]:
+    """2-letter code -> the state's 2-digit FIPS code."""
+    return {row["code"]: row["fips"] for row in data_rows("states.csv")}
 
 
 @cache

@@ -334,9 +334,9 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/api/v1/states/{state}", tags=["api"])
     async def api_state(state: str, on: dt.date | None = None, mem=Mem):
         """One state on a day: its agreements, agencies and coverage."""
-        code, when = state_code(state), on or mem.latest
-        summary = {**mem.state_summary(code, when), "name": vocab.state_names().get(code)}
-        return json_body(json_with(summary, agencies_listed=mem.agencies(when, code)))
+        code = state_code(state)
+        summary = {**mem.state_summary(code, on), "name": vocab.state_names().get(code)}
+        return json_body(json_with(summary, agencies_listed=mem.agencies(on, code)))
 
     @app.get("/api/v1/coverage", tags=["api"])
     async def api_coverage(on: dt.date | None = None, mem=Mem):
@@ -347,8 +347,8 @@ def create_app(db_path: Path) -> FastAPI:
     async def api_counties(request: Request, on: dt.date | None = None, format: str = Fmt, mem=Mem):
         """One row per county: local agencies and models, statewide models, covered or not (the map's data)."""
         if format == "csv":
-            return await run_in_threadpool(as_csv, request, "counties", queries.county_figures, on or mem.latest)
-        return json_body(mem.county_figures(on or mem.latest))
+            return await run_in_threadpool(as_csv, request, "counties", queries.county_figures, on)
+        return json_body(mem.county_figures(on))
 
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, cur=Cur):
@@ -386,11 +386,12 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, cur=Cur, mem=Mem):
         when = mem.latest
-        figures = queries.county_figures(cur, when)
+        figures, paths = queries.county_figures(cur, when).to_dicts(), mapsvg.county_paths()
         return page(
             request, "home.html",
             counts=mem.counts(when), coverage=mem.coverage(when),
-            map=charts.county_map(figures.to_dicts(), mapsvg.county_paths(), mapsvg.state_borders(), mapsvg.viewbox()),
+            map=charts.county_map(figures, paths, mapsvg.state_borders(), mapsvg.viewbox()),
+            not_drawn=charts.not_drawn(figures, paths),
             growth=charts.growth(records(queries.counts_by(cur, when, "month"))),
             changes=records(queries.changes(cur, when - dt.timedelta(days=14), exclude=("moa_posted", "pending_listed", "pending_removed"))),
             states=records(queries.states(cur, when)),

@@ -32,6 +32,12 @@ def county_map(figures: list[dict], paths: dict[str, tuple[str, str]], borders: 
     return Markup("".join(out))
 
 
+def not_drawn(figures: list[dict], paths: dict[str, tuple[str, str]]) -> list[str]:
+    """States and territories with covered counties that have no shape on the map (the Albers atlas
+    leaves out Puerto Rico and the territories)."""
+    return sorted({f["state"] for f in figures if f["covered"] and f["fips"] not in paths})
+
+
 def growth(rows: list[dict], width: int = 720, height: int = 260) -> Markup:
     """Agreements at each month-end, one line per model, with the first and last values labelled."""
     if not rows:
