@@ -49,15 +49,32 @@ def main() -> None:
     cases = [
         ("counts(on)", lambda d, a: answers.counts(d), lambda d, a: queries.counts(con, d)),
         ("coverage(on)", lambda d, a: answers.coverage(d), lambda d, a: queries.coverage(con, d)),
-        ("agreements(on, state=TX)", lambda d, a: answers.agreements(d, "TX"),
-         lambda d, a: queries.agreements(con, d, "TX", as_json=True)),
+        (
+            "agreements(on, state=TX)",
+            lambda d, a: answers.agreements(d, "TX"),
+            lambda d, a: queries.agreements(con, d, "TX", as_json=True),
+        ),
         ("agreements(on)", lambda d, a: answers.agreements(d), lambda d, a: queries.agreements(con, d, as_json=True)),
-        ("agencies(on, state=TX)", lambda d, a: answers.agencies(d, "TX"),
-         lambda d, a: queries.agencies(con, d, "TX", as_json=True)),
-        ("changes(30 days)", lambda d, a: answers.changes(d, d + dt.timedelta(days=30)),
-         lambda d, a: queries.changes(con, d, d + dt.timedelta(days=30), as_json=True)),
-        ("state_summary(TX, on)", lambda d, a: answers.state_summary("TX", d), lambda d, a: queries.state_summary(con, "TX", d)),
-        ("county_figures(on)", lambda d, a: answers.county_figures(d), lambda d, a: queries.county_figures(con, d, as_json=True)),
+        (
+            "agencies(on, state=TX)",
+            lambda d, a: answers.agencies(d, "TX"),
+            lambda d, a: queries.agencies(con, d, "TX", as_json=True),
+        ),
+        (
+            "changes(30 days)",
+            lambda d, a: answers.changes(d, d + dt.timedelta(days=30)),
+            lambda d, a: queries.changes(con, d, d + dt.timedelta(days=30), as_json=True),
+        ),
+        (
+            "state_summary(TX, on)",
+            lambda d, a: answers.state_summary("TX", d),
+            lambda d, a: queries.state_summary(con, "TX", d),
+        ),
+        (
+            "county_figures(on)",
+            lambda d, a: answers.county_figures(d),
+            lambda d, a: queries.county_figures(con, d, as_json=True),
+        ),
         # the query gives frames that the API then turns into JSON: timed, not compared here
         ("agency_profile(id)", lambda d, a: answers.agency_profile(a), lambda d, a: queries.agency_profile(con, a)),
     ]

@@ -40,7 +40,7 @@ import json, sys, time
 from pathlib import Path
 from open287g import pipeline
 from open287g.archive import Archive
-from open287g.build import publications, references
+from open287g.stages import publications, references
 db, data = Path(sys.argv[1]), Path(sys.argv[2])
 archive = Archive.beside(db)
 pipeline.import_paths(db, archive, [data])  # fills the archive; timed below is the roster stage alone
@@ -57,8 +57,12 @@ def read_stage(data: Path) -> float:
     """Reading every workbook (values and hyperlinks) into rows and publications, without the later
     stages (identity, history, geography, aggregates) that the full import also runs."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([sys.executable, "-c", READ_ONLY, str(Path(tmp) / "w.duckdb"), str(data)],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", READ_ONLY, str(Path(tmp) / "w.duckdb"), str(data)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return json.loads(out.stdout)["seconds"]
 
 
@@ -66,7 +70,9 @@ def import_once(data: Path, workers: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(Path(tmp) / "w.duckdb"), str(data), str(workers)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return json.loads(out.stdout)
 
@@ -119,7 +125,9 @@ def main() -> None:
     print(f"openpyxl values+hyperlinks only  : {base:7.2f} s{note}")
     print(f"ratio baseline/import (default)  : {base / ours['seconds']:7.1f}x   (target >= 5x)")
     print(f"ratio baseline/import (1 process): {base / ours1['seconds']:7.1f}x")
-    print(f"roster stage alone (read+publish.): {reading:7.2f} s  ratio {base / reading:.1f}x (what the openpyxl baseline does)")
+    print(
+        f"roster stage alone (read+publish.): {reading:7.2f} s  ratio {base / reading:.1f}x (what the openpyxl baseline does)"
+    )
     print(f"second import, nothing new       : {again:7.2f} s  (target < 1 s, process start-up included)")
     print(f"peak memory of the import        : {max(ours['peak_mb'], ours1['peak_mb']):7.0f} MB (target < 1024 MB)")
 

@@ -71,8 +71,13 @@ def wait(port: int) -> None:
 def load(url: str, seconds: int, lua: Path, cold: bool, gzip: bool = False) -> tuple[float, float, float, int]:
     env = {"COLD": "1" if cold else "0", "PATH": "/usr/bin:/bin"}
     headers = ["-H", "Accept-Encoding: gzip"] if gzip else []
-    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", *headers, "-s", str(lua), url],
-                         capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{seconds}s", *headers, "-s", str(lua), url],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     rps, p95, p50, errors = line.split()[1:]
     return float(rps), float(p95), float(p50), int(errors)
@@ -96,8 +101,10 @@ def render_time(url: str) -> float:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium",
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         page = b.new_page()
         page.goto(url)  # warm-up (server caches, browser start)
         times = []
@@ -119,24 +126,49 @@ def main() -> None:
         pipeline.import_paths(db, Archive(tmp / "w.archive"), [args.data])
         lite = tmp / "agreements.db"
         with duckdb.connect(str(db), read_only=True) as con, sqlite3.connect(lite) as out:
-            cols = [c for (c, t) in con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                                "WHERE table_name = 'agreements'").fetchall() if not t.endswith("[]")]
+            cols = [
+                c
+                for (c, t) in con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'agreements'"
+                ).fetchall()
+                if not t.endswith("[]")
+            ]
             rows = con.execute(f"SELECT {', '.join(cols)} FROM agreements").fetchall()
             out.execute(f"CREATE TABLE agreements ({', '.join(cols)})")
-            out.executemany(f"INSERT INTO agreements VALUES ({', '.join('?' * len(cols))})",
-                            [[str(v) if v is not None and not isinstance(v, (int, float, str)) else v for v in r] for r in rows])
+            out.executemany(
+                f"INSERT INTO agreements VALUES ({', '.join('?' * len(cols))})",
+                [[str(v) if v is not None and not isinstance(v, (int, float, str)) else v for v in r] for r in rows],
+            )
             out.execute("CREATE INDEX agreements_state ON agreements (state)")
         with duckdb.connect(str(db), read_only=True) as con:
             ids = [r[0] for r in con.execute("SELECT agency_id FROM agencies ORDER BY 1").fetchall()]
         lua = tmp / "bench.lua"
         lua.write_text("agencies = {" + ",".join(f'"{i}"' for i in ids) + "}\n" + LUA)
         ours_port, lite_port = free_port(), free_port()
-        ours = subprocess.Popen([sys.executable, "-m", "open287g", "--db", str(db), "serve", "--port", str(ours_port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ours = subprocess.Popen(
+            [sys.executable, "-m", "open287g", "--db", str(db), "serve", "--port", str(ours_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         datasette = subprocess.Popen(
-            ["uvx", "--from", "datasette==0.65.1", "--with", "setuptools<81", "datasette", "serve", str(lite),
-             "--port", str(lite_port), "--setting", "num_sql_threads", "3"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "uvx",
+                "--from",
+                "datasette==0.65.1",
+                "--with",
+                "setuptools<81",
+                "datasette",
+                "serve",
+                str(lite),
+                "--port",
+                str(lite_port),
+                "--setting",
+                "num_sql_threads",
+                "3",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait(ours_port)
             wait(lite_port)
@@ -144,32 +176,56 @@ def main() -> None:
             print(f"{'endpoint':58} {'req/s':>8} {'p95 ms':>8} {'p50 ms':>8}")
             results = {}
             # warm: the newest day, one URL repeated; cold: {day} is a random day, and no answer repeats
-            paths = ("/api/v1/counts?on={day}", "/api/v1/agreements?state=TX&on={day}",
-                     "/api/v1/changes?since={day}&until={day30}", "/api/v1/coverage?on={day}",
-                     "/api/v1/agencies?state=TX&on={day}", "/api/v1/states/TX?on={day}",
-                     "/api/v1/agencies/{agency}", "/api/v1/agreements?on={day}", "/api/v1/counties?on={day}")
+            paths = (
+                "/api/v1/counts?on={day}",
+                "/api/v1/agreements?state=TX&on={day}",
+                "/api/v1/changes?since={day}&until={day30}",
+                "/api/v1/coverage?on={day}",
+                "/api/v1/agencies?state=TX&on={day}",
+                "/api/v1/states/TX?on={day}",
+                "/api/v1/agencies/{agency}",
+                "/api/v1/agreements?on={day}",
+                "/api/v1/counties?on={day}",
+            )
             # all warm runs first: the cold runs churn the cache and leave the allocator fragmented
             for cold in (False, True):
                 for template in paths:
-                    path = template if cold else fill(template, "2026-03-01", "2026-03-27", "NE/brown-county-sheriffs-office")
-                    urllib.request.urlopen(base + fill(path, "2025-06-01", "2025-07-01", "FL/lee-county-sheriffs-office")).read()
+                    path = (
+                        template
+                        if cold
+                        else fill(template, "2026-03-01", "2026-03-27", "NE/brown-county-sheriffs-office")
+                    )
+                    urllib.request.urlopen(
+                        base + fill(path, "2025-06-01", "2025-07-01", "FL/lee-county-sheriffs-office")
+                    ).read()
                     settle(base + "/api/v1/counts")
                     rps, p95, p50, errors = load(base + path, args.seconds, lua, cold)
                     results[(template, cold)] = rps
-                    print(f"open287g {'cold' if cold else 'warm'} {template:44} {rps:8.0f} {p95:8.1f} {p50:8.1f}" + (f"  ({errors} errors)" if errors else ""))
+                    print(
+                        f"open287g {'cold' if cold else 'warm'} {template:44} {rps:8.0f} {p95:8.1f} {p50:8.1f}"
+                        + (f"  ({errors} errors)" if errors else "")
+                    )
             lite_url = f"http://127.0.0.1:{lite_port}/agreements/agreements.json?state=TX&_size=max"
             urllib.request.urlopen(lite_url).read()
             rps, p95, p50, errors = load(lite_url, args.seconds, lua, False)
             print(f"datasette {'agreements.json?state=TX':48} {rps:8.0f} {p95:8.1f} {p50:8.1f}")
             tx = "/api/v1/agreements?state=TX&on={day}"
-            print(f"ratio open287g/datasette, agreements?state=TX: warm {results[(tx, False)] / rps:.1f}x,"
-                  f" cold {results[(tx, True)] / rps:.1f}x")
+            print(
+                f"ratio open287g/datasette, agreements?state=TX: warm {results[(tx, False)] / rps:.1f}x,"
+                f" cold {results[(tx, True)] / rps:.1f}x"
+            )
             req = urllib.request.Request(base + "/", headers={"Accept-Encoding": "gzip"})
             raw = urllib.request.urlopen(req).read()
-            css = urllib.request.urlopen(urllib.request.Request(base + "/static/site.css", headers={"Accept-Encoding": "gzip"})).read()
-            print(f"home page transferred (gzip, HTML+CSS): {(len(raw) + len(css)) / 1024:.0f} KB "
-                  f"(HTML {len(gzip.decompress(raw)) / 1024:.0f} KB uncompressed); target < 400 KB")
-            print(f"home page rendered (load event, headless chromium): {render_time(base + '/'):.2f} s; target < 1.5 s")
+            css = urllib.request.urlopen(
+                urllib.request.Request(base + "/static/site.css", headers={"Accept-Encoding": "gzip"})
+            ).read()
+            print(
+                f"home page transferred (gzip, HTML+CSS): {(len(raw) + len(css)) / 1024:.0f} KB "
+                f"(HTML {len(gzip.decompress(raw)) / 1024:.0f} KB uncompressed); target < 400 KB"
+            )
+            print(
+                f"home page rendered (load event, headless chromium): {render_time(base + '/'):.2f} s; target < 1.5 s"
+            )
             settle(base + "/api/v1/counts")
             rps, p95, p50, errors = load(base + "/", args.seconds, lua, False, gzip=True)
             print(f"home page under load (gzip, repeated URL): {rps:.0f} req/s, p95 {p95:.1f} ms")

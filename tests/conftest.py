@@ -8,10 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from helpers import SHARED
 from open287g import pipeline
 from open287g.archive import Archive
-
-from helpers import SHARED
 
 
 @pytest.fixture(scope="session")

@@ -63,21 +63,32 @@ def test_lists_filtered_by_every_state_model_and_status(answers, con):
             when = day or answers.latest
             assert answers.state_summary(state, when) == queries.state_summary(con, state, when), (state, day)
         for status in queries.AGREEMENT_STATUSES:  # no day: every agreement with that status
-            assert same(answers.agreements(None, state, status=status),
-                        queries.agreements(con, None, state, status=status, as_json=True))
+            assert same(
+                answers.agreements(None, state, status=status),
+                queries.agreements(con, None, state, status=status, as_json=True),
+            )
 
 
 def test_changes_for_every_window_state_and_kind(answers, con):
-    windows = [(None, None), (dt.date(2026, 3, 1), None), (None, dt.date(2025, 1, 20)),
-               (dt.date(2025, 2, 1), dt.date(2025, 2, 28)), (dt.date(2030, 1, 1), None)]
+    windows = [
+        (None, None),
+        (dt.date(2026, 3, 1), None),
+        (None, dt.date(2025, 1, 20)),
+        (dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
+        (dt.date(2030, 1, 1), None),
+    ]
     for since, until in windows:
         for state in (None, "TX", "FL", "MD"):
             for kind in (None, *queries.EVENT_KINDS):
-                assert same(answers.changes(since, until, state, kind),
-                            queries.changes(con, since, until, state, kind, as_json=True)), (since, until, state, kind)
+                assert same(
+                    answers.changes(since, until, state, kind),
+                    queries.changes(con, since, until, state, kind, as_json=True),
+                ), (since, until, state, kind)
     exclude = ("moa_posted", "pending_listed", "pending_removed")
-    assert same(answers.changes(dt.date(2026, 1, 1), exclude=exclude),
-                queries.changes(con, dt.date(2026, 1, 1), exclude=exclude, as_json=True))
+    assert same(
+        answers.changes(dt.date(2026, 1, 1), exclude=exclude),
+        queries.changes(con, dt.date(2026, 1, 1), exclude=exclude, as_json=True),
+    )
 
 
 def test_every_agency_profile(answers, con):

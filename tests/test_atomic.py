@@ -36,7 +36,9 @@ def test_failure_while_writing_keeps_the_old_warehouse(small, tmp_path, monkeypa
 
     monkeypatch.setattr(warehouse, "_arrow", broken)
     with pytest.raises(RuntimeError):
-        pipeline.import_paths(small, Archive(tmp_path / "w.archive"), [sheet("ice/pending/2025-02-20/pendingAgencies.xlsx")])
+        pipeline.import_paths(
+            small, Archive(tmp_path / "w.archive"), [sheet("ice/pending/2025-02-20/pendingAgencies.xlsx")]
+        )
     assert contents(small) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.archive", "w.duckdb"]
     # the file reached the archive before the build failed; the next build picks it up

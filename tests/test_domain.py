@@ -12,9 +12,21 @@ from open287g.domain.text import clean, clean_name, fold
 @pytest.mark.parametrize(
     "raw, code",
     [
-        ("TEXAS", "TX"), ("TEXAS ", "TX"), ("Texas", "TX"), ("PENNSLYVANIA", "PA"), ("WEST VIRIGINIA", "WV"),
-        ("WEST VIRIGINA", "WV"), ("WESt VIRGINIA", "WV"), ("MCHIGAN", "MI"), ("UTAHJ", "UT"), ("UTAh", "UT"),
-        ("AlABAMA", "AL"), ("GUAM", "GU"), ("NORTHERN MARIANA ISLANDS", "MP"), ("NEW\u00a0YORK", "NY"), ("tx", "TX"),
+        ("TEXAS", "TX"),
+        ("TEXAS ", "TX"),
+        ("Texas", "TX"),
+        ("PENNSLYVANIA", "PA"),
+        ("WEST VIRIGINIA", "WV"),
+        ("WEST VIRIGINA", "WV"),
+        ("WESt VIRGINIA", "WV"),
+        ("MCHIGAN", "MI"),
+        ("UTAHJ", "UT"),
+        ("UTAh", "UT"),
+        ("AlABAMA", "AL"),
+        ("GUAM", "GU"),
+        ("NORTHERN MARIANA ISLANDS", "MP"),
+        ("NEW\u00a0YORK", "NY"),
+        ("tx", "TX"),
     ],
 )
 def test_state_codes_cover_every_spelling_in_the_sheets(raw, code):
@@ -29,9 +41,15 @@ def test_unknown_state_is_not_guessed():
 @pytest.mark.parametrize(
     "raw, model",
     [
-        ("Jail Enforcement Model", "JEM"), ("Jail Enforcement Model ", "JEM"), ("Jail Enforcment Model ", "JEM"),
-        ("Task Force Model", "TFM"), ("Task Force Officer ", "TFM"), ("Warrant Service Officer", "WSO"),
-        ("Warrant Services Officer", "WSO"), ("Warrant Service Office", "WSO"), ("Warrant Services Officer ", "WSO"),
+        ("Jail Enforcement Model", "JEM"),
+        ("Jail Enforcement Model ", "JEM"),
+        ("Jail Enforcment Model ", "JEM"),
+        ("Task Force Model", "TFM"),
+        ("Task Force Officer ", "TFM"),
+        ("Warrant Service Officer", "WSO"),
+        ("Warrant Services Officer", "WSO"),
+        ("Warrant Service Office", "WSO"),
+        ("Warrant Services Officer ", "WSO"),
     ],
 )
 def test_models(raw, model):
@@ -44,8 +62,16 @@ def test_blank_model_is_none():
 
 @pytest.mark.parametrize(
     "raw, kind",
-    [("County", "county"), ("County ", "county"), ("Municipality", "municipal"), ("Muncipality ", "municipal"),
-     ("Municipal", "municipal"), ("State Agency", "state"), ("State", "state"), ("#NA", None)],
+    [
+        ("County", "county"),
+        ("County ", "county"),
+        ("Municipality", "municipal"),
+        ("Muncipality ", "municipal"),
+        ("Municipal", "municipal"),
+        ("State Agency", "state"),
+        ("State", "state"),
+        ("#NA", None),
+    ],
 )
 def test_agency_types(raw, kind):
     assert vocab.agency_type(raw) == kind
@@ -57,12 +83,19 @@ def test_missing_markers():
 
 @pytest.mark.parametrize(
     "raw, rule",
-    [(None, "absent"), ("County", "table"), (" muncipality ", "table"), ("N/A\u00a0", "missing"), ("#N/A", "missing"),
-     ("", "missing"), ("Tribal Nation", "unmapped")],
+    [
+        (None, "absent"),
+        ("County", "table"),
+        (" muncipality ", "table"),
+        ("N/A\u00a0", "missing"),
+        ("#N/A", "missing"),
+        ("", "missing"),
+        ("Tribal Nation", "unmapped"),
+    ],
 )
 def test_how_type_was_read(raw, rule):
     """The QA check for unmapped TYPE values relies on this: a marker of a missing value is never unmapped."""
-    from open287g.build.rows import _type_rule
+    from open287g.stages.rows import _type_rule
 
     assert _type_rule(raw) == rule
 
@@ -143,8 +176,12 @@ def test_link_unwrapping(target, url, fixes):
 @pytest.mark.parametrize(
     "text, url, state",
     [
-        ("link", "https://x", "link"), ("link pending ", None, "pending"), ("Link Pending", None, "pending"),
-        ("link", None, "no_target"), ("", None, "empty"), ("Cons", None, "text"),
+        ("link", "https://x", "link"),
+        ("link pending ", None, "pending"),
+        ("Link Pending", None, "pending"),
+        ("link", None, "no_target"),
+        ("", None, "empty"),
+        ("Cons", None, "text"),
     ],
 )
 def test_link_state(text, url, state):

@@ -8,9 +8,9 @@ import pytest
 
 from helpers import REPO, SHARED
 from open287g import queries
-from open287g.build.geography import Counties, Roster, county_table, jurisdiction_level
 from open287g.domain import vocab
 from open287g.sources import reference
+from open287g.stages.geography import Counties, Roster, county_table, jurisdiction_level
 
 NEWEST = dt.date(2026, 3, 27)
 SAMPLE = REPO / "tests" / "data" / "geo_sample.csv"
@@ -89,9 +89,21 @@ def test_county_names_to_fips(counties, state, county, fips, how):
 def test_roster_names_differ_from_the_sheet():
     roster = Roster(
         [
-            {"ori": "LA0100000", "name": "Calcasieu Parish Sheriffs Dept", "state": "LA", "counties": ["CALCASIEU"], "agency_type": "County"},
+            {
+                "ori": "LA0100000",
+                "name": "Calcasieu Parish Sheriffs Dept",
+                "state": "LA",
+                "counties": ["CALCASIEU"],
+                "agency_type": "County",
+            },
             {"ori": "FL0050700", "name": "Melbourne", "state": "FL", "counties": ["BREVARD"], "agency_type": "City"},
-            {"ori": "FL0051500", "name": "Melbourne Village", "state": "FL", "counties": ["BREVARD"], "agency_type": "City"},
+            {
+                "ori": "FL0051500",
+                "name": "Melbourne Village",
+                "state": "FL",
+                "counties": ["BREVARD"],
+                "agency_type": "City",
+            },
         ]
     )
     assert roster.find("LA", "Calcasieu Parish Sheriff's Office", "county")["ori"] == "LA0100000"
@@ -125,7 +137,8 @@ def test_coverage_from_first_principles(con, counties):
     agencies name in the sheet's COUNTY column, and its population their sum."""
     pub = queries.in_effect(con, NEWEST)
     cells = {
-        c for (c,) in con.execute(
+        c
+        for (c,) in con.execute(
             "SELECT DISTINCT trim(county_raw) FROM roster_rows WHERE publication_id = ? AND state = 'NC'", [pub]
         ).fetchall()
     }
@@ -133,7 +146,9 @@ def test_coverage_from_first_principles(con, counties):
     expected = {nc[c.lower()]["fips"] for c in cells if c.lower() in nc}
     # the one cell that is no NC county ('Albemarle County', the Albemarle District Jail) is placed by
     # the reviewed table, which the test reads as data
-    reviewed = {r["name"]: r["county_fips"].split("|") for r in vocab.data_rows("agency_places.csv") if r["state"] == "NC"}
+    reviewed = {
+        r["name"]: r["county_fips"].split("|") for r in vocab.data_rows("agency_places.csv") if r["state"] == "NC"
+    }
     assert cells - {c for c in cells if c.lower() in nc} == {"Albemarle County"}
     expected |= set(reviewed["Albemarle District Jail"])
     row = queries.coverage_by(con, NEWEST, "state").filter(state="NC").to_dicts()[0]

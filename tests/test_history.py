@@ -9,8 +9,8 @@ import pytest
 
 from helpers import SHARED, run
 from open287g import queries
-from open287g.build.identity import revision_rule
 from open287g.domain.names import name_key, similarity
+from open287g.stages.identity import revision_rule
 
 
 def cli(db, *args):
@@ -27,9 +27,17 @@ def test_every_ok_publication_reconciles_with_the_history(con):
     ).fetchall()
     assert len(pubs) > 190
     for pub, seq, distinct_rows in pubs:
-        by_rows = {a for (a,) in con.execute("SELECT DISTINCT agreement_id FROM row_identity WHERE publication_id = ?", [pub]).fetchall()}
+        by_rows = {
+            a
+            for (a,) in con.execute(
+                "SELECT DISTINCT agreement_id FROM row_identity WHERE publication_id = ?", [pub]
+            ).fetchall()
+        }
         by_spells = {
-            a for (a,) in con.execute("SELECT agreement_id FROM agreement_spells WHERE ? BETWEEN first_seq AND last_seq", [seq]).fetchall()
+            a
+            for (a,) in con.execute(
+                "SELECT agreement_id FROM agreement_spells WHERE ? BETWEEN first_seq AND last_seq", [seq]
+            ).fetchall()
         }
         assert by_rows == by_spells, pub
         assert distinct_rows - 2 <= len(by_rows) <= distinct_rows, pub
@@ -37,7 +45,12 @@ def test_every_ok_publication_reconciles_with_the_history(con):
     for day, pub in days:
         assert queries.in_effect(con, day) == pub
         got = queries.counts(con, day)["agreements"]
-        assert got == con.execute("SELECT count(DISTINCT agreement_id) FROM row_identity WHERE publication_id = ?", [pub]).fetchall()[0][0]
+        assert (
+            got
+            == con.execute(
+                "SELECT count(DISTINCT agreement_id) FROM row_identity WHERE publication_id = ?", [pub]
+            ).fetchall()[0][0]
+        )
 
 
 def _manifest_month_end_rows():
@@ -49,7 +62,10 @@ def _manifest_month_end_rows():
 
 def test_month_end_counts_reproduce_the_manifest(built):
     expected = _manifest_month_end_rows()
-    got = {r["month"]: r for r in json.loads(cli(built, "counts", "--on", "2026-03-31", "--by", "month", "--format", "json"))}
+    got = {
+        r["month"]: r
+        for r in json.loads(cli(built, "counts", "--on", "2026-03-31", "--by", "month", "--format", "json"))
+    }
     for month, (rows, agencies) in expected.items():
         assert got[month]["rows"] == rows, month
         # identity merges spellings the manifest counts apart, never the other way
@@ -106,12 +122,18 @@ def test_real_renames_continue_one_agreement(con, state, model, old, new):
     ).fetchall()
     assert len(ids) == 1, ids  # both spellings are one agreement
     agreement = ids[0][0]
-    kinds = [k for (k,) in con.execute("SELECT kind FROM events WHERE agreement_id = ? ORDER BY date, kind", [agreement]).fetchall()]
+    kinds = [
+        k
+        for (k,) in con.execute(
+            "SELECT kind FROM events WHERE agreement_id = ? ORDER BY date, kind", [agreement]
+        ).fetchall()
+    ]
     assert kinds.count("listed") <= 1
     assert "ended" not in kinds or kinds[-1] == "ended"  # an ending, if any, is final: never ended + listed
     if name_key(old) != name_key(new):  # a re-spelling that changes more than punctuation is a 'renamed' event
         renamed = con.execute(
-            "SELECT count(*) FROM events WHERE agreement_id = ? AND kind = 'renamed' AND previous_name IN (?, ?)", [agreement, old, new]
+            "SELECT count(*) FROM events WHERE agreement_id = ? AND kind = 'renamed' AND previous_name IN (?, ?)",
+            [agreement, old, new],
         ).fetchall()[0][0]
         assert renamed >= 1
 
@@ -129,7 +151,15 @@ def test_renamed_agreements_do_not_end_at_the_rename(con):
 
 def test_date_revisions_follow_logged_rules(con):
     rules = {r for (r,) in con.execute("SELECT DISTINCT rule FROM events WHERE kind = 'date_revised'").fetchall()}
-    assert rules and rules <= {"year_slip", "day_month_swap", "same_moa", "small_shift", "typo_year", "date_filled", "date_blanked"}
+    assert rules and rules <= {
+        "year_slip",
+        "day_month_swap",
+        "same_moa",
+        "small_shift",
+        "typo_year",
+        "date_filled",
+        "date_blanked",
+    }
     # Grundy County's WSO was once printed as signed in the year 5025
     grundy = con.execute(
         "SELECT rule, signed, previous_signed FROM events WHERE kind = 'date_revised' AND agency_name LIKE 'Grundy County%'"
@@ -155,11 +185,16 @@ def test_renewals_supersede(con):
 
 def test_maryland_ban_shows_as_endings(con):
     ended = {
-        n for (n,) in con.execute(
+        n
+        for (n,) in con.execute(
             "SELECT agency_name FROM events WHERE kind = 'ended' AND state = 'MD' AND date >= '2026-02-17'"
         ).fetchall()
     }
-    assert {"Frederick County Sheriff's Office", "Harford County Sheriff's Office", "Cecil County Sheriff's Office"} <= ended
+    assert {
+        "Frederick County Sheriff's Office",
+        "Harford County Sheriff's Office",
+        "Cecil County Sheriff's Office",
+    } <= ended
 
 
 def test_suspect_publications_never_create_endings(con):
@@ -183,7 +218,10 @@ def test_names_that_only_look_alike_are_not_merged():
     assert similarity("Harford County Sheriff's Office", "Hardy County Sheriff's Office", "MD") is None
     assert similarity("Bradley County Constable District 1", "Bradley County Constable District 6", "TN") is None
     # 'weak' never merges by itself: only with the alias table
-    assert similarity("Lake City Police Department", "Lake Clarke Shores Police Department", "FL") not in ("same", "strong")
+    assert similarity("Lake City Police Department", "Lake Clarke Shores Police Department", "FL") not in (
+        "same",
+        "strong",
+    )
 
 
 def test_distinct_agencies_with_similar_names_stay_apart(con):
@@ -205,7 +243,9 @@ def test_agency_ids_are_readable_slugs(con):
 
 
 def test_cli_changes_contract_and_filters(built):
-    events = json.loads(cli(built, "changes", "--since", "2026-02-01", "--until", "2026-03-31", "--state", "MD", "--format", "json"))
+    events = json.loads(
+        cli(built, "changes", "--since", "2026-02-01", "--until", "2026-03-31", "--state", "MD", "--format", "json")
+    )
     assert events and all(e["state"] == "MD" and "2026-02-01" <= e["date"] <= "2026-03-31" for e in events)
     for e in events:
         assert {"date", "kind", "agency_id", "agreement_id", "state", "model", "agency_name"} <= e.keys()
@@ -213,7 +253,9 @@ def test_cli_changes_contract_and_filters(built):
 
 
 def test_cli_agreements_and_agency(built):
-    rows = json.loads(cli(built, "agreements", "--on", "2026-03-27", "--state", "tx", "--model", "jem", "--format", "json"))
+    rows = json.loads(
+        cli(built, "agreements", "--on", "2026-03-27", "--state", "tx", "--model", "jem", "--format", "json")
+    )
     assert rows and all(r["state"] == "TX" and r["model"] == "JEM" for r in rows)
     profile = json.loads(cli(built, "agency", "MN/freeborn-county-sheriffs-office", "--format", "json"))
     assert profile["agency_id"] == "MN/freeborn-county-sheriffs-office"

@@ -23,7 +23,10 @@ def sheet_versions():
 def test_every_shared_workbook_is_imported(con):
     expected = {r["sha256"] for r in snapshots()}
     got = {
-        sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE status = 'ok' AND kind IN ('participating', 'pending')").fetchall()
+        sha
+        for (sha,) in con.execute(
+            "SELECT sha256 FROM files WHERE status = 'ok' AND kind IN ('participating', 'pending')"
+        ).fetchall()
     }
     assert got == expected and len(got) == 488
     assert con.execute("SELECT count(*) FROM files WHERE status <> 'ok'").fetchall()[0][0] == 0
@@ -36,9 +39,7 @@ def test_rows_equal_the_workbooks_non_blank_rows(con):
     """sheet_versions.csv counts each file's non-blank data rows (computed by the data's curators)."""
     versions = sheet_versions()
     got = dict(
-        con.execute(
-            "SELECT f.sha256, p.rows FROM files f JOIN publications p USING (publication_id)"
-        ).fetchall()
+        con.execute("SELECT f.sha256, p.rows FROM files f JOIN publications p USING (publication_id)").fetchall()
     )
     assert got.keys() == versions.keys()
     wrong = {sha: (got[sha], int(v["data_rows"])) for sha, v in versions.items() if got[sha] != int(v["data_rows"])}
@@ -73,7 +74,9 @@ def test_observations_come_from_the_log(con):
         ).fetchall()
     }
     assert got == expected
-    bases = con.execute("SELECT DISTINCT date_basis FROM observations WHERE kind_hint IN ('participating', 'pending')").fetchall()
+    bases = con.execute(
+        "SELECT DISTINCT date_basis FROM observations WHERE kind_hint IN ('participating', 'pending')"
+    ).fetchall()
     assert bases == [("snapshots_csv",)]
 
 
@@ -131,7 +134,13 @@ def test_cli_check_exits_zero_and_lists_checks(built):
     r = run(built, "check", "--format", "json")
     assert r.exit_code == 0, r.output
     names = {c["check_name"] for c in json.loads(r.stdout)}
-    assert {"publication_rows_stored", "unmapped_state", "unmapped_model", "suspect_publications", "rejected_files"} <= names
+    assert {
+        "publication_rows_stored",
+        "unmapped_state",
+        "unmapped_model",
+        "suspect_publications",
+        "rejected_files",
+    } <= names
 
 
 def test_second_import_has_nothing_to_do(built_copy, shared):

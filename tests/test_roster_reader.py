@@ -5,9 +5,8 @@ import zipfile
 
 import pytest
 
-from open287g.sources import ice_roster
-
 from helpers import sheet
+from open287g.sources import ice_roster
 
 
 def read(rel):
@@ -17,10 +16,30 @@ def read(rel):
 @pytest.mark.parametrize(
     "rel, kind, layout, rows",
     [
-        ("wayback_html_table/participating/2021-01-13/ParticipatingEntities-20210113002027.xlsx", "participating", "participating-2021-web", 150),
-        ("ice/participating/2025-02-21/participatingAgencies-20250221214937.xlsx", "participating", "participating-2025-02", 151),
-        ("ice/participating/2025-03-17/participatingAgencies-20250317231040.xlsx", "participating", "participating-2025-03", 360),
-        ("ice/participating/2025-07-24/participatingAgencies07242025pm.xlsx", "participating", "participating-2025-07", 866),
+        (
+            "wayback_html_table/participating/2021-01-13/ParticipatingEntities-20210113002027.xlsx",
+            "participating",
+            "participating-2021-web",
+            150,
+        ),
+        (
+            "ice/participating/2025-02-21/participatingAgencies-20250221214937.xlsx",
+            "participating",
+            "participating-2025-02",
+            151,
+        ),
+        (
+            "ice/participating/2025-03-17/participatingAgencies-20250317231040.xlsx",
+            "participating",
+            "participating-2025-03",
+            360,
+        ),
+        (
+            "ice/participating/2025-07-24/participatingAgencies07242025pm.xlsx",
+            "participating",
+            "participating-2025-07",
+            866,
+        ),
         ("ice/pending/2025-02-20/pendingAgencies.xlsx", "pending", "pending-2025-02", 41),
         ("ice/pending/2025-06-20/pendingAgencies06202025am.xlsx", "pending", "pending-2025-03", None),
         ("ice/pending/2026-01-08/pendingAgencies01082026am.xlsx", "pending", "pending-2026-01", 6),
@@ -43,7 +62,9 @@ def test_hyperlinks_come_from_the_sheet_xml():
     got = {str(r.row_number) for r in s.rows if "MOA" in r.links}
     assert got == refs and len(got) > 600
     quarryville = next(r for r in s.rows if "Quarryville" in r.cells["AGENCY"])
-    assert quarryville.links["MOA"].startswith("https://gcc02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.ice.gov")
+    assert quarryville.links["MOA"].startswith(
+        "https://gcc02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.ice.gov"
+    )
     assert quarryville.cells["MOA"].strip() == "link"
 
 

@@ -43,7 +43,9 @@ def test_collapse_that_comes_back_is_suspect(tmp_path):
 
     assert run(db, "import", "--observed", "2026-03-27", sheet(AFTER)).exit_code == 0
     p = pubs(db)
-    assert p["2026-03-24"]["status"] == "suspect" and "return in a later publication" in p["2026-03-24"]["status_reason"]
+    assert (
+        p["2026-03-24"]["status"] == "suspect" and "return in a later publication" in p["2026-03-24"]["status_reason"]
+    )
     assert p["2026-03-20"]["status"] == "ok" and p["2026-03-27"]["status"] == "ok"
     # the publication after a suspect one is compared with the last good one, not the suspect one
     assert p["2026-03-27"]["previous_publication_id"] == p["2026-03-24"]["previous_publication_id"]
@@ -63,4 +65,7 @@ def test_small_drops_are_not_suspect(tmp_path):
 
 def test_pending_list_emptying_is_not_suspect(con):
     # the real pending list fell from 14 rows to 0 on 2025-11-06 and stayed short: a normal day
-    assert con.execute("SELECT count(*) FROM publications WHERE kind = 'pending' AND status = 'suspect'").fetchone()[0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM publications WHERE kind = 'pending' AND status = 'suspect'").fetchone()[0]
+        == 0
+    )

@@ -10,8 +10,13 @@ def one(con, sql, *params):
 def test_four_participating_layouts_and_three_pending(con):
     layouts = {l for (l,) in con.execute("SELECT DISTINCT layout FROM publications").fetchall()}
     assert layouts == {
-        "participating-2021-web", "participating-2025-02", "participating-2025-03", "participating-2025-07",
-        "pending-2025-02", "pending-2025-03", "pending-2026-01",
+        "participating-2021-web",
+        "participating-2025-02",
+        "participating-2025-03",
+        "participating-2025-07",
+        "pending-2025-02",
+        "pending-2025-03",
+        "pending-2026-01",
     }
 
 
@@ -25,7 +30,10 @@ def test_link_cells_carry_their_hyperlink_target(con):
 
 def test_safelinks_are_unwrapped(con):
     assert one(con, "SELECT count(*) FROM roster_rows WHERE moa_target LIKE '%safelinks%'") > 30000
-    assert one(con, "SELECT count(*) FROM roster_rows WHERE moa_url LIKE '%safelinks%' OR addendum_url LIKE '%safelinks%'") == 0
+    assert (
+        one(con, "SELECT count(*) FROM roster_rows WHERE moa_url LIKE '%safelinks%' OR addendum_url LIKE '%safelinks%'")
+        == 0
+    )
 
 
 def test_malformed_targets_are_repaired(con):
@@ -40,7 +48,9 @@ def test_link_pending_is_a_state_not_a_url(con):
 
 
 def test_trailing_spaces_and_case_fold_into_one_value(con):
-    assert one(con, "SELECT count(DISTINCT state_raw) FROM roster_rows WHERE state = 'TX'") >= 3  # TEXAS, 'TEXAS ', Texas
+    assert (
+        one(con, "SELECT count(DISTINCT state_raw) FROM roster_rows WHERE state = 'TX'") >= 3
+    )  # TEXAS, 'TEXAS ', Texas
     assert one(con, "SELECT count(DISTINCT agency) FROM roster_rows WHERE agency <> trim(agency)") == 0
 
 
@@ -69,7 +79,9 @@ def test_exact_duplicate_rows_are_kept_and_counted(con):
         """SELECT publication_id, row_key, count(*) c FROM roster_rows GROUP BY ALL HAVING c > 1 LIMIT 1"""
     ).fetchone()
     assert dup
-    rows, distinct = con.execute("SELECT rows, distinct_rows FROM publications WHERE publication_id = ?", [dup[0]]).fetchone()
+    rows, distinct = con.execute(
+        "SELECT rows, distinct_rows FROM publications WHERE publication_id = ?", [dup[0]]
+    ).fetchone()
     assert distinct < rows
 
 
@@ -91,8 +103,12 @@ def test_swapped_links_are_decided_by_content(con):
 
 
 def test_resaved_copy_is_read_without_links(con):
-    pub = one(con, "SELECT publication_id FROM files WHERE list_contains(names, 'participatingAgencies-20250301180751.xlsx')")
-    states = dict(con.execute("SELECT moa_state, count(*) FROM roster_rows WHERE publication_id = ? GROUP BY 1", [pub]).fetchall())
+    pub = one(
+        con, "SELECT publication_id FROM files WHERE list_contains(names, 'participatingAgencies-20250301180751.xlsx')"
+    )
+    states = dict(
+        con.execute("SELECT moa_state, count(*) FROM roster_rows WHERE publication_id = ? GROUP BY 1", [pub]).fetchall()
+    )
     assert states.get("link", 0) == 0 and states["no_target"] == 135
 
 
@@ -102,7 +118,9 @@ def test_pending_list_empty_some_days_is_a_normal_publication(con):
 
 
 def test_signing_dates_typed_as_text_are_read(con):
-    rows = con.execute("SELECT DISTINCT signed_raw, signed FROM roster_rows WHERE signed_rule = 'us_text_missing_slash'").fetchall()
+    rows = con.execute(
+        "SELECT DISTINCT signed_raw, signed FROM roster_rows WHERE signed_rule = 'us_text_missing_slash'"
+    ).fetchall()
     assert ("05/082025", dt.date(2025, 5, 8)) in rows and ("7/72025", dt.date(2025, 7, 7)) in rows
 
 
@@ -116,7 +134,9 @@ def test_na_county_and_type_are_missing_values(con):
 def test_library_returns_a_publications_rows_raw_and_normalised(con):
     from open287g import queries
 
-    pub = one(con, "SELECT publication_id FROM files WHERE list_contains(names, 'participatingAgencies-20250301180751.xlsx')")
+    pub = one(
+        con, "SELECT publication_id FROM files WHERE list_contains(names, 'participatingAgencies-20250301180751.xlsx')"
+    )
     rows = queries.roster_rows(con, pub)
     assert rows.height == 239 and rows["row_number"].is_sorted()
     assert {"state_raw", "state", "agency_raw", "agency", "agency_id", "agreement_id", "moa_state"} <= set(rows.columns)

@@ -23,8 +23,13 @@ def test_counts_matches_the_cli_contract(client):
 
 
 def test_lists_have_csv_twins(client):
-    for path in ("/api/v1/agreements?state=MD", "/api/v1/agencies?state=NC", "/api/v1/changes?since=2026-03-01",
-                 "/api/v1/counties", "/api/v1/publications"):
+    for path in (
+        "/api/v1/agreements?state=MD",
+        "/api/v1/agencies?state=NC",
+        "/api/v1/changes?since=2026-03-01",
+        "/api/v1/counties",
+        "/api/v1/publications",
+    ):
         as_json = client.get(path).json()
         sep = "&" if "?" in path else "?"
         r = client.get(path + sep + "format=csv")
@@ -73,8 +78,14 @@ def test_read_only_and_security_headers(client):
 
 def test_openapi_lists_the_api(client):
     spec = client.get("/openapi.json").json()
-    for path in ("/api/v1/counts", "/api/v1/agreements", "/api/v1/agencies/{agency_id}", "/api/v1/changes",
-                 "/api/v1/states/{state}", "/api/v1/coverage"):
+    for path in (
+        "/api/v1/counts",
+        "/api/v1/agreements",
+        "/api/v1/agencies/{agency_id}",
+        "/api/v1/changes",
+        "/api/v1/states/{state}",
+        "/api/v1/coverage",
+    ):
         assert path in spec["paths"], path
 
 
@@ -92,8 +103,21 @@ def test_values_from_the_sheets_are_escaped(client, monkeypatch):
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 
-@pytest.mark.parametrize("path", ["/", "/?lang=es", "/states/TX", "/counties/48201", "/agencies/MN/freeborn-county-sheriffs-office",
-                                  "/models/WSO", "/changes?since=2026-03-01&state=FL", "/methodology", "/downloads", "/search?q=polk"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?lang=es",
+        "/states/TX",
+        "/counties/48201",
+        "/agencies/MN/freeborn-county-sheriffs-office",
+        "/models/WSO",
+        "/changes?since=2026-03-01&state=FL",
+        "/methodology",
+        "/downloads",
+        "/search?q=polk",
+    ],
+)
 def test_pages_render(client, path):
     r = client.get(path)
     assert r.status_code == 200 and "<html" in r.text
@@ -113,8 +137,18 @@ def test_unknown_pages_are_404(client):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    path=st.sampled_from(["/api/v1/counts", "/api/v1/agreements", "/api/v1/agencies", "/api/v1/changes", "/api/v1/coverage",
-                          "/api/v1/counties", "/changes", "/search"]),
+    path=st.sampled_from(
+        [
+            "/api/v1/counts",
+            "/api/v1/agreements",
+            "/api/v1/agencies",
+            "/api/v1/changes",
+            "/api/v1/coverage",
+            "/api/v1/counties",
+            "/changes",
+            "/search",
+        ]
+    ),
     key=st.sampled_from(["on", "since", "until", "state", "model", "status", "kind", "format", "q", "lang"]),
     value=st.text(max_size=30),
 )
@@ -133,13 +167,21 @@ def test_a_new_import_is_served_without_a_restart(tmp_path):
 
     db = tmp_path / "w.duckdb"
     archive = Archive(tmp_path / "w.archive")
-    pipeline.import_paths(db, archive, [sheet("ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx")],
-                          observed=dt.date(2026, 3, 20))
+    pipeline.import_paths(
+        db,
+        archive,
+        [sheet("ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx")],
+        observed=dt.date(2026, 3, 20),
+    )
     client = TestClient(create_app(db))
     before = client.get("/api/v1/counts").json()
     assert client.get("/api/v1/counts").json() == before  # from the cache
-    pipeline.import_paths(db, archive, [sheet("ice/participating/2026-03-27/participatingAgencies03272026am.xlsx")],
-                          observed=dt.date(2026, 3, 27))
+    pipeline.import_paths(
+        db,
+        archive,
+        [sheet("ice/participating/2026-03-27/participatingAgencies03272026am.xlsx")],
+        observed=dt.date(2026, 3, 27),
+    )
     after = client.get("/api/v1/counts").json()
     assert after["on"] == "2026-03-27" and after["agreements"] != before["agreements"]
 
@@ -160,8 +202,11 @@ def test_requests_running_during_a_swap_finish_on_the_old_snapshot(tmp_path, bui
     snap = Snapshot(db)
     running = snap.cursor()
     # a different warehouse (one sheet) swapped in while `running` is open
-    pipeline.import_paths(tmp_path / "new.duckdb", Archive(tmp_path / "new.archive"),
-                          [sheet("ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx")])
+    pipeline.import_paths(
+        tmp_path / "new.duckdb",
+        Archive(tmp_path / "new.archive"),
+        [sheet("ice/participating/2026-03-20/participatingAgencies03202026pm.xlsx")],
+    )
     os.replace(tmp_path / "new.duckdb", db)
     fresh = snap.cursor()  # reopens
     count = "SELECT count(*) FROM agreements"
@@ -187,11 +232,13 @@ def test_agencies_and_agreements_agree_on_every_day(client, con):
         assert counted == len(listed), day
         for a in listed[:: max(1, len(listed) // 60)]:
             models = {
-                m for (m,) in con.execute(
+                m
+                for (m,) in con.execute(
                     """SELECT DISTINCT g.model FROM publication_agreements pa JOIN agreements g USING (agreement_id)
                        WHERE pa.publication_id = (SELECT publication_id FROM in_effect WHERE kind = 'participating'
                                                   AND from_date <= ? ORDER BY from_date DESC LIMIT 1)
-                         AND g.agency_id = ?""", [day, a["agency_id"]]
+                         AND g.agency_id = ?""",
+                    [day, a["agency_id"]],
                 ).fetchall()
             }
             assert models == set(a["models"]), (day, a["agency_id"])
@@ -209,7 +256,9 @@ def test_status_alone_lists_every_agreement_with_it(client):
 
 def test_the_record_never_steps_back_in_time(con):
     for kind in ("participating", "pending"):
-        seqs = [s for (s,) in con.execute("SELECT seq FROM in_effect WHERE kind = ? ORDER BY from_date", [kind]).fetchall()]
+        seqs = [
+            s for (s,) in con.execute("SELECT seq FROM in_effect WHERE kind = ? ORDER BY from_date", [kind]).fetchall()
+        ]
         assert seqs == sorted(seqs), kind
 
 
@@ -243,7 +292,9 @@ def test_cached_answers_follow_what_the_client_accepts(built):
         assert all(r.headers.get("content-encoding") == "gzip" for r in zipped), path
         assert all("content-encoding" not in r.headers for r in plain_), path
         assert zipped[0].content == zipped[1].content == plain_[0].content == plain_[1].content, path
-        assert plain_[1].headers["x-frame-options"] == "DENY" and plain_[1].headers["content-length"] == str(len(plain_[1].content))
+        assert plain_[1].headers["x-frame-options"] == "DENY" and plain_[1].headers["content-length"] == str(
+            len(plain_[1].content)
+        )
     served = c.app.state.snapshot.current()
     assert {"/? gzip", "/?", "/states/TX?lang=es", "/api/v1/counties?"} <= set(served.cache)
     head = c.head("/states/TX?lang=es")
@@ -273,7 +324,11 @@ def _values(param: dict):
     if param["name"] == "kind":
         formed.append(st.sampled_from(["listed", "delisted", "moa_posted", "nothing"]))
     if param["name"] == "agency_id":
-        formed.append(st.sampled_from(["NE/brown-county-sheriffs-office", "FL/lee-county-sheriffs-office", "XX/none", "../..", "%2e%2e"]))
+        formed.append(
+            st.sampled_from(
+                ["NE/brown-county-sheriffs-office", "FL/lee-county-sheriffs-office", "XX/none", "../..", "%2e%2e"]
+            )
+        )
     return st.one_of(formed)
 
 
@@ -290,7 +345,9 @@ def test_the_openapi_spec_admits_no_server_error(client, data):
     for p in params:
         if p["in"] == "path":
             value = data.draw(_values(p).filter(bool))
-            url = url.replace("{" + p["name"] + "}", urllib.parse.quote(value, safe="/" if p["name"] == "agency_id" else ""))
+            url = url.replace(
+                "{" + p["name"] + "}", urllib.parse.quote(value, safe="/" if p["name"] == "agency_id" else "")
+            )
         elif data.draw(st.booleans()):
             query[p["name"]] = data.draw(_values(p))
     r = client.get(url, params=query)
@@ -320,8 +377,9 @@ def test_the_cache_counts_what_it_holds_when_requests_miss_together(built):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             for _ in range(2):
-                rs = await asyncio.gather(*(c.get("/states/TX", headers={"Accept-Encoding": "identity"})
-                                            for _ in range(16)))
+                rs = await asyncio.gather(
+                    *(c.get("/states/TX", headers={"Accept-Encoding": "identity"}) for _ in range(16))
+                )
                 assert {r.status_code for r in rs} == {200}
             long = await c.get("/api/v1/counts?pad=" + "x" * web.CACHE_KEY_CHARS)
             assert long.status_code == 200

@@ -15,7 +15,13 @@ from helpers import REPO
 from open287g.web import mapsvg
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = REPO / "artifacts" / "screenshots"
 
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
@@ -29,7 +35,8 @@ def server(built):
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "open287g", "--db", str(built), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     for _ in range(100):
         try:
@@ -61,7 +68,10 @@ def visit(browser, url, shot):
     errors, outside = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: outside.append(r.url) if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost") else None)
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost") else None,
+    )
     response = page.goto(url)
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
@@ -70,8 +80,14 @@ def visit(browser, url, shot):
 
 @pytest.mark.parametrize(
     "path, shot",
-    [("/", "home"), ("/states/TX", "state-tx"), ("/agencies/MN/freeborn-county-sheriffs-office", "agency"),
-     ("/changes?since=2026-03-01", "changes"), ("/?lang=es", "home-es"), ("/counties/48201", "county")],
+    [
+        ("/", "home"),
+        ("/states/TX", "state-tx"),
+        ("/agencies/MN/freeborn-county-sheriffs-office", "agency"),
+        ("/changes?since=2026-03-01", "changes"),
+        ("/?lang=es", "home-es"),
+        ("/counties/48201", "county"),
+    ],
 )
 def test_pages_load_cleanly(server, browser, path, shot):
     page, response, errors, outside = visit(browser, server + path, shot)

@@ -19,8 +19,18 @@ from collections import defaultdict
 import duckdb
 
 from .queries import (
-    AGENCY_AGREEMENT_ORDER, AGENCY_COLUMNS, AGENCY_ORDER, AGREEMENT_COLUMNS, AGREEMENT_ORDER, EVENT_COLUMNS,
-    EVENT_ORDER, MODELS, STATE_TOTALS, STATEWIDE_STATES, counts_record, coverage_record,
+    AGENCY_AGREEMENT_ORDER,
+    AGENCY_COLUMNS,
+    AGENCY_ORDER,
+    AGREEMENT_COLUMNS,
+    AGREEMENT_ORDER,
+    EVENT_COLUMNS,
+    EVENT_ORDER,
+    MODELS,
+    STATE_TOTALS,
+    STATEWIDE_STATES,
+    counts_record,
+    coverage_record,
 )
 
 _EMPTY = array("I")
@@ -76,7 +86,9 @@ class Answers:
     def _days(self, con) -> None:
         self.from_dates: dict[str, list[dt.date]] = {"participating": [], "pending": []}
         self.in_effect_pubs: dict[str, list[str]] = {"participating": [], "pending": []}
-        for kind, day, pub in con.execute("SELECT kind, from_date, publication_id FROM in_effect ORDER BY kind, from_date").fetchall():
+        for kind, day, pub in con.execute(
+            "SELECT kind, from_date, publication_id FROM in_effect ORDER BY kind, from_date"
+        ).fetchall():
             self.from_dates.setdefault(kind, []).append(day)
             self.in_effect_pubs.setdefault(kind, []).append(pub)
         self.latest = max((days[-1] for days in self.from_dates.values() if days), default=None)
@@ -87,14 +99,17 @@ class Answers:
             f"FROM (SELECT {AGREEMENT_COLUMNS} FROM agreements a) a ORDER BY {AGREEMENT_ORDER}"
         ).fetchall()
         _, self.agreement_agency, states, self.agreement_model, self.agreement_status, self.agreement_json = (
-            [list(c) for c in zip(*rows)] if rows else ([], [], [], [], [], []))
+            [list(c) for c in zip(*rows)] if rows else ([], [], [], [], [], [])
+        )
         self.agreement_states = _ranges(states)
         # publication -> positions of its agreements, ascending (so already in list order)
         self.pub_agreements = {
-            pub: array("I", positions) for pub, positions in con.execute(
+            pub: array("I", positions)
+            for pub, positions in con.execute(
                 f"""WITH o AS (SELECT agreement_id, row_number() OVER (ORDER BY {AGREEMENT_ORDER}) - 1 AS pos FROM agreements a)
                     SELECT publication_id, list(DISTINCT pos ORDER BY pos) FROM publication_agreements JOIN o USING (agreement_id)
-                    GROUP BY 1""").fetchall()
+                    GROUP BY 1"""
+            ).fetchall()
         }
         self.agreements_of: dict[str, list[str]] = defaultdict(list)
         for agency_id, j in con.execute(
@@ -117,11 +132,13 @@ class Answers:
         self.agency_states = _ranges([r[1] for r in rows])
         # publication -> (agency position, model) of each agreement listed, ordered by agency
         self.pub_agency_models: dict[str, tuple[array, list]] = {
-            pub: (array("I", positions), [_MODEL.get(m, m) for m in models]) for pub, positions, models in con.execute(
+            pub: (array("I", positions), [_MODEL.get(m, m) for m in models])
+            for pub, positions, models in con.execute(
                 f"""WITH o AS (SELECT agency_id, row_number() OVER (ORDER BY {AGENCY_ORDER}) - 1 AS pos FROM agencies a)
                     SELECT pa.publication_id, list(o.pos ORDER BY o.pos, g.model), list(g.model ORDER BY o.pos, g.model)
                     FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN o ON o.agency_id = pa.agency_id
-                    GROUP BY 1""").fetchall()
+                    GROUP BY 1"""
+            ).fetchall()
         }
         self.agency_json = dict(con.execute("SELECT agency_id, to_json(a)::VARCHAR FROM agencies a").fetchall())
 
@@ -131,47 +148,69 @@ class Answers:
             f"ORDER BY {EVENT_ORDER}"
         ).fetchall()
         self.event_dates, self.event_states, self.event_kinds, agency_ids, self.event_json = (
-            [list(c) for c in zip(*rows)] if rows else ([], [], [], [], []))
+            [list(c) for c in zip(*rows)] if rows else ([], [], [], [], [])
+        )
         self.events_of: dict[str, list[str]] = defaultdict(list)
         for agency_id, j in zip(agency_ids, self.event_json):
             self.events_of[agency_id].append(j)
 
     def _figures(self, con) -> None:
-        self.pub_counts = {r[0]: r[1:] for r in con.execute(
-            "SELECT publication_id, rows, agreements, agencies, jem, tfm, wso FROM publication_counts").fetchall()}
+        self.pub_counts = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "SELECT publication_id, rows, agreements, agencies, jem, tfm, wso FROM publication_counts"
+            ).fetchall()
+        }
         self.pub_coverage: dict[str, dict] = defaultdict(dict)
         for pub, model, local, counties, states, population in con.execute(
             "SELECT publication_id, model, local_only, counties, states, population FROM publication_coverage"
         ).fetchall():
-            self.pub_coverage[pub][(model, local)] = {"counties": counties, "states": states, "population": int(population)}
+            self.pub_coverage[pub][(model, local)] = {
+                "counties": counties,
+                "states": states,
+                "population": int(population),
+            }
         self.statewide = dict(con.execute(STATEWIDE_STATES).fetchall())
         self.counties_total, self.population_total = con.execute(
-            "SELECT count(*), sum(population) FROM counties").fetchall()[0]
+            "SELECT count(*), sum(population) FROM counties"
+        ).fetchall()[0]
         self.state_totals = {s: (c, p) for s, c, p in con.execute(STATE_TOTALS).fetchall()}
         self.state_coverage = {  # (publication, state) -> (counties, population, statewide, models)
-            (pub, state): (c, p, w, [_MODEL.get(m, m) for m in ms]) for pub, state, c, p, w, ms in con.execute(
-                "SELECT publication_id, state, counties, population, statewide, models FROM publication_state_coverage").fetchall()
+            (pub, state): (c, p, w, [_MODEL.get(m, m) for m in ms])
+            for pub, state, c, p, w, ms in con.execute(
+                "SELECT publication_id, state, counties, population, statewide, models FROM publication_state_coverage"
+            ).fetchall()
         }
 
     def _counties(self, con) -> None:
         rows = con.execute(
             "SELECT fips, state, to_json({'fips': fips, 'name': name, 'state': state, 'population': population})::VARCHAR "
-            "FROM counties ORDER BY fips").fetchall()
+            "FROM counties ORDER BY fips"
+        ).fetchall()
         self.county_heads = [j[:-1] for _, _, j in rows]  # the county's own fields, then the day's
-        self.county_uncovered = [h + ',"local_agencies":0,"local_models":[],"statewide_models":[],"covered":false}'
-                                 for h in self.county_heads]
+        self.county_uncovered = [
+            h + ',"local_agencies":0,"local_models":[],"statewide_models":[],"covered":false}'
+            for h in self.county_heads
+        ]
         index = {fips: i for i, (fips, _, _) in enumerate(rows)}
         self.county_states = _ranges([state for _, state, _ in rows])
         # where each agency's agreements apply: every county of its state (statewide), its counties
         # (local), or nowhere (level unknown) -- as in the view publication_covered
         places = defaultdict(list)
-        for agency_id, fips in con.execute("SELECT agency_id, county_fips FROM agency_counties ORDER BY 1, 2").fetchall():
+        for agency_id, fips in con.execute(
+            "SELECT agency_id, county_fips FROM agency_counties ORDER BY 1, 2"
+        ).fetchall():
             if fips in index:  # (a warehouse built without the county table has none)
                 places[agency_id].append(index[fips])
         self.agency_reach = [
-            ("state", state) if level == "state" else ("local", places.get(agency_id, [])) if level is not None else (None, None)
+            ("state", state)
+            if level == "state"
+            else ("local", places.get(agency_id, []))
+            if level is not None
+            else (None, None)
             for agency_id, state, level in con.execute(
-                f"SELECT a.agency_id, a.state, a.jurisdiction_level FROM agencies a ORDER BY {AGENCY_ORDER}").fetchall()
+                f"SELECT a.agency_id, a.state, a.jurisdiction_level FROM agencies a ORDER BY {AGENCY_ORDER}"
+            ).fetchall()
         ]
 
     # -- point in time ----------------------------------------------------------------------
@@ -193,26 +232,39 @@ class Answers:
 
     def coverage(self, on=None) -> dict:
         day, pub, _ = self.day_and_publications(on)
-        return coverage_record(day, pub, self.pub_coverage.get(pub, {}), self.counties_total, self.population_total,
-                               self.statewide.get(pub))
+        return coverage_record(
+            day,
+            pub,
+            self.pub_coverage.get(pub, {}),
+            self.counties_total,
+            self.population_total,
+            self.statewide.get(pub),
+        )
 
     # -- lists, as JSON arrays --------------------------------------------------------------
     def agreements(self, on=None, state=None, model=None, status=None, newest: bool = False) -> str:
         if on is not None or newest:
             _, pub, pending_pub = self.day_and_publications(on)
-            positions = self.pub_agreements.get(pending_pub if status in ("pending", "pending_removed") else pub, _EMPTY)
+            positions = self.pub_agreements.get(
+                pending_pub if status in ("pending", "pending_removed") else pub, _EMPTY
+            )
         else:
             positions = range(len(self.agreement_json))
         if state is not None:
             positions = _between(positions, self.agreement_states.get(state, (0, 0)))
         models, statuses, parts = self.agreement_model, self.agreement_status, self.agreement_json
-        return _json_list(parts[p] for p in positions
-                          if (model is None or models[p] == model) and (status is None or statuses[p] == status))
+        return _json_list(
+            parts[p]
+            for p in positions
+            if (model is None or models[p] == model) and (status is None or statuses[p] == status)
+        )
 
     def agencies(self, on=None, state=None) -> str:
         _, pub, _ = self.day_and_publications(on)
         positions, models = self.pub_agency_models.get(pub, (_EMPTY, []))
-        first, last = (0, len(positions)) if state is None else _within(positions, self.agency_states.get(state, (0, 0)))
+        first, last = (
+            (0, len(positions)) if state is None else _within(positions, self.agency_states.get(state, (0, 0)))
+        )
         out, i = [], first
         while i < last:
             agency, j = positions[i], i
@@ -228,9 +280,11 @@ class Answers:
         first = bisect_left(dates, since) if since is not None else 0
         last = bisect_right(dates, until) if until is not None else len(dates)
         states, kinds, parts = self.event_states, self.event_kinds, self.event_json
-        return _json_list(parts[i] for i in range(first, last)
-                          if (state is None or states[i] == state) and (kind is None or kinds[i] == kind)
-                          and kinds[i] not in exclude)
+        return _json_list(
+            parts[i]
+            for i in range(first, last)
+            if (state is None or states[i] == state) and (kind is None or kinds[i] == kind) and kinds[i] not in exclude
+        )
 
     def county_figures(self, on=None) -> str:
         """One row per county: local agencies and their models, statewide models, covered or not."""
@@ -254,8 +308,10 @@ class Answers:
         out = self.county_uncovered.copy()
         for i in local.keys() | statewide.keys():
             agencies, found = local.get(i, ((), ()))
-            out[i] = (f'{self.county_heads[i]},"local_agencies":{len(agencies)},"local_models":{_json_models(found)},'
-                      f'"statewide_models":{statewide.get(i, "[]")},"covered":true}}')
+            out[i] = (
+                f'{self.county_heads[i]},"local_agencies":{len(agencies)},"local_models":{_json_models(found)},'
+                f'"statewide_models":{statewide.get(i, "[]")},"covered":true}}'
+            )
         return _json_list(out)
 
     # -- one state, one agency --------------------------------------------------------------
@@ -267,16 +323,27 @@ class Answers:
         if span is not None:
             listed = _between(self.pub_agreements.get(pub, _EMPTY), span)
             models = [self.agreement_model[p] for p in listed]
-            counts = {"agreements": len(listed), "agencies": len({self.agreement_agency[p] for p in listed}),
-                      "jem": models.count("JEM"), "tfm": models.count("TFM"), "wso": models.count("WSO"),
-                      "agreements_ever": span[1] - span[0]}
+            counts = {
+                "agreements": len(listed),
+                "agencies": len({self.agreement_agency[p] for p in listed}),
+                "jem": models.count("JEM"),
+                "tfm": models.count("TFM"),
+                "wso": models.count("WSO"),
+                "agreements_ever": span[1] - span[0],
+            }
         covered = self.state_coverage.get((pub, state))
         coverage = None
         if covered is not None:
             counties, population, statewide, models = covered
             counties_total, population_total = self.state_totals[state]
-            coverage = {"counties": counties, "counties_total": counties_total, "population": population,
-                        "population_total": population_total, "statewide": statewide, "models": models}
+            coverage = {
+                "counties": counties,
+                "counties_total": counties_total,
+                "population": population,
+                "population_total": population_total,
+                "statewide": statewide,
+                "models": models,
+            }
         return {"state": state, "on": str(on), **counts, "coverage": coverage}
 
     def agency_profile(self, agency_id: str) -> str | None:
@@ -284,5 +351,11 @@ class Answers:
         row = self.agency_json.get(agency_id)
         if row is None:
             return None
-        return (row[:-1] + ',"agreements":' + _json_list(self.agreements_of.get(agency_id, []))
-                + ',"events":' + _json_list(self.events_of.get(agency_id, [])) + "}")
+        return (
+            row[:-1]
+            + ',"agreements":'
+            + _json_list(self.agreements_of.get(agency_id, []))
+            + ',"events":'
+            + _json_list(self.events_of.get(agency_id, []))
+            + "}"
+        )

@@ -46,7 +46,7 @@ class Observation:
 
 class Archive:
     @classmethod
-    def beside(cls, db_path: Path) -> "Archive":
+    def beside(cls, db_path: Path) -> Archive:
         """The default archive of a warehouse: <db stem>.archive in the same folder."""
         return cls(db_path.with_name(db_path.stem + ".archive"))
 

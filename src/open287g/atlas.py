@@ -17,4 +17,3 @@ def path(name: str) -> Path:
     if not p.is_file():
         raise FileNotFoundError(f"{p}: us-atlas is not installed (run `npm ci` in {REPO})")
     return p
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,7 +17,11 @@ from .domain import vocab
 from .output import Format, emit, emit_object, emit_profile
 from .sources.local import SourceError
 
-app = typer.Typer(help="open287g: every ICE 287(g) roster publication, kept and read exactly.", no_args_is_help=True, pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    help="open287g: every ICE 287(g) roster publication, kept and read exactly.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 err = Console(stderr=True)
 
 
@@ -35,7 +39,8 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 def main(
     db: Annotated[Path, typer.Option(envvar="OPEN287G_DB", help="Warehouse file (DuckDB).")] = Path("open287g.duckdb"),
     archive: Annotated[
-        Optional[Path], typer.Option(envvar="OPEN287G_ARCHIVE", help="Archive folder [default: <db stem>.archive beside the db].")
+        Path | None,
+        typer.Option(envvar="OPEN287G_ARCHIVE", help="Archive folder [default: <db stem>.archive beside the db]."),
     ] = None,
 ) -> None:
     state.db = db
@@ -56,16 +61,23 @@ def _connect():
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Workbooks or folders (a folder's snapshots.csv dates its files).")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Workbooks or folders (a folder's snapshots.csv dates its files).")
+    ],
     observed: Annotated[
-        Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Observation date for files without a log.")
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Observation date for files without a log.")
     ] = None,
 ) -> None:
     """Archive the files and rebuild the warehouse from the archive."""
     show = sys.stderr.isatty()
     with Progress(
-        TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=not show, transient=True,
+        TextColumn("{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show,
+        transient=True,
     ) as bar:
         tasks: dict[str, int] = {}
 
@@ -100,8 +112,8 @@ def import_(
 @app.command()
 def publications(
     fmt: FormatOpt = Format.table,
-    kind: Annotated[Optional[str], typer.Option(help="participating or pending.")] = None,
-    status: Annotated[Optional[str], typer.Option(help="ok, suspect or rejected.")] = None,
+    kind: Annotated[str | None, typer.Option(help="participating or pending.")] = None,
+    status: Annotated[str | None, typer.Option(help="ok, suspect or rejected.")] = None,
 ) -> None:
     """Every distinct roster publication with its files, observation dates, rows and status."""
     if kind and kind not in queries.KINDS:
@@ -113,16 +125,16 @@ def publications(
     emit(df, fmt, ["publication_id", "kind", "first_observed", "last_observed", "rows", "status", "n_observations"])
 
 
-DateOpt = Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Day (YYYY-MM-DD).")]
-StateOpt = Annotated[Optional[str], typer.Option(help="Two-letter state code, e.g. TX.")]
+DateOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Day (YYYY-MM-DD).")]
+StateOpt = Annotated[str | None, typer.Option(help="Two-letter state code, e.g. TX.")]
 
 
-def _day(value: Optional[dt.datetime]) -> Optional[dt.date]:
+def _day(value: dt.datetime | None) -> dt.date | None:
     """The day asked for; None lets the query take the newest day the warehouse knows."""
     return value.date() if value else None
 
 
-def _state(value: Optional[str]) -> Optional[str]:
+def _state(value: str | None) -> str | None:
     if value is None:
         return None
     code = vocab.state_code(value)
@@ -131,7 +143,7 @@ def _state(value: Optional[str]) -> Optional[str]:
     return code
 
 
-def _choice(option: str, value: Optional[str], allowed: tuple[str, ...]) -> Optional[str]:
+def _choice(option: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
     if value is not None and value not in allowed:
         _fail(f"{option} must be one of {', '.join(allowed)}")
     return value
@@ -140,7 +152,7 @@ def _choice(option: str, value: Optional[str], allowed: tuple[str, ...]) -> Opti
 @app.command()
 def counts(
     on: DateOpt = None,
-    by: Annotated[Optional[str], typer.Option(help="Break down by state, model, type or month.")] = None,
+    by: Annotated[str | None, typer.Option(help="Break down by state, model, type or month.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Agreements, agencies and pending listings on a day (default: the newest day)."""
@@ -161,9 +173,13 @@ def _summary(on, by, fmt, whole, broken_down) -> None:
 def agreements(
     on: DateOpt = None,
     state: StateOpt = None,
-    model: Annotated[Optional[str], typer.Option(help="JEM, TFM or WSO.")] = None,
-    status: Annotated[Optional[str], typer.Option(help="active, ended, superseded, pending or pending_removed.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every agreement ever seen, not those listed on one day.")] = False,
+    model: Annotated[str | None, typer.Option(help="JEM, TFM or WSO.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="active, ended, superseded, pending or pending_removed.")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every agreement ever seen, not those listed on one day.")
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Agreements listed on a day (default: the newest day), or --all (also with only --status)."""
@@ -171,14 +187,17 @@ def agreements(
     _choice("--status", status, queries.AGREEMENT_STATUSES)
     with _connect() as con:
         # no day: the newest day, unless --all or a --status alone asks for every agreement
-        df = queries.agreements(con, None if all_ else _day(on), _state(state), model, status,
-                                newest=not (all_ or on or status))
+        df = queries.agreements(
+            con, None if all_ else _day(on), _state(state), model, status, newest=not (all_ or on or status)
+        )
     emit(df, fmt, ["agreement_id", "agency_name", "state", "model", "signed", "status", "first_listed", "moa_state"])
 
 
 @app.command()
 def agency(
-    words: Annotated[list[str], typer.Argument(help="An agency id (TX/harris-county-sheriffs-office) or words of its name.")],
+    words: Annotated[
+        list[str], typer.Argument(help="An agency id (TX/harris-county-sheriffs-office) or words of its name.")
+    ],
     fmt: FormatOpt = Format.table,
 ) -> None:
     """One agency's profile, agreements and full history."""
@@ -200,7 +219,7 @@ def changes(
     since: DateOpt = None,
     until: DateOpt = None,
     state: StateOpt = None,
-    kind: Annotated[Optional[str], typer.Option(help="Only events of this kind (listed, ended, renamed, ...).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only events of this kind (listed, ended, renamed, ...).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """What changed between two days (inclusive): listings, endings, renames, date revisions, MOAs."""
@@ -223,7 +242,7 @@ def agencies_(on: DateOpt = None, state: StateOpt = None, fmt: FormatOpt = Forma
 @app.command()
 def coverage(
     on: DateOpt = None,
-    by: Annotated[Optional[str], typer.Option(help="Break down by state, model or month.")] = None,
+    by: Annotated[str | None, typer.Option(help="Break down by state, model or month.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Counties, states and population where at least one agreement applies on a day."""

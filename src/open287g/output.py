@@ -132,5 +132,15 @@ def emit_profile(profile: dict, fmt: Format) -> None:
             f"names seen: {'; '.join(a['names'])}",
             highlight=False,
         )
-        emit(profile["agreements"], fmt, ["agreement_id", "model", "signed", "status", "first_listed", "last_listed", "moa_url"], title="Agreements")
-        emit(profile["events"], fmt, ["date", "kind", "model", "agency_name", "signed", "previous_name", "previous_signed"], title="History")
+        emit(
+            profile["agreements"],
+            fmt,
+            ["agreement_id", "model", "signed", "status", "first_listed", "last_listed", "moa_url"],
+            title="Agreements",
+        )
+        emit(
+            profile["events"],
+            fmt,
+            ["date", "kind", "model", "agency_name", "signed", "previous_name", "previous_signed"],
+            title="History",
+        )

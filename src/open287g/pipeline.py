@@ -11,11 +11,11 @@ from pathlib import Path
 
 from . import queries, warehouse
 from .archive import Archive, Observation
-from .build import publications as pubstage
-from .build import aggregates, geography, history, qa, references
 from .domain import tables as domain_tables
-from .build.rows import RowStore
 from .sources import local
+from .stages import aggregates, geography, history, qa, references
+from .stages import publications as pubstage
+from .stages.rows import RowStore
 
 BUILD_VERSION = "10"  # bump when a build stage changes its output, to force a rebuild
 

@@ -38,7 +38,9 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None)
     return con.sql(sql, params=params or None).pl()
 
 
-def publications(con: duckdb.DuckDBPyConnection, kind: str | None = None, status: str | None = None, as_json: bool = False):
+def publications(
+    con: duckdb.DuckDBPyConnection, kind: str | None = None, status: str | None = None, as_json: bool = False
+):
     """One row per publication in observation order; rejected files last (as_json: a JSON array)."""
     sql = """
         SELECT publication_id, kind, status, first_observed, last_observed, rows, distinct_rows,
@@ -77,8 +79,17 @@ COUNTS_BY = ("state", "model", "type", "month")  # what counts_by and coverage_b
 COVERAGE_BY = ("state", "model", "month")
 AGREEMENT_STATUSES = ("active", "ended", "superseded", "pending", "pending_removed")
 EVENT_KINDS = (
-    "pending_listed", "pending_removed", "listed", "relisted", "delisted", "ended", "superseded", "renamed",
-    "date_revised", "moa_posted", "moa_changed",
+    "pending_listed",
+    "pending_removed",
+    "listed",
+    "relisted",
+    "delisted",
+    "ended",
+    "superseded",
+    "renamed",
+    "date_revised",
+    "moa_posted",
+    "moa_changed",
 )
 
 
@@ -205,7 +216,13 @@ AGENCY_AGREEMENT_ORDER = "model, signed, agreement_id"
 
 
 def agreements(
-    con: duckdb.DuckDBPyConnection, on=None, state=None, model=None, status=None, as_json: bool = False, newest: bool = False
+    con: duckdb.DuckDBPyConnection,
+    on=None,
+    state=None,
+    model=None,
+    status=None,
+    as_json: bool = False,
+    newest: bool = False,
 ):
     """Agreements listed on a day (participating list; with status pending, the pending list), or all
     agreements when no day is given (`newest`: the newest day instead); filtered by state, model and
@@ -219,8 +236,13 @@ def agreements(
           AND ($status::VARCHAR IS NULL OR a.status = $status)
         ORDER BY {AGREEMENT_ORDER}
     """
-    params = {"listed": on is not None or newest, "pub": pending_pub if status in ("pending", "pending_removed") else pub,
-              "state": state, "model": model, "status": status}
+    params = {
+        "listed": on is not None or newest,
+        "pub": pending_pub if status in ("pending", "pending_removed") else pub,
+        "state": state,
+        "model": model,
+        "status": status,
+    }
     return _result(con, sql, params, as_json)
 
 
@@ -256,11 +278,20 @@ def agency_profile(con: duckdb.DuckDBPyConnection, agency_id: str) -> dict | Non
 
 
 def agreements_of(con: duckdb.DuckDBPyConnection, agency_id: str) -> pl.DataFrame:
-    return _frame(con, f"SELECT * FROM agreements WHERE agency_id = $a ORDER BY {AGENCY_AGREEMENT_ORDER}", {"a": agency_id})
+    return _frame(
+        con, f"SELECT * FROM agreements WHERE agency_id = $a ORDER BY {AGENCY_AGREEMENT_ORDER}", {"a": agency_id}
+    )
 
 
 def changes(
-    con: duckdb.DuckDBPyConnection, since=None, until=None, state=None, kind=None, agency_id=None, exclude=(), as_json: bool = False
+    con: duckdb.DuckDBPyConnection,
+    since=None,
+    until=None,
+    state=None,
+    kind=None,
+    agency_id=None,
+    exclude=(),
+    as_json: bool = False,
 ):
     """Events between two days (inclusive), each traceable to the two publications it compares;
     `exclude` leaves out kinds (e.g. the frequent moa_posted on a front page)."""
@@ -272,7 +303,14 @@ def changes(
           AND ($agency::VARCHAR IS NULL OR agency_id = $agency) AND NOT list_contains($exclude, kind)
         ORDER BY {EVENT_ORDER}
     """
-    params = {"since": since, "until": until, "state": state, "kind": kind, "agency": agency_id, "exclude": list(exclude) or [""]}
+    params = {
+        "since": since,
+        "until": until,
+        "state": state,
+        "kind": kind,
+        "agency": agency_id,
+        "exclude": list(exclude) or [""],
+    }
     return _result(con, sql, params, as_json)
 
 
@@ -359,8 +397,12 @@ def coverage_by(con: duckdb.DuckDBPyConnection, on, by: str, state: str | None =
         for month, as_of in con.execute(_MONTHS, {"on": on}).fetchall():
             c = coverage(con, as_of)
             rows.append(
-                {"month": month, "as_of": as_of, **{k: c[k] for k in ("counties", "states", "population", "population_share")},
-                 **{f"{m.lower()}_counties": c["by_model"][m]["counties"] for m in MODELS}}
+                {
+                    "month": month,
+                    "as_of": as_of,
+                    **{k: c[k] for k in ("counties", "states", "population", "population_share")},
+                    **{f"{m.lower()}_counties": c["by_model"][m]["counties"] for m in MODELS},
+                }
             )
         return polars.DataFrame(rows)
     sql = f"""
@@ -430,8 +472,11 @@ def state_summary(con: duckdb.DuckDBPyConnection, state: str, on=None) -> dict:
     return {
         "state": state,
         "on": str(on),
-        **({k: v for k, v in counts[0].items() if k != "state"} if counts
-           else {"agreements": 0, "agencies": 0, "jem": 0, "tfm": 0, "wso": 0, "agreements_ever": 0}),
+        **(
+            {k: v for k, v in counts[0].items() if k != "state"}
+            if counts
+            else {"agreements": 0, "agencies": 0, "jem": 0, "tfm": 0, "wso": 0, "agreements_ever": 0}
+        ),
         "coverage": {k: v for k, v in covered[0].items() if k != "state"} if covered else None,
     }
 

@@ -42,7 +42,7 @@ def _unwrap(target: str) -> tuple[str | None, tuple[str, ...]]:
                 fixes.append("scheme_slashes")
             url = f"{m[1].lower()}://{m[2]}"
     if re.match(r"^http://(www\.)?ice\.gov/", url, re.I):
-        url = "https://" + url[len("http://"):]
+        url = "https://" + url[len("http://") :]
         fixes.append("http_to_https")
     if " " in url:
         url = quote(url, safe=":/?&=%#~+,;@!$'()*")

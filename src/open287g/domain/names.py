@@ -17,20 +17,38 @@ from .text import fold
 
 # Spelled-out forms of the abbreviations ICE uses in agency names.
 _EXPAND = {
-    "dept": "department", "dep": "department", "departent": "department", "co": "county", "cnty": "county",
-    "pd": "police department", "so": "sheriffs office", "sheriff": "sheriffs", "sherriffs": "sheriffs",
-    "sheriffss": "sheriffs", "offic": "office", "st": "saint", "ste": "sainte", "ft": "fort",
-    "twp": "township", "bocc": "board of county commissioners", "doc": "department of corrections",
-    "dps": "department of public safety", "constables": "constable", "constabless": "constable",
-    "constbales": "constable", "univ": "university", "couny": "county", "counry": "county", "conty": "county",
-    "deparment": "department", "departmnet": "department", "polcie": "police",
+    "dept": "department",
+    "dep": "department",
+    "departent": "department",
+    "co": "county",
+    "cnty": "county",
+    "pd": "police department",
+    "so": "sheriffs office",
+    "sheriff": "sheriffs",
+    "sherriffs": "sheriffs",
+    "sheriffss": "sheriffs",
+    "offic": "office",
+    "st": "saint",
+    "ste": "sainte",
+    "ft": "fort",
+    "twp": "township",
+    "bocc": "board of county commissioners",
+    "doc": "department of corrections",
+    "dps": "department of public safety",
+    "constables": "constable",
+    "constabless": "constable",
+    "constbales": "constable",
+    "univ": "university",
+    "couny": "county",
+    "counry": "county",
+    "conty": "county",
+    "deparment": "department",
+    "departmnet": "department",
+    "polcie": "police",
 }
 # Words that say what kind of body an agency is, not which one.
 GENERIC = frozenset(
-    """county parish city town village borough township of the and sheriffs office department police
-    services public safety state corrections correctional detention jail jails board commissioners
-    commission division law enforcement agency district constable marshal marshals highway patrol bureau
-    investigation authority facility center unit""".split()
+    ["county", "parish", "city", "town", "village", "borough", "township", "of", "the", "and", "sheriffs", "office", "department", "police", "services", "public", "safety", "state", "corrections", "correctional", "detention", "jail", "jails", "board", "commissioners", "commission", "division", "law", "enforcement", "agency", "district", "constable", "marshal", "marshals", "highway", "patrol", "bureau", "investigation", "authority", "facility", "center", "unit"]
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 

@@ -261,7 +261,13 @@ _ATTR = re.compile(r'(?:\w+:)?(\w+)="([^"]*)"')
 
 
 def _unescape(text: str) -> str:
-    return text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return (
+        text.replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
 
 
 def _cell_index(ref: str) -> tuple[int, int]:

@@ -45,9 +45,7 @@ def discover(paths: list[Path], observed: dt.date | None = None) -> tuple[list[C
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm"))
             out.extend(_single(f, observed) for f in found + _references(p))
             if observed is None and found:
-                notices.append(
-                    f"{p}: no {SNAPSHOTS}; {len(found)} file(s) dated by the workbook's own modified date"
-                )
+                notices.append(f"{p}: no {SNAPSHOTS}; {len(found)} file(s) dated by the workbook's own modified date")
     return out, notices
 
 
@@ -88,8 +86,8 @@ def observed_on(data: bytes, path: Path) -> tuple[str, str, str]:
     else the file's mtime (UTC)."""
     moment, basis = ice_roster.modified(data), "workbook_modified"
     if moment is None:
-        moment, basis = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc), "file_mtime"
+        moment, basis = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC), "file_mtime"
     elif moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    moment = moment.astimezone(dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
+    moment = moment.astimezone(dt.UTC)
     return moment.date().isoformat(), basis, moment.isoformat(timespec="seconds")

@@ -51,8 +51,11 @@ class _Guard:
             return await self.app(scope, receive, send)
         method = scope["method"]
         if method not in ("GET", "HEAD"):
-            response = PlainTextResponse("Method not allowed: this site is read-only.", status_code=405,
-                                         headers={"Allow": "GET, HEAD", **SECURITY_HEADERS})
+            response = PlainTextResponse(
+                "Method not allowed: this site is read-only.",
+                status_code=405,
+                headers={"Allow": "GET, HEAD", **SECURITY_HEADERS},
+            )
             return await response(scope, receive, send)
         if method == "HEAD":
             scope = {**scope, "method": "GET"}
@@ -150,8 +153,12 @@ class Snapshot:
                         self.served = Served(self.path, stamp)
                     except (duckdb.Error, OSError) as e:
                         self.refused = stamp
-                        print(f"error: {self.path}: cannot serve the new warehouse ({str(e).splitlines()[0]}); "
-                              "still serving the previous one", file=sys.stderr, flush=True)
+                        print(
+                            f"error: {self.path}: cannot serve the new warehouse ({str(e).splitlines()[0]}); "
+                            "still serving the previous one",
+                            file=sys.stderr,
+                            flush=True,
+                        )
         return self.served
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -163,7 +170,7 @@ class _Cache:
     memory, compressed or not as the client asks (it sits outside the compression, so a page is
     compressed once). Plain ASGI, for the same reason as the guard."""
 
-    def __init__(self, app, snapshot: "Snapshot") -> None:
+    def __init__(self, app, snapshot: Snapshot) -> None:
         self.app, self.snapshot = app, snapshot
 
     async def __call__(self, scope, receive, send):
@@ -179,8 +186,13 @@ class _Cache:
         if hit is not None:
             served.cache.move_to_end(key)  # least recently used answers go first
             status, body, headers = hit
-            await send({"type": "http.response.start", "status": status,
-                        "headers": headers + [(b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": headers + [(b"content-length", str(len(body)).encode())],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         # the endpoint answers from the same snapshot, so what is kept here is that snapshot's answer
@@ -268,8 +280,11 @@ def create_app(db_path: Path) -> FastAPI:
         return value.upper()
 
     def csv_body(name: str, frame) -> Response:
-        return PlainTextResponse(csv_text(frame), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": f'inline; filename="{name}.csv"'})
+        return PlainTextResponse(
+            csv_text(frame),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
+        )
 
     def as_csv(request: Request, name: str, query, *args, **kwargs) -> Response:
         """A list's CSV twin, made by its named query on a cursor of the request's snapshot."""
@@ -290,10 +305,15 @@ def create_app(db_path: Path) -> FastAPI:
         return JSONResponse(mem.counts(on))
 
     @app.get("/api/v1/agreements", tags=["api"])
-    async def api_agreements(request: Request, on: dt.date | None = None, state: str | None = None,
-                             model: str | None = None,
-                             status: str | None = Query(None, pattern="^(active|ended|superseded|pending|pending_removed)$"),
-                             format: str = Fmt, mem=Mem):
+    async def api_agreements(
+        request: Request,
+        on: dt.date | None = None,
+        state: str | None = None,
+        model: str | None = None,
+        status: str | None = Query(None, pattern="^(active|ended|superseded|pending|pending_removed)$"),
+        format: str = Fmt,
+        mem=Mem,
+    ):
         """Agreements listed on a day (default: the newest; with only a status, every agreement with it),
         filtered by state, model and status."""
         # no day: the newest day; a status alone asks for every agreement with that status
@@ -304,8 +324,9 @@ def create_app(db_path: Path) -> FastAPI:
         return json_body(mem.agreements(*args, newest=newest))
 
     @app.get("/api/v1/agencies", tags=["api"])
-    async def api_agencies(request: Request, on: dt.date | None = None, state: str | None = None, format: str = Fmt,
-                           mem=Mem):
+    async def api_agencies(
+        request: Request, on: dt.date | None = None, state: str | None = None, format: str = Fmt, mem=Mem
+    ):
         """Agencies with an agreement on a day, with jurisdiction level, county FIPS and models."""
         if format == "csv":
             return await run_in_threadpool(as_csv, request, "agencies", queries.agencies, on, state_code(state))
@@ -320,15 +341,24 @@ def create_app(db_path: Path) -> FastAPI:
         return json_body(profile)
 
     @app.get("/api/v1/changes", tags=["api"])
-    async def api_changes(request: Request, since: dt.date | None = None, until: dt.date | None = None,
-                          state: str | None = None, kind: str | None = None, format: str = Fmt, mem=Mem):
+    async def api_changes(
+        request: Request,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        state: str | None = None,
+        kind: str | None = None,
+        format: str = Fmt,
+        mem=Mem,
+    ):
         """Events between two days (inclusive), each naming the two publications it compares."""
         if kind is not None and kind not in queries.EVENT_KINDS:
             raise HTTPException(400, f"unknown kind {kind!r}: one of {', '.join(queries.EVENT_KINDS)}")
         if since and until and until < since:
             raise HTTPException(400, "until is before since")
         if format == "csv":
-            return await run_in_threadpool(as_csv, request, "changes", queries.changes, since, until, state_code(state), kind)
+            return await run_in_threadpool(
+                as_csv, request, "changes", queries.changes, since, until, state_code(state), kind
+            )
         return json_body(mem.changes(since, until, state_code(state), kind))
 
     @app.get("/api/v1/states/{state}", tags=["api"])
@@ -377,9 +407,17 @@ def create_app(db_path: Path) -> FastAPI:
         switched = request.url.include_query_params(lang=other)  # path and query only: never the Host
         switch = f"{switched.path}?{switched.query}"
         return templates.TemplateResponse(
-            request, template,
-            {"t": t, "lang": lang, "url": url, "switch_url": switch, "today": served(request).answers.latest,
-             "state_names": vocab.state_names(), **context},
+            request,
+            template,
+            {
+                "t": t,
+                "lang": lang,
+                "url": url,
+                "switch_url": switch,
+                "today": served(request).answers.latest,
+                "state_names": vocab.state_names(),
+                **context,
+            },
             status_code=status,
         )
 
@@ -388,12 +426,18 @@ def create_app(db_path: Path) -> FastAPI:
         when = mem.latest
         figures, paths = queries.county_figures(cur, when).to_dicts(), mapsvg.county_paths()
         return page(
-            request, "home.html",
-            counts=mem.counts(when), coverage=mem.coverage(when),
+            request,
+            "home.html",
+            counts=mem.counts(when),
+            coverage=mem.coverage(when),
             map=charts.county_map(figures, paths, mapsvg.state_borders(), mapsvg.viewbox()),
             not_drawn=charts.not_drawn(figures, paths),
             growth=charts.growth(records(queries.counts_by(cur, when, "month"))),
-            changes=records(queries.changes(cur, when - dt.timedelta(days=14), exclude=("moa_posted", "pending_listed", "pending_removed"))),
+            changes=records(
+                queries.changes(
+                    cur, when - dt.timedelta(days=14), exclude=("moa_posted", "pending_listed", "pending_removed")
+                )
+            ),
             states=records(queries.states(cur, when)),
         )
 
@@ -404,8 +448,12 @@ def create_app(db_path: Path) -> FastAPI:
             return page(request, "not_found.html", status=404, what=state)
         when = mem.latest
         return page(
-            request, "state.html", code=code, name=vocab.state_names().get(code, code),
-            agencies=records(queries.agencies(cur, when, code)), coverage=mem.state_summary(code, when)["coverage"],
+            request,
+            "state.html",
+            code=code,
+            name=vocab.state_names().get(code, code),
+            agencies=records(queries.agencies(cur, when, code)),
+            coverage=mem.state_summary(code, when)["coverage"],
             changes=records(queries.changes(cur, state=code).tail(40)),
         )
 
@@ -425,8 +473,12 @@ def create_app(db_path: Path) -> FastAPI:
         agreements = records(profile["agreements"])
         models = sorted({a["model"] for a in agreements if a["model"]})
         return page(
-            request, "agency.html", agency=profile["agency"], agreements=agreements,
-            events=records(profile["events"]), powers={m: records(queries.model_powers(cur, m)) for m in models},
+            request,
+            "agency.html",
+            agency=profile["agency"],
+            agreements=agreements,
+            events=records(profile["events"]),
+            powers={m: records(queries.model_powers(cur, m)) for m in models},
         )
 
     @app.get("/models/{model}", response_class=HTMLResponse, include_in_schema=False)
@@ -435,8 +487,13 @@ def create_app(db_path: Path) -> FastAPI:
             return page(request, "not_found.html", status=404, what=model)
         m = model.upper()
         when = served(request).answers.latest
-        return page(request, "model.html", model=m, powers=records(queries.model_powers(cur, m)),
-                    agreements=records(queries.agreements(cur, when, model=m)))
+        return page(
+            request,
+            "model.html",
+            model=m,
+            powers=records(queries.model_powers(cur, m)),
+            agreements=records(queries.agreements(cur, when, model=m)),
+        )
 
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
     def changes_page(request: Request, since: str = "", until: str = "", state: str = "", kind: str = "", cur=Cur):
@@ -448,8 +505,17 @@ def create_app(db_path: Path) -> FastAPI:
         kind = kind if kind in queries.EVENT_KINDS else ""
         start = start or when - dt.timedelta(days=30)
         rows = records(queries.changes(cur, start, end, code, kind or None))
-        return page(request, "changes.html", rows=rows, since=str(start), until=str(end or ""), state=code or "",
-                    kind=kind, kinds=queries.EVENT_KINDS, error=error)
+        return page(
+            request,
+            "changes.html",
+            rows=rows,
+            since=str(start),
+            until=str(end or ""),
+            state=code or "",
+            kind=kind,
+            kinds=queries.EVENT_KINDS,
+            error=error,
+        )
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search(request: Request, q: str = "", cur=Cur):
@@ -459,8 +525,12 @@ def create_app(db_path: Path) -> FastAPI:
 
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
     def methodology(request: Request, cur=Cur):
-        return page(request, "methodology.html", checks=records(queries.qa_checks(cur)),
-                    publications=queries.publications(cur).height)
+        return page(
+            request,
+            "methodology.html",
+            checks=records(queries.qa_checks(cur)),
+            publications=queries.publications(cur).height,
+        )
 
     @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
     def downloads(request: Request):
@@ -474,4 +544,3 @@ def _date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
-

@@ -21,13 +21,17 @@ def county_class(local: list[str], statewide: list[str]) -> str:
 def county_map(figures: list[dict], paths: dict[str, tuple[str, str]], borders: str, viewbox: str) -> Markup:
     """One <path> per county shape, linked to its county page, classed by its models."""
     by_fips = {f["fips"]: f for f in figures}
-    out = [f'<svg class="map" viewBox="{viewbox}" role="img" aria-labelledby="map-title map-desc" xmlns="http://www.w3.org/2000/svg">']
+    out = [
+        f'<svg class="map" viewBox="{viewbox}" role="img" aria-labelledby="map-title map-desc" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for fips, (name, d) in sorted(paths.items()):
         f = by_fips.get(fips, {"local_models": [], "statewide_models": [], "state": "", "local_agencies": 0})
         cls = county_class(f["local_models"], f["statewide_models"])
         models = ", ".join(f["local_models"]) or "—"
         label = escape(f"{name}, {f['state']}: {models}")
-        out.append(f'<a href="/counties/{fips}"><path class="c {cls}" data-fips="{fips}" d="{d}"><title>{label}</title></path></a>')
+        out.append(
+            f'<a href="/counties/{fips}"><path class="c {cls}" data-fips="{fips}" d="{d}"><title>{label}</title></path></a>'
+        )
     out.append(f'<path class="borders" d="{borders}"/></svg>')
     return Markup("".join(out))
 
@@ -52,18 +56,26 @@ def growth(rows: list[dict], width: int = 720, height: int = 260) -> Markup:
     def y(v: float) -> float:
         return height - pad_b - (height - pad_b - pad_t) * v / top
 
-    out = [f'<svg class="growth" viewBox="0 0 {width} {height}" role="img" aria-labelledby="growth-title growth-desc" xmlns="http://www.w3.org/2000/svg">']
+    out = [
+        f'<svg class="growth" viewBox="0 0 {width} {height}" role="img" aria-labelledby="growth-title growth-desc" xmlns="http://www.w3.org/2000/svg">'
+    ]
     step = max(1, int(round(top / 4, -2)) or 1)
     for tick in range(0, top + 1, step):
-        out.append(f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
-                   f'<text class="tick" x="{pad_l - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>')
+        out.append(
+            f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
+            f'<text class="tick" x="{pad_l - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>'
+        )
     for i, r in enumerate(rows):
         if r["month"].endswith("-01"):
-            out.append(f'<text class="tick" x="{x(i):.1f}" y="{height - 8}" text-anchor="middle">{r["month"][:4]}</text>')
+            out.append(
+                f'<text class="tick" x="{x(i):.1f}" y="{height - 8}" text-anchor="middle">{r["month"][:4]}</text>'
+            )
     for model, key in (("JEM", "jem"), ("TFM", "tfm"), ("WSO", "wso")):
         points = " ".join(f"{x(i):.1f},{y(r[key]):.1f}" for i, r in enumerate(rows))
         last = rows[-1][key]
         out.append(f'<polyline class="line {MODEL_CLASS[model]}" points="{points}"/>')
-        out.append(f'<text class="label {MODEL_CLASS[model]}" x="{x(n - 1) + 4:.1f}" y="{y(last) + 4:.1f}">{model} {last}</text>')
+        out.append(
+            f'<text class="label {MODEL_CLASS[model]}" x="{x(n - 1) + 4:.1f}" y="{y(last) + 4:.1f}">{model} {last}</text>'
+        )
     out.append("</svg>")
     return Markup("".join(out))

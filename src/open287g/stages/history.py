@@ -108,7 +108,12 @@ class _History:
                 rest = {u: v for u, v in new.items() if u not in matched_new}
                 if pool and rest:
                     olds = {p[0]: p for p in pool}
-                    for link in identity.match(self._sides({u: p[1] for u, p in olds.items()}), self._sides(rest), self._same_agency, adjacent=False):
+                    for link in identity.match(
+                        self._sides({u: p[1] for u, p in olds.items()}),
+                        self._sides(rest),
+                        self._same_agency,
+                        adjacent=False,
+                    ):
                         self._apply(link, olds[link.old][1], rest[link.new], olds[link.old][2], pub)
                         pool = [p for p in pool if p[0] != link.old]
                 pool += [(u, v, prev_pub, pub["first_observed"]) for u, v in gone.items() if u not in matched_old]
@@ -147,7 +152,9 @@ class _History:
             for i, a in enumerate(block):
                 for b in block[i + 1 :]:
                     va, vb = units[a], units[b]
-                    if compatible_kinds(va["agency"], vb["agency"]) and not identity.counties_conflict(va["county"], vb["county"]):
+                    if compatible_kinds(va["agency"], vb["agency"]) and not identity.counties_conflict(
+                        va["county"], vb["county"]
+                    ):
                         self.agencies.union((a.state, a.key), (b.state, b.key))
                         self.agreements.union(a, b)
 
@@ -269,7 +276,9 @@ class _Tables:
             "agencies": self.agency_rows,
             "agreements": sorted(self.agreement_rows.values(), key=lambda a: a["agreement_id"]),
             "agreement_spells": self.spells,
-            "events": sorted(self.events, key=lambda e: (e["date"], e["kind"], e["agreement_id"] or "", e["agency_id"])),
+            "events": sorted(
+                self.events, key=lambda e: (e["date"], e["kind"], e["agreement_id"] or "", e["agency_id"])
+            ),
             "hash_identity": [
                 {"row_hash": h, "agency_id": a, "agreement_id": g} for h, (a, g) in sorted(self.hash_identity.items())
             ],
@@ -338,8 +347,13 @@ class _Tables:
                 "moa_url": v.get("moa_url"),
                 "from_publication_id": a["publication_id"],
                 "to_publication_id": b["publication_id"],
-                "previous_date": a["last_observed"] if a["last_observed"] <= b["first_observed"] else a["first_observed"],
-                **{k: None for k in ("previous_name", "previous_signed", "previous_moa_url", "rule", "related_agreement_id")},
+                "previous_date": a["last_observed"]
+                if a["last_observed"] <= b["first_observed"]
+                else a["first_observed"],
+                **{
+                    k: None
+                    for k in ("previous_name", "previous_signed", "previous_moa_url", "rule", "related_agreement_id")
+                },
                 **extra,
             }
         )
@@ -399,24 +413,46 @@ class _Tables:
                 rec["units"].add(u)
                 spells = rec["spells"]
                 if spells and spells[-1]["last_seq"] == i - 1:
-                    spells[-1].update(last_seq=i, last_listed=pub["last_observed"], last_publication_id=pub["publication_id"])
+                    spells[-1].update(
+                        last_seq=i, last_listed=pub["last_observed"], last_publication_id=pub["publication_id"]
+                    )
                 else:
                     spells.append(
-                        {"first_seq": i, "last_seq": i, "first_listed": pub["first_observed"], "last_listed": pub["last_observed"],
-                         "first_publication_id": pub["publication_id"], "last_publication_id": pub["publication_id"]}
+                        {
+                            "first_seq": i,
+                            "last_seq": i,
+                            "first_listed": pub["first_observed"],
+                            "last_listed": pub["last_observed"],
+                            "first_publication_id": pub["publication_id"],
+                            "last_publication_id": pub["publication_id"],
+                        }
                     )
         ends = {e["agreement_id"]: e for e in self.events if e["kind"] in ("ended", "superseded")}
         successor_of = {e["agreement_id"]: e["related_agreement_id"] for e in self.events if e["kind"] == "superseded"}
         for agreement, rec in info.items():
             (_, fv), (lu, lv) = rec["first"], rec["last"]
-            status = "active" if agreement in latest else ("superseded" if ends.get(agreement, {}).get("kind") == "superseded" else "ended")
+            status = (
+                "active"
+                if agreement in latest
+                else ("superseded" if ends.get(agreement, {}).get("kind") == "superseded" else "ended")
+            )
             for n, s in enumerate(rec["spells"], start=1):
                 self.spells.append(
-                    {"agreement_id": agreement, "spell": n, **{k: s[k] for k in ("first_listed", "last_listed", "first_publication_id", "last_publication_id")},
-                     "first_seq": pubs[s["first_seq"]]["seq"], "last_seq": pubs[s["last_seq"]]["seq"]}
+                    {
+                        "agreement_id": agreement,
+                        "spell": n,
+                        **{
+                            k: s[k]
+                            for k in ("first_listed", "last_listed", "first_publication_id", "last_publication_id")
+                        },
+                        "first_seq": pubs[s["first_seq"]]["seq"],
+                        "last_seq": pubs[s["last_seq"]]["seq"],
+                    }
                 )
             self.agreement_rows[agreement] = _agreement_record(
-                agreement, self.aid((lu.state, lu.key)), lv,
+                agreement,
+                self.aid((lu.state, lu.key)),
+                lv,
                 signed=lv["signed"],
                 first_signed=fv["signed"],
                 status=status,
@@ -444,7 +480,15 @@ class _Tables:
                 if s and s[-1]["last_index"] == i - 1:
                     s[-1].update(last_index=i, last_listed=pub["last_observed"], v=v)
                 else:
-                    s.append({"first_index": i, "last_index": i, "first_listed": pub["first_observed"], "last_listed": pub["last_observed"], "v": v})
+                    s.append(
+                        {
+                            "first_index": i,
+                            "last_index": i,
+                            "first_listed": pub["first_observed"],
+                            "last_listed": pub["last_observed"],
+                            "v": v,
+                        }
+                    )
         latest = h.pending_presence[-1] if h.pending_presence else {}
         by_agency_model: dict[tuple, list[dict]] = defaultdict(list)
         for a in self.agreement_rows.values():
@@ -472,7 +516,8 @@ class _Tables:
                 rec = self.agreement_rows.get(agreement)
                 if rec is None:
                     rec = self.agreement_rows[agreement] = _agreement_record(
-                        agreement, self.aid(root), v, model=model, pending_first_listed=s["first_listed"])
+                        agreement, self.aid(root), v, model=model, pending_first_listed=s["first_listed"]
+                    )
                 rec["pending_last_listed"] = s["last_listed"]
                 rec["status"] = "pending" if (root, model) in latest else "pending_removed"
         # events and row identities on the pending list
@@ -484,8 +529,12 @@ class _Tables:
                 n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
                 agreement = converted.get(((root, u.model), n)) or pending_ids.get((root, u.model))
                 self.pending_identity.append(
-                    {"publication_id": pub["publication_id"], "row_number": row_number,
-                     "agency_id": self.agreement_agency.get(agreement, self.aid(root)), "agreement_id": agreement}
+                    {
+                        "publication_id": pub["publication_id"],
+                        "row_number": row_number,
+                        "agency_id": self.agreement_agency.get(agreement, self.aid(root)),
+                        "agreement_id": agreement,
+                    }
                 )
             if i == 0:
                 continue
@@ -515,7 +564,10 @@ class _Tables:
             first[aid] = min(first.get(aid, day), day)
         self.agency_rows = []
         for aid, agreements in sorted(by_agency.items()):
-            latest = max(agreements, key=lambda a: (a["last_listed"] or a["pending_last_listed"] or dt.date.min, a["agreement_id"]))
+            latest = max(
+                agreements,
+                key=lambda a: (a["last_listed"] or a["pending_last_listed"] or dt.date.min, a["agreement_id"]),
+            )
             self.agency_rows.append(
                 {
                     "agency_id": aid,
@@ -526,9 +578,14 @@ class _Tables:
                     "county": latest["county"],
                     "first_seen": first.get(aid),
                     "models": sorted({a["model"] for a in agreements if a["status"] == "active" and a["model"]}),
-                    "n_agreements": sum(1 for a in agreements if a["signed"] is not None or a["first_listed"] is not None),
-                    "status": "active" if any(a["status"] == "active" for a in agreements)
-                    else "pending" if any(a["status"] == "pending" for a in agreements) else "inactive",
+                    "n_agreements": sum(
+                        1 for a in agreements if a["signed"] is not None or a["first_listed"] is not None
+                    ),
+                    "status": "active"
+                    if any(a["status"] == "active" for a in agreements)
+                    else "pending"
+                    if any(a["status"] == "pending" for a in agreements)
+                    else "inactive",
                 }
             )
 
@@ -537,10 +594,20 @@ class _Tables:
         for link, a, b, old, new in self.h.links:
             out.append(
                 {
-                    "kind": link.kind, "rule": link.rule, "decision": link.decision, "state": new["state"], "model": new["model"],
-                    "old_name": old["agency"], "new_name": new["agency"], "old_signed": old["signed"], "new_signed": new["signed"],
-                    "old_county": old["county"], "new_county": new["county"], "date": b["first_observed"],
-                    "from_publication_id": a["publication_id"], "to_publication_id": b["publication_id"],
+                    "kind": link.kind,
+                    "rule": link.rule,
+                    "decision": link.decision,
+                    "state": new["state"],
+                    "model": new["model"],
+                    "old_name": old["agency"],
+                    "new_name": new["agency"],
+                    "old_signed": old["signed"],
+                    "new_signed": new["signed"],
+                    "old_county": old["county"],
+                    "new_county": new["county"],
+                    "date": b["first_observed"],
+                    "from_publication_id": a["publication_id"],
+                    "to_publication_id": b["publication_id"],
                     "agreement_id": self._ids[self.h.agreements.find(link.new)],
                 }
             )
@@ -551,12 +618,30 @@ def _agreement_record(agreement_id: str, agency_id: str, v: dict, **fields) -> d
     """A row of the agreements table, described by a row of the sheets (`v`), with `fields` set and
     everything else empty."""
     return {
-        "agreement_id": agreement_id, "agency_id": agency_id, "state": v["state"], "model": v["model"],
-        "agency_name": v["agency"], "agency_type": v["agency_type"], "county": v["county"], "signed": None,
-        "first_signed": None, "status": None, "first_listed": None, "last_listed": None,
-        "listed_at_start_of_record": False, "ended_on": None, "superseded_by": None, "supersedes": None, "n_spells": 0,
-        "moa_url": v["moa_url"], "moa_state": v["moa_state"], "addendum_url": None, "names": [v["agency"]],
-        "pending_first_listed": None, "pending_last_listed": None, "days_pending_to_signed": None,
+        "agreement_id": agreement_id,
+        "agency_id": agency_id,
+        "state": v["state"],
+        "model": v["model"],
+        "agency_name": v["agency"],
+        "agency_type": v["agency_type"],
+        "county": v["county"],
+        "signed": None,
+        "first_signed": None,
+        "status": None,
+        "first_listed": None,
+        "last_listed": None,
+        "listed_at_start_of_record": False,
+        "ended_on": None,
+        "superseded_by": None,
+        "supersedes": None,
+        "n_spells": 0,
+        "moa_url": v["moa_url"],
+        "moa_state": v["moa_state"],
+        "addendum_url": None,
+        "names": [v["agency"]],
+        "pending_first_listed": None,
+        "pending_last_listed": None,
+        "days_pending_to_signed": None,
         **fields,
     }
 
@@ -578,7 +663,12 @@ def _in_effect(ok: dict[str, list[dict]]) -> list[dict]:
             if newest is None or by_day[day]["seq"] > newest["seq"]:
                 newest = by_day[day]
             out.append(
-                {"kind": kind, "from_date": day, "until_date": days[i + 1] if i + 1 < len(days) else None,
-                 "publication_id": newest["publication_id"], "seq": newest["seq"]}
+                {
+                    "kind": kind,
+                    "from_date": day,
+                    "until_date": days[i + 1] if i + 1 < len(days) else None,
+                    "publication_id": newest["publication_id"],
+                    "seq": newest["seq"],
+                }
             )
     return out

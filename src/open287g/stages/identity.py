@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import NamedTuple
 from functools import cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -77,7 +77,10 @@ def aliases() -> dict[tuple[str, frozenset[str]], tuple[str, str]]:
     for row in vocab.data_rows("agency_aliases.csv"):
         if row["decision"] not in ("same", "different") or not row["reason"].strip():
             raise ValueError(f"agency_aliases.csv: bad row {row}")
-        out[(row["state"], frozenset({name_key(row["name_a"]), name_key(row["name_b"])}))] = (row["decision"], row["reason"])
+        out[(row["state"], frozenset({name_key(row["name_a"]), name_key(row["name_b"])}))] = (
+            row["decision"],
+            row["reason"],
+        )
     return out
 
 
@@ -107,7 +110,9 @@ def county_key(county: str | None) -> str | None:
     return names.county_key(county, keep_city=False) or None
 
 
-def match(gone: list[tuple[Unit, dict]], new: list[tuple[Unit, dict]], same_agency, adjacent: bool = True) -> list[Link]:
+def match(
+    gone: list[tuple[Unit, dict]], new: list[tuple[Unit, dict]], same_agency, adjacent: bool = True
+) -> list[Link]:
     """Pair listings that disappeared with listings that appeared in one comparison.
 
     Each side is (unit, attributes: name, county, url). `same_agency(a, b)` says whether two units are
@@ -150,9 +155,10 @@ def _classify(g: Unit, ga: dict, n: Unit, na: dict, same_agency, gone, new) -> t
             return Link("rename" if rel else "doubtful", "same_moa", g, n), 0
         if rel in ("same", "strong") and not conflict:
             return Link("rename", f"name_{rel}", g, n), 0
-        unique = sum(1 for u, _ in gone if (u.state, u.model, u.signed) == (g.state, g.model, g.signed)) == 1 and sum(
-            1 for u, _ in new if (u.state, u.model, u.signed) == (n.state, n.model, n.signed)
-        ) == 1
+        unique = (
+            sum(1 for u, _ in gone if (u.state, u.model, u.signed) == (g.state, g.model, g.signed)) == 1
+            and sum(1 for u, _ in new if (u.state, u.model, u.signed) == (n.state, n.model, n.signed)) == 1
+        )
         same_county = bool(ck_g and ck_g == ck_n)
         if conflict or (rel is None and not same_county):
             return (Link("doubtful", "only_change", g, n), 0) if unique else None

@@ -8,90 +8,104 @@ from __future__ import annotations
 
 import duckdb
 
-
 MAX_ITEMS = 50
 
 # (name, status when items are found, sentence, SQL returning one text column: the offending items)
 CHECKS: list[tuple[str, str, str, str]] = [
     (
-        "publication_rows_stored", "fail",
+        "publication_rows_stored",
+        "fail",
         "publications whose row count differs from their stored rows",
         """SELECT p.publication_id FROM publications p
            LEFT JOIN (SELECT publication_id, count(*) n FROM publication_rows GROUP BY 1) r USING (publication_id)
            WHERE p.rows <> coalesce(r.n, 0)""",
     ),
     (
-        "files_in_one_publication", "fail",
+        "files_in_one_publication",
+        "fail",
         "files whose data rows differ from the publication they were collapsed into",
         """SELECT f.sha256 FROM files f JOIN publications p USING (publication_id)
            WHERE f.status = 'ok' AND f.data_rows <> p.rows""",
     ),
     (
-        "observation_dates", "fail",
+        "observation_dates",
+        "fail",
         "publications without a consistent observation date range",
         """SELECT publication_id FROM publications
            WHERE len(observed_dates) = 0 OR first_observed > last_observed
               OR first_observed <> list_min(observed_dates) OR last_observed <> list_max(observed_dates)""",
     ),
     (
-        "rows_traceable", "fail",
+        "rows_traceable",
+        "fail",
         "publication rows whose values are missing",
         "SELECT publication_id || ' row ' || row_number FROM publication_rows LEFT JOIN row_values USING (row_hash) WHERE row_values.row_hash IS NULL",
     ),
     (
-        "unmapped_state", "fail",
+        "unmapped_state",
+        "fail",
         "STATE values with no normalisation rule (add a row to data/state_variants.csv)",
         "SELECT DISTINCT '''' || state_raw || '''' FROM row_values WHERE state IS NULL AND trim(state_raw) <> ''",
     ),
     (
-        "unmapped_model", "fail",
+        "unmapped_model",
+        "fail",
         "SUPPORT TYPE values with no normalisation rule (add a row to data/models.csv)",
         "SELECT DISTINCT '''' || model_raw || '''' FROM row_values WHERE model IS NULL AND trim(model_raw) <> ''",
     ),
     (
-        "unmapped_agency_type", "fail",
+        "unmapped_agency_type",
+        "fail",
         "TYPE values with no normalisation rule (add a row to data/agency_types.csv)",
         "SELECT DISTINCT '''' || type_raw || '''' FROM row_values WHERE type_rule = 'unmapped'",
     ),
     (
-        "unparsed_signed", "fail",
+        "unparsed_signed",
+        "fail",
         "SIGNED values that are not a date",
         "SELECT DISTINCT '''' || signed_raw || '''' FROM row_values WHERE signed_rule = 'unparsed'",
     ),
     (
-        "blank_signed", "warn",
+        "blank_signed",
+        "warn",
         "participating rows without a signing date",
         """SELECT DISTINCT agency || ' (' || coalesce(state, state_raw) || ')' FROM roster_rows
            WHERE kind = 'participating' AND signed_rule = 'blank'""",
     ),
     (
-        "blank_model", "warn",
+        "blank_model",
+        "warn",
         "rows without a SUPPORT TYPE",
         "SELECT DISTINCT agency || ' (' || coalesce(state, state_raw) || ')' FROM row_values WHERE trim(model_raw) = ''",
     ),
     (
-        "moa_link_without_target", "warn",
+        "moa_link_without_target",
+        "warn",
         "agencies whose MOA cell says 'link' but carries no hyperlink (the re-saved copy, 'link | addendum' cells)",
         "SELECT DISTINCT agency || ' (' || coalesce(state, state_raw) || ')' FROM row_values WHERE moa_state = 'no_target'",
     ),
     (
-        "rejected_files", "warn",
+        "rejected_files",
+        "warn",
         "files kept in the archive but not readable as a roster",
         "SELECT names[1] || ' (' || left(sha256, 12) || '): ' || error FROM files WHERE status = 'rejected'",
     ),
     (
-        "suspect_publications", "warn",
+        "suspect_publications",
+        "warn",
         "publications that collapse against their neighbours; they never create endings",
         "SELECT publication_id || ' (' || first_observed || '): ' || status_reason FROM publications WHERE status = 'suspect'",
     ),
     (
-        "kind_matches_log", "warn",
+        "kind_matches_log",
+        "warn",
         "files whose observation log states a kind other than their content",
         """SELECT array_to_string(names, ', ') || ': log says ' || array_to_string(kind_hints, '/') || ', content is ' || kind
            FROM files WHERE status = 'ok' AND len(kind_hints) > 0 AND NOT list_contains(kind_hints, kind)""",
     ),
     (
-        "point_in_time_reconciles", "fail",
+        "point_in_time_reconciles",
+        "fail",
         "ok participating publications whose agreements (from their rows) differ from the agreements whose spells cover them",
         """WITH pubs AS (SELECT publication_id, seq FROM publications WHERE kind = 'participating' AND status = 'ok'),
            by_rows AS (SELECT DISTINCT publication_id, agreement_id FROM row_identity JOIN pubs USING (publication_id)),
@@ -101,14 +115,16 @@ CHECKS: list[tuple[str, str, str, str]] = [
                                                 UNION ALL (SELECT * FROM by_spells EXCEPT SELECT * FROM by_rows))""",
     ),
     (
-        "every_row_identified", "fail",
+        "every_row_identified",
+        "fail",
         "rows of ok publications without an agency or agreement",
         """SELECT r.publication_id || ' row ' || r.row_number FROM publication_rows r JOIN publications p USING (publication_id)
            LEFT JOIN row_identity i USING (publication_id, row_number)
            WHERE p.status = 'ok' AND (i.agency_id IS NULL OR i.agreement_id IS NULL)""",
     ),
     (
-        "active_and_ended", "fail",
+        "active_and_ended",
+        "fail",
         "agreements that are active yet carry an ending",
         """SELECT agreement_id FROM agreements a WHERE status = 'active' AND (ended_on IS NOT NULL OR
              (SELECT kind FROM events e WHERE e.agreement_id = a.agreement_id AND kind IN ('listed', 'relisted', 'ended', 'superseded', 'delisted')
@@ -116,7 +132,8 @@ CHECKS: list[tuple[str, str, str, str]] = [
              IN ('ended', 'superseded', 'delisted'))""",
     ),
     (
-        "events_traceable", "fail",
+        "events_traceable",
+        "fail",
         "events whose two publications are not consecutive ok publications of one list",
         """WITH ok AS (SELECT publication_id, kind, row_number() OVER (PARTITION BY kind ORDER BY seq) n
                       FROM publications WHERE status = 'ok')
@@ -125,14 +142,16 @@ CHECKS: list[tuple[str, str, str, str]] = [
            WHERE a.n IS NULL OR b.n IS NULL OR a.kind <> b.kind OR b.n <> a.n + 1""",
     ),
     (
-        "identity_review", "warn",
+        "identity_review",
+        "warn",
         "doubtful name pairs the reviewed alias table (data/agency_aliases.csv) does not settle; kept apart",
         """SELECT state || ' ' || model || ' ' || coalesce(old_signed::VARCHAR, '') || ': ' || old_name || ' -> ' || new_name
                   || ' (' || rule || ', ' || date || ')'
            FROM identity_links WHERE kind = 'doubtful' AND decision IS NULL""",
     ),
     (
-        "rows_merged_by_identity", "info",
+        "rows_merged_by_identity",
+        "info",
         "publications where two distinct rows are one agreement (spelling duplicates listed side by side)",
         """SELECT publication_id || ': ' || p.distinct_rows || ' distinct rows, ' || count(DISTINCT i.agreement_id) || ' agreements'
            FROM publications p JOIN row_identity i USING (publication_id)
@@ -140,23 +159,27 @@ CHECKS: list[tuple[str, str, str, str]] = [
            HAVING count(DISTINCT i.agreement_id) <> p.distinct_rows""",
     ),
     (
-        "agency_counties_disagree", "warn",
+        "agency_counties_disagree",
+        "warn",
         "agencies whose rows name two different counties (not one county respelt): check identity and place",
         """SELECT agency_id || ': ' || array_to_string(sheet_county_fips, ', ') FROM agencies
            WHERE len(sheet_county_fips) > 1 AND jurisdiction_level <> 'state'""",
     ),
     (
-        "sheet_county_overruled", "info",
+        "sheet_county_overruled",
+        "info",
         "municipal agencies placed by the FBI roster against the sheet's COUNTY cell",
         "SELECT agency_id || ' -> ' || array_to_string(county_fips_all, '|') FROM agencies WHERE county_method = 'fbi_roster_over_sheet'",
     ),
     (
-        "active_without_county", "warn",
+        "active_without_county",
+        "warn",
         "active non-state agencies without a county FIPS",
         "SELECT agency_id FROM agencies WHERE status = 'active' AND jurisdiction_level <> 'state' AND county_fips IS NULL",
     ),
     (
-        "kind_by_content", "info",
+        "kind_by_content",
+        "info",
         "files whose name says one list and whose content is the other (kind follows content)",
         """SELECT array_to_string(names, ', ') || ': published as ' || array_to_string(published_as, '/') || ', content is ' || kind
            FROM files WHERE status = 'ok' AND len(published_as) > 0 AND NOT list_contains(published_as, kind)""",
@@ -169,7 +192,13 @@ def run(con: duckdb.DuckDBPyConnection) -> list[dict]:
     for name, status, detail, sql in CHECKS:
         items = sorted(str(x) for (x,) in con.execute(sql).fetchall())
         out.append(
-            {"check_name": name, "status": status if items else "pass", "n": len(items), "detail": detail, "items": items[:MAX_ITEMS]}
+            {
+                "check_name": name,
+                "status": status if items else "pass",
+                "n": len(items),
+                "detail": detail,
+                "items": items[:MAX_ITEMS],
+            }
         )
     repairs = con.execute(
         """SELECT fix, count(*) FROM (

@@ -154,7 +154,11 @@ def _order_and_mark(publications: list[dict], keys: dict[str, Counter]) -> None:
     for pubs in by_kind.values():
         pubs.sort(
             key=lambda p: (
-                p["first_observed"], p["workbook_modified"] or dt.datetime.max, p["last_observed"], p["file_names"][0], p["publication_id"]
+                p["first_observed"],
+                p["workbook_modified"] or dt.datetime.max,
+                p["last_observed"],
+                p["file_names"][0],
+                p["publication_id"],
             )
         )
         counts = [keys[p["publication_id"]] for p in pubs]

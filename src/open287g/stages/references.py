@@ -32,8 +32,17 @@ def load(observations: list[Observation], read: Callable[[str], bytes]) -> tuple
         if rows:
             tables[kind], newest[kind] = rows, sha
         files.append(
-            {"sha256": sha, "size": obs[0].size, "names": sorted({o.name for o in obs}), "kind": kind,
-             "status": "rejected" if error else "ok", "error": error, "data_rows": len(rows),
-             "kind_hints": [kind], "published_as": [], "ignored_sheets": []}
+            {
+                "sha256": sha,
+                "size": obs[0].size,
+                "names": sorted({o.name for o in obs}),
+                "kind": kind,
+                "status": "rejected" if error else "ok",
+                "error": error,
+                "data_rows": len(rows),
+                "kind_hints": [kind],
+                "published_as": [],
+                "ignored_sheets": [],
+            }
         )
     return tables, files

@@ -32,7 +32,9 @@ _ROSTER_TYPES = {
     "other": {"University or College", "Other", "Other State Agency", "Tribal", "County", "City"},
 }
 # Words that name the force or the kind of place, not the place ('City of Melbourne Police Dept.')
-_FORCE_WORDS = frozenset("police department sheriffs office public safety services marshals marshal city town of the".split())
+_FORCE_WORDS = frozenset(
+    ["police", "department", "sheriffs", "office", "public", "safety", "services", "marshals", "marshal", "city", "town", "of", "the"]
+)
 
 
 def _core(name: str) -> str:
@@ -101,7 +103,9 @@ class Counties:
         if len(key) >= 5:
             # one slip for short names, two for long ones: 'Bowie' must not become 'Boone'
             limit = 1 if len(key) < 8 else 2
-            close = [(DamerauLevenshtein.distance(key, k), f) for k, f in table.items() if abs(len(k) - len(key)) <= limit]
+            close = [
+                (DamerauLevenshtein.distance(key, k), f) for k, f in table.items() if abs(len(k) - len(key)) <= limit
+            ]
             close = sorted(d for d in close if d[0] <= limit)
             if close and (len(close) == 1 or close[1][0] > close[0][0]):
                 return close[0][1], "typo"
@@ -165,9 +169,16 @@ def place(agencies: list[dict], sheet_counties: dict[str, list[str]], ref: Refer
         # the ORI only when the roster match is unique and agrees on the county
         ori = match["ori"] if match and (not fips or fips[0] in roster_fips) else None
         out.append(
-            {**a, "jurisdiction_level": level, "level_method": level_how, "county_fips": fips[0] if fips else None,
-             "county_fips_all": fips, "county_method": how, "ori": ori,
-             "sheet_county_fips": sorted({f for f, _ in named if f})}
+            {
+                **a,
+                "jurisdiction_level": level,
+                "level_method": level_how,
+                "county_fips": fips[0] if fips else None,
+                "county_fips_all": fips,
+                "county_method": how,
+                "ori": ori,
+                "sheet_county_fips": sorted({f for f, _ in named if f}),
+            }
         )
         for i, f in enumerate(fips):
             places.append({"agency_id": a["agency_id"], "county_fips": f, "is_primary": i == 0, "method": how})
@@ -249,8 +260,11 @@ def _sheet_counties(tables: dict[str, list]) -> dict[str, list[str]]:
         pub = pubs[r["publication_id"]]
         if pub["kind"] == "participating" and pub["status"] == "ok":
             note(agency_of_hash.get(r["row_hash"]), pub, value[r["row_hash"]])
-    cell = {(r["publication_id"], r["row_number"]): value[r["row_hash"]] for r in tables["publication_rows"]
-            if pubs[r["publication_id"]]["kind"] == "pending"}
+    cell = {
+        (r["publication_id"], r["row_number"]): value[r["row_hash"]]
+        for r in tables["publication_rows"]
+        if pubs[r["publication_id"]]["kind"] == "pending"
+    }
     for r in tables["pending_identity"]:
         note(r["agency_id"], pubs[r["publication_id"]], cell.get((r["publication_id"], r["row_number"])))
     out = {}
