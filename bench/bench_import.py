@@ -126,7 +126,8 @@ def main() -> None:
     print(f"ratio baseline/import (default)  : {base / ours['seconds']:7.1f}x   (target >= 5x)")
     print(f"ratio baseline/import (1 process): {base / ours1['seconds']:7.1f}x")
     print(
-        f"roster stage alone (read+publish.): {reading:7.2f} s  ratio {base / reading:.1f}x (what the openpyxl baseline does)"
+        f"roster stage alone (read+publish.): {reading:7.2f} s  ratio {base / reading:.1f}x"
+        " (what the openpyxl baseline does)"
     )
     print(f"second import, nothing new       : {again:7.2f} s  (target < 1 s, process start-up included)")
     print(f"peak memory of the import        : {max(ours['peak_mb'], ours1['peak_mb']):7.0f} MB (target < 1024 MB)")

@@ -161,7 +161,8 @@ def test_signed_dates(raw, date, rule):
             ["http_to_https"],
         ),
         (
-            "https://web.archive.org/web/20250219163339/https://www.ice.gov/doclib/287gMOA/287gJEM_ etowahCoAL_06-09-2020.pdf",
+            "https://web.archive.org/web/20250219163339/"
+            "https://www.ice.gov/doclib/287gMOA/287gJEM_ etowahCoAL_06-09-2020.pdf",
             "https://www.ice.gov/doclib/287gMOA/287gJEM_%20etowahCoAL_06-09-2020.pdf",
             ["wayback", "spaces_encoded"],
         ),

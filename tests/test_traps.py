@@ -8,7 +8,7 @@ def one(con, sql, *params):
 
 
 def test_four_participating_layouts_and_three_pending(con):
-    layouts = {l for (l,) in con.execute("SELECT DISTINCT layout FROM publications").fetchall()}
+    layouts = {layout for (layout,) in con.execute("SELECT DISTINCT layout FROM publications").fetchall()}
     assert layouts == {
         "participating-2021-web",
         "participating-2025-02",
@@ -23,7 +23,8 @@ def test_four_participating_layouts_and_three_pending(con):
 def test_link_cells_carry_their_hyperlink_target(con):
     # 'link' cells of ICE-published files with hyperlinks resolve to an ice.gov document
     n_link, n_ice = con.execute(
-        "SELECT count(*), count(*) FILTER (moa_url LIKE 'https://www.ice.gov/%') FROM roster_rows WHERE moa_state = 'link'"
+        """SELECT count(*), count(*) FILTER (moa_url LIKE 'https://www.ice.gov/%') FROM roster_rows
+           WHERE moa_state = 'link'"""
     ).fetchone()
     assert n_link > 150000 and n_ice == n_link
 
@@ -89,7 +90,8 @@ def test_wrong_date_in_file_name_does_not_date_the_publication(con):
     # participatingAgencies01062025pm.xlsx was published in January 2026, not 2025
     first = one(
         con,
-        "SELECT min(first_observed) FROM publications WHERE list_contains(file_names, 'participatingAgencies01062025pm.xlsx')",
+        """SELECT min(first_observed) FROM publications
+           WHERE list_contains(file_names, 'participatingAgencies01062025pm.xlsx')""",
     )
     assert first == dt.date(2026, 1, 6)
 

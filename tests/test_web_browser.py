@@ -98,7 +98,7 @@ def test_pages_load_cleanly(server, browser, path, shot):
 
 
 def test_map_has_one_shape_per_county(server, browser):
-    page, _, errors, _ = visit(browser, server + "/", "map")
+    page, _, _, _ = visit(browser, server + "/", "map")
     shapes = page.locator("svg.map path.c")
     assert shapes.count() == len(mapsvg.county_paths()) > 3100
     assert page.locator("svg.map path.m-tfm").count() > 100

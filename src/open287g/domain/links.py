@@ -33,14 +33,13 @@ def _unwrap(target: str) -> tuple[str | None, tuple[str, ...]]:
     if m := _WAYBACK.match(url):
         url = m[1]
         fixes.append("wayback")
-    if not re.match(r"^https?://[^/]", url, re.I):
-        # e.g. "chrome-extension://<id>/https:/www.ice.gov/…" or "https:/www.ice.gov/…"
-        if m := _EMBEDDED_URL.search(url):
-            if m.start():
-                fixes.append("viewer_prefix")
-            if not re.match(r"^https?://[^/]", m.group(0), re.I):
-                fixes.append("scheme_slashes")
-            url = f"{m[1].lower()}://{m[2]}"
+    # e.g. "chrome-extension://<id>/https:/www.ice.gov/…" or "https:/www.ice.gov/…"
+    if not re.match(r"^https?://[^/]", url, re.I) and (m := _EMBEDDED_URL.search(url)):
+        if m.start():
+            fixes.append("viewer_prefix")
+        if not re.match(r"^https?://[^/]", m.group(0), re.I):
+            fixes.append("scheme_slashes")
+        url = f"{m[1].lower()}://{m[2]}"
     if re.match(r"^http://(www\.)?ice\.gov/", url, re.I):
         url = "https://" + url[len("http://") :]
         fixes.append("http_to_https")

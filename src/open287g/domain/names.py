@@ -48,7 +48,50 @@ _EXPAND = {
 }
 # Words that say what kind of body an agency is, not which one.
 GENERIC = frozenset(
-    ["county", "parish", "city", "town", "village", "borough", "township", "of", "the", "and", "sheriffs", "office", "department", "police", "services", "public", "safety", "state", "corrections", "correctional", "detention", "jail", "jails", "board", "commissioners", "commission", "division", "law", "enforcement", "agency", "district", "constable", "marshal", "marshals", "highway", "patrol", "bureau", "investigation", "authority", "facility", "center", "unit"]
+    [
+        "county",
+        "parish",
+        "city",
+        "town",
+        "village",
+        "borough",
+        "township",
+        "of",
+        "the",
+        "and",
+        "sheriffs",
+        "office",
+        "department",
+        "police",
+        "services",
+        "public",
+        "safety",
+        "state",
+        "corrections",
+        "correctional",
+        "detention",
+        "jail",
+        "jails",
+        "board",
+        "commissioners",
+        "commission",
+        "division",
+        "law",
+        "enforcement",
+        "agency",
+        "district",
+        "constable",
+        "marshal",
+        "marshals",
+        "highway",
+        "patrol",
+        "bureau",
+        "investigation",
+        "authority",
+        "facility",
+        "center",
+        "unit",
+    ]
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -142,7 +185,7 @@ def similarity(a: str, b: str, state: str | None = None) -> str | None:
 _COUNTY_WORDS = re.compile(r"\b(county|parish|borough|census area|city and borough|municipality|municipio|district)\b")
 
 
-def county_key(name: str | None, keep_city: bool = True) -> str:
+def county_name_key(name: str | None, keep_city: bool = True) -> str:
     """'St. Johns County' -> 'saint johns'. `keep_city` keeps Virginia's independent cities apart
     from the county of the same name ('Fairfax city' / 'Fairfax County'); without it, 'Hopewell
     County' and 'Hopewell city' are one place (for telling whether two rows name different counties)."""

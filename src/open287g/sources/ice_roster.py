@@ -28,7 +28,7 @@ _NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "dcterms": "http://purl.org/dc/terms/",
 }
-_RID = "{%s}id" % _NS["r"]
+_RID = f"{{{_NS['r']}}}id"
 
 # Header text (folded) -> canonical column. Every header ICE has used since 2021.
 COLUMNS = {
@@ -112,7 +112,7 @@ def read(data: bytes) -> Sheet:
     sheet.ignored_sheets, sheet.creator, sheet.modified = ignored, creator, modified
     links = _hyperlinks(zf, sheet_name)
     sheet.hyperlinks = len(links)
-    col_of = {i: c for i, c in _column_positions(values[header_idx]).items()}
+    col_of = _column_positions(values[header_idx])
     by_row = {r.row_number: r for r in sheet.rows}
     for (row_no, col_idx), target in links.items():
         column = col_of.get(col_idx)
@@ -198,18 +198,16 @@ def _sheet_from_values(values: list[list], header_idx: int, sheet_name: str) -> 
             raise RosterError(
                 f"values in unnamed column {_col_letter(i)} (first at row {first}) in sheet {sheet_name!r}"
             )
-    rows, blank = [], 0
+    rows = []
     for n, row in enumerate(data):
         cells = {c: (row[i] if i < len(row) else None) for i, c in positions.items()}
         cells = {c: (None if v == "" else v) for c, v in cells.items()}
         if all(cell_text(v).strip() == "" for v in cells.values()):
-            blank += 1
             continue
         rows.append(Row(row_number=header_idx + 2 + n, cells=cells, links={}))
-    # Blank rows after the last data row are formatting, not gaps; count only those inside the data.
-    if rows:
-        last = rows[-1].row_number
-        blank = sum(1 for r in range(header_idx + 2, last + 1)) - len(rows)
+    # Blank rows after the last data row are formatting, not gaps; count only those inside the data
+    # (rows header_idx + 2 .. last). A sheet without data rows counts every row below the header.
+    blank = rows[-1].row_number - (header_idx + 1) - len(rows) if rows else len(data)
     kind = "participating" if "SIGNED" in names else "pending"
     layout = LAYOUTS.get(frozenset(names), f"{kind}-other")
     return Sheet(

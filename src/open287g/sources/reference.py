@@ -2,7 +2,7 @@
 type) and the ACS county population table (county FIPS, name, population).
 
 `kind_of(name)` recognises them by file name; `read(kind, data)` turns bytes into rows or raises
-`ReferenceError` with a one-line reason.
+`ReferenceTableError` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _COLUMNS = {
 }
 
 
-class ReferenceError(ValueError):
+class ReferenceTableError(ValueError):
     """The file is not the reference table its name says; the message is the one-line reason."""
 
 
@@ -33,14 +33,14 @@ def read(kind: str, data: bytes) -> list[dict]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ReferenceError("not UTF-8 text") from None
+        raise ReferenceTableError("not UTF-8 text") from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in _COLUMNS[kind] if c not in (reader.fieldnames or [])]
     if missing:
-        raise ReferenceError(f"missing column(s) {', '.join(missing)} for a {kind} table")
+        raise ReferenceTableError(f"missing column(s) {', '.join(missing)} for a {kind} table")
     rows = list(reader)
     if not rows:
-        raise ReferenceError(f"no rows in the {kind} table")
+        raise ReferenceTableError(f"no rows in the {kind} table")
     if kind == "county_population":
         return [_county(r, i) for i, r in enumerate(rows, start=2)]
     return [
@@ -58,10 +58,10 @@ def read(kind: str, data: bytes) -> list[dict]:
 def _county(r: dict, line: int) -> dict:
     fips = r["geoid"].strip().zfill(5)
     if not re.fullmatch(r"\d{5}", fips):
-        raise ReferenceError(f"line {line}: bad county FIPS {r['geoid']!r}")
+        raise ReferenceTableError(f"line {line}: bad county FIPS {r['geoid']!r}")
     name = r["name"].split(",")[0].strip()
     try:
         population = int(float(r["estimate"])) if r["estimate"] not in ("", "NA") else None
     except ValueError:
-        raise ReferenceError(f"line {line}: bad population {r['estimate']!r}") from None
+        raise ReferenceTableError(f"line {line}: bad population {r['estimate']!r}") from None
     return {"fips": fips, "name": name, "population": population}

@@ -8,16 +8,19 @@ import duckdb
 
 STATEMENTS = [
     """CREATE TABLE publication_agreements AS
-       SELECT DISTINCT publication_id, agreement_id, agency_id FROM row_identity ORDER BY publication_id, agreement_id""",
+       SELECT DISTINCT publication_id, agreement_id, agency_id FROM row_identity
+       ORDER BY publication_id, agreement_id""",
     # Where each agreement of a publication applies: its local agency's counties, or every county of
     # the state of a statewide agency. The one definition of coverage; queries filter it by publication.
     """CREATE VIEW publication_covered AS
        SELECT pa.publication_id, c.county_fips AS fips, g.model, false AS statewide, pa.agency_id
-       FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = pa.agency_id
+       FROM publication_agreements pa JOIN agreements g USING (agreement_id)
+       JOIN agencies a ON a.agency_id = pa.agency_id
        JOIN agency_counties c ON c.agency_id = pa.agency_id WHERE a.jurisdiction_level <> 'state'
        UNION ALL
        SELECT pa.publication_id, co.fips, g.model, true, pa.agency_id
-       FROM publication_agreements pa JOIN agreements g USING (agreement_id) JOIN agencies a ON a.agency_id = pa.agency_id
+       FROM publication_agreements pa JOIN agreements g USING (agreement_id)
+       JOIN agencies a ON a.agency_id = pa.agency_id
        JOIN counties co ON co.state = a.state WHERE a.jurisdiction_level = 'state'""",
     """CREATE TABLE publication_counts AS
        SELECT p.publication_id, p.rows, count(DISTINCT pa.agreement_id) AS agreements,
@@ -30,7 +33,8 @@ STATEMENTS = [
        WHERE p.status = 'ok' GROUP BY 1, 2 ORDER BY 1""",
     """CREATE TABLE publication_coverage AS
        WITH scopes AS (
-           SELECT publication_id, fips, '*' AS model, bool_and(statewide) AS statewide_only FROM publication_covered GROUP BY 1, 2
+           SELECT publication_id, fips, '*' AS model, bool_and(statewide) AS statewide_only
+           FROM publication_covered GROUP BY 1, 2
            UNION ALL
            SELECT publication_id, fips, model, bool_and(statewide) FROM publication_covered GROUP BY 1, 2, 3)
        SELECT s.publication_id, s.model, local_only, count(*) AS counties, count(DISTINCT co.state) AS states,
@@ -46,7 +50,8 @@ STATEMENTS = [
            FROM publication_covered cv JOIN counties co USING (fips) GROUP BY 1, 2),
        people AS (
            SELECT c.publication_id, co.state, sum(co.population)::BIGINT AS population
-           FROM (SELECT DISTINCT publication_id, fips FROM publication_covered) c JOIN counties co USING (fips) GROUP BY 1, 2)
+           FROM (SELECT DISTINCT publication_id, fips FROM publication_covered) c JOIN counties co USING (fips)
+           GROUP BY 1, 2)
        SELECT s.publication_id, s.state, s.counties, p.population, s.statewide, s.models
        FROM per_state s JOIN people p USING (publication_id, state) ORDER BY 1, 2""",
 ]

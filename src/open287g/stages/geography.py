@@ -20,7 +20,7 @@ from functools import cache
 from rapidfuzz.distance import DamerauLevenshtein
 
 from ..domain import vocab
-from ..domain.names import county_key, distinctive, name_key
+from ..domain.names import county_name_key, distinctive, name_key
 from ..domain.text import fold
 
 LEVELS = ("county", "municipal", "state", "other")
@@ -33,7 +33,21 @@ _ROSTER_TYPES = {
 }
 # Words that name the force or the kind of place, not the place ('City of Melbourne Police Dept.')
 _FORCE_WORDS = frozenset(
-    ["police", "department", "sheriffs", "office", "public", "safety", "services", "marshals", "marshal", "city", "town", "of", "the"]
+    [
+        "police",
+        "department",
+        "sheriffs",
+        "office",
+        "public",
+        "safety",
+        "services",
+        "marshals",
+        "marshal",
+        "city",
+        "town",
+        "of",
+        "the",
+    ]
 )
 
 
@@ -84,7 +98,7 @@ class Counties:
         self.by_fips = {c["fips"]: c for c in counties}
         self.by_state: dict[str, dict[str, str]] = defaultdict(dict)
         for c in counties:
-            self.by_state[c["state"]].setdefault(county_key(c["name"]), c["fips"])
+            self.by_state[c["state"]].setdefault(county_name_key(c["name"]), c["fips"])
 
     def state_fips(self, state: str) -> list[str]:
         return sorted(self.by_state.get(state, {}).values())
@@ -93,7 +107,7 @@ class Counties:
         if not name or not name.strip():
             return None, "none"
         table = self.by_state.get(state, {})
-        key = county_key(name)
+        key = county_name_key(name)
         if not key:
             return None, "none"
         if key in table:

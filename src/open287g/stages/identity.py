@@ -101,13 +101,14 @@ def revision_rule(old: dt.date, new: dt.date, same_moa: bool) -> str | None:
 
 def counties_conflict(a: str | None, b: str | None) -> bool:
     """Both counties known and different beyond a typo ('Lampass' is 'Lampasas')."""
-    ka, kb = county_key(a), county_key(b)
+    ka, kb = county_match_key(a), county_match_key(b)
     return bool(ka and kb and ka != kb and DamerauLevenshtein.distance(ka, kb) > 2)
 
 
-def county_key(county: str | None) -> str | None:
-    """A county cell reduced for comparison between rows, or None when empty."""
-    return names.county_key(county, keep_city=False) or None
+def county_match_key(county: str | None) -> str | None:
+    """A county cell reduced for telling whether two rows name the same county, or None when empty.
+    Looser than a lookup key: 'Hopewell city' and 'Hopewell County' compare equal."""
+    return names.county_name_key(county, keep_city=False) or None
 
 
 def match(
@@ -118,7 +119,7 @@ def match(
     Each side is (unit, attributes: name, county, url). `same_agency(a, b)` says whether two units are
     already known to be one agency. `adjacent` is False when the listing disappeared some publications
     earlier (a gap): then only the sure tiers apply. Returns one link per matched pair, strongest first."""
-    candidates = []
+    candidates: list[tuple[Link, int]] = []
     for g, ga in gone:
         for n, na in new:
             if g.model != n.model:
@@ -130,13 +131,15 @@ def match(
                 candidates.append(link)
     order = {"rename": 0, "state_fixed": 0, "revision": 1, "supersede": 2, "doubtful": 3}
     candidates.sort(key=lambda c: (order[c[0].kind], c[1], repr(c[0].old), repr(c[0].new)))
-    used_old, used_new, out = set(), set(), []
-    for link, _ in candidates:
-        if link.old in used_old or link.new in used_new:
+    used_old: set[Unit] = set()
+    used_new: set[Unit] = set()
+    out: list[Link] = []
+    for chosen, _ in candidates:
+        if chosen.old in used_old or chosen.new in used_new:
             continue
-        used_old.add(link.old)
-        used_new.add(link.new)
-        out.append(link)
+        used_old.add(chosen.old)
+        used_new.add(chosen.new)
+        out.append(chosen)
     return out
 
 
@@ -146,7 +149,7 @@ def _classify(g: Unit, ga: dict, n: Unit, na: dict, same_agency, gone, new) -> t
         if g.key == n.key and g.signed == n.signed:
             return Link("state_fixed", "same_name_model_date", g, n), 0
         return None
-    ck_g, ck_n = county_key(ga["county"]), county_key(na["county"])
+    ck_g, ck_n = county_match_key(ga["county"]), county_match_key(na["county"])
     conflict = counties_conflict(ga["county"], na["county"]) and not same_moa
     rel = "same" if same_agency(g, n) else similarity(ga["name"], na["name"], g.state)
     if g.signed == n.signed:

@@ -64,6 +64,14 @@ def published_as(name: str) -> str:
     return ""
 
 
+def _publication_id(p: Parsed) -> str:
+    """A rejected file is a publication of its own; a read one shares its id with every file of the
+    same kind and content."""
+    if p.error or p.content_hash is None:
+        return f"x-{p.sha256[:12]}"
+    return f"{p.meta['kind'][:4]}-{p.content_hash[:12]}"
+
+
 def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict[str, list]:
     """files, publications, publication_rows and row_values as lists of records (the observations
     table is made by observation_rows, from every observation including reference files)."""
@@ -79,7 +87,7 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
         p, seen = parsed[sha], obs_by_sha[sha]
         names = sorted({o.name for o in seen})
         hints = sorted({o.kind_hint for o in seen if o.kind_hint})
-        pub_id = f"x-{sha[:12]}" if p.error else f"{p.meta['kind'][:4]}-{p.content_hash[:12]}"
+        pub_id = _publication_id(p)
         files.append(
             {
                 **{k: v for k, v in p.meta.items() if k != "columns"},
@@ -99,7 +107,8 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
         groups[pub_id].append(sha)
 
     files_by_sha = {f["sha256"]: f for f in files}
-    publications, publication_rows = [], []
+    publications: list[dict] = []
+    publication_rows: list[dict] = []
     # each publication's rows by what they list (row_key), counted: its distinct rows, and what the
     # suspect test compares
     keys = {

@@ -39,7 +39,8 @@ CHECKS: list[tuple[str, str, str, str]] = [
         "rows_traceable",
         "fail",
         "publication rows whose values are missing",
-        "SELECT publication_id || ' row ' || row_number FROM publication_rows LEFT JOIN row_values USING (row_hash) WHERE row_values.row_hash IS NULL",
+        """SELECT publication_id || ' row ' || row_number
+           FROM publication_rows LEFT JOIN row_values USING (row_hash) WHERE row_values.row_hash IS NULL""",
     ),
     (
         "unmapped_state",
@@ -76,13 +77,15 @@ CHECKS: list[tuple[str, str, str, str]] = [
         "blank_model",
         "warn",
         "rows without a SUPPORT TYPE",
-        "SELECT DISTINCT agency || ' (' || coalesce(state, state_raw) || ')' FROM row_values WHERE trim(model_raw) = ''",
+        """SELECT DISTINCT agency || ' (' || coalesce(state, state_raw) || ')' FROM row_values
+           WHERE trim(model_raw) = ''""",
     ),
     (
         "moa_link_without_target",
         "warn",
         "agencies whose MOA cell says 'link' but carries no hyperlink (the re-saved copy, 'link | addendum' cells)",
-        "SELECT DISTINCT agency || ' (' || coalesce(state, state_raw) || ')' FROM row_values WHERE moa_state = 'no_target'",
+        """SELECT DISTINCT agency || ' (' || coalesce(state, state_raw) || ')' FROM row_values
+           WHERE moa_state = 'no_target'""",
     ),
     (
         "rejected_files",
@@ -94,19 +97,22 @@ CHECKS: list[tuple[str, str, str, str]] = [
         "suspect_publications",
         "warn",
         "publications that collapse against their neighbours; they never create endings",
-        "SELECT publication_id || ' (' || first_observed || '): ' || status_reason FROM publications WHERE status = 'suspect'",
+        """SELECT publication_id || ' (' || first_observed || '): ' || status_reason FROM publications
+           WHERE status = 'suspect'""",
     ),
     (
         "kind_matches_log",
         "warn",
         "files whose observation log states a kind other than their content",
-        """SELECT array_to_string(names, ', ') || ': log says ' || array_to_string(kind_hints, '/') || ', content is ' || kind
+        """SELECT array_to_string(names, ', ') || ': log says ' || array_to_string(kind_hints, '/')
+                  || ', content is ' || kind
            FROM files WHERE status = 'ok' AND len(kind_hints) > 0 AND NOT list_contains(kind_hints, kind)""",
     ),
     (
         "point_in_time_reconciles",
         "fail",
-        "ok participating publications whose agreements (from their rows) differ from the agreements whose spells cover them",
+        "ok participating publications whose agreements (from their rows) differ from the agreements whose spells "
+        "cover them",
         """WITH pubs AS (SELECT publication_id, seq FROM publications WHERE kind = 'participating' AND status = 'ok'),
            by_rows AS (SELECT DISTINCT publication_id, agreement_id FROM row_identity JOIN pubs USING (publication_id)),
            by_spells AS (SELECT DISTINCT p.publication_id, s.agreement_id FROM pubs p
@@ -118,7 +124,8 @@ CHECKS: list[tuple[str, str, str, str]] = [
         "every_row_identified",
         "fail",
         "rows of ok publications without an agency or agreement",
-        """SELECT r.publication_id || ' row ' || r.row_number FROM publication_rows r JOIN publications p USING (publication_id)
+        """SELECT r.publication_id || ' row ' || r.row_number
+           FROM publication_rows r JOIN publications p USING (publication_id)
            LEFT JOIN row_identity i USING (publication_id, row_number)
            WHERE p.status = 'ok' AND (i.agency_id IS NULL OR i.agreement_id IS NULL)""",
     ),
@@ -127,8 +134,12 @@ CHECKS: list[tuple[str, str, str, str]] = [
         "fail",
         "agreements that are active yet carry an ending",
         """SELECT agreement_id FROM agreements a WHERE status = 'active' AND (ended_on IS NOT NULL OR
-             (SELECT kind FROM events e WHERE e.agreement_id = a.agreement_id AND kind IN ('listed', 'relisted', 'ended', 'superseded', 'delisted')
-              ORDER BY date DESC, CASE kind WHEN 'ended' THEN 1 WHEN 'superseded' THEN 1 WHEN 'delisted' THEN 1 ELSE 0 END DESC LIMIT 1)
+             (SELECT kind FROM events e
+              WHERE e.agreement_id = a.agreement_id
+                AND kind IN ('listed', 'relisted', 'ended', 'superseded', 'delisted')
+              ORDER BY date DESC,
+                       CASE kind WHEN 'ended' THEN 1 WHEN 'superseded' THEN 1 WHEN 'delisted' THEN 1 ELSE 0 END DESC
+              LIMIT 1)
              IN ('ended', 'superseded', 'delisted'))""",
     ),
     (
@@ -138,22 +149,24 @@ CHECKS: list[tuple[str, str, str, str]] = [
         """WITH ok AS (SELECT publication_id, kind, row_number() OVER (PARTITION BY kind ORDER BY seq) n
                       FROM publications WHERE status = 'ok')
            SELECT e.kind || ' ' || coalesce(e.agreement_id, e.agency_id) || ' on ' || e.date FROM events e
-           LEFT JOIN ok a ON a.publication_id = e.from_publication_id LEFT JOIN ok b ON b.publication_id = e.to_publication_id
+           LEFT JOIN ok a ON a.publication_id = e.from_publication_id
+           LEFT JOIN ok b ON b.publication_id = e.to_publication_id
            WHERE a.n IS NULL OR b.n IS NULL OR a.kind <> b.kind OR b.n <> a.n + 1""",
     ),
     (
         "identity_review",
         "warn",
         "doubtful name pairs the reviewed alias table (data/agency_aliases.csv) does not settle; kept apart",
-        """SELECT state || ' ' || model || ' ' || coalesce(old_signed::VARCHAR, '') || ': ' || old_name || ' -> ' || new_name
-                  || ' (' || rule || ', ' || date || ')'
+        """SELECT state || ' ' || model || ' ' || coalesce(old_signed::VARCHAR, '') || ': '
+                  || old_name || ' -> ' || new_name || ' (' || rule || ', ' || date || ')'
            FROM identity_links WHERE kind = 'doubtful' AND decision IS NULL""",
     ),
     (
         "rows_merged_by_identity",
         "info",
         "publications where two distinct rows are one agreement (spelling duplicates listed side by side)",
-        """SELECT publication_id || ': ' || p.distinct_rows || ' distinct rows, ' || count(DISTINCT i.agreement_id) || ' agreements'
+        """SELECT publication_id || ': ' || p.distinct_rows || ' distinct rows, '
+                  || count(DISTINCT i.agreement_id) || ' agreements'
            FROM publications p JOIN row_identity i USING (publication_id)
            WHERE p.status = 'ok' AND p.kind = 'participating' GROUP BY publication_id, p.distinct_rows
            HAVING count(DISTINCT i.agreement_id) <> p.distinct_rows""",
@@ -169,19 +182,22 @@ CHECKS: list[tuple[str, str, str, str]] = [
         "sheet_county_overruled",
         "info",
         "municipal agencies placed by the FBI roster against the sheet's COUNTY cell",
-        "SELECT agency_id || ' -> ' || array_to_string(county_fips_all, '|') FROM agencies WHERE county_method = 'fbi_roster_over_sheet'",
+        """SELECT agency_id || ' -> ' || array_to_string(county_fips_all, '|') FROM agencies
+           WHERE county_method = 'fbi_roster_over_sheet'""",
     ),
     (
         "active_without_county",
         "warn",
         "active non-state agencies without a county FIPS",
-        "SELECT agency_id FROM agencies WHERE status = 'active' AND jurisdiction_level <> 'state' AND county_fips IS NULL",
+        """SELECT agency_id FROM agencies
+           WHERE status = 'active' AND jurisdiction_level <> 'state' AND county_fips IS NULL""",
     ),
     (
         "kind_by_content",
         "info",
         "files whose name says one list and whose content is the other (kind follows content)",
-        """SELECT array_to_string(names, ', ') || ': published as ' || array_to_string(published_as, '/') || ', content is ' || kind
+        """SELECT array_to_string(names, ', ') || ': published as ' || array_to_string(published_as, '/')
+                  || ', content is ' || kind
            FROM files WHERE status = 'ok' AND len(published_as) > 0 AND NOT list_contains(published_as, kind)""",
     ),
 ]
@@ -202,7 +218,8 @@ def run(con: duckdb.DuckDBPyConnection) -> list[dict]:
         )
     repairs = con.execute(
         """SELECT fix, count(*) FROM (
-               SELECT unnest(list_concat(coalesce(moa_repairs, []), coalesce(addendum_repairs, []))) fix FROM roster_rows)
+               SELECT unnest(list_concat(coalesce(moa_repairs, []), coalesce(addendum_repairs, []))) fix
+               FROM roster_rows)
            GROUP BY 1 ORDER BY 1"""
     ).fetchall()
     out.append(

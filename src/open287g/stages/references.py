@@ -21,16 +21,15 @@ def load(observations: list[Observation], read: Callable[[str], bytes]) -> tuple
         if is_reference(o):
             seen[o.sha256].append(o)
     tables: dict[str, list[dict]] = {kind: [] for kind in reference.KINDS}
-    newest: dict[str, str] = {}
     files = []
     for sha, obs in sorted(seen.items(), key=lambda kv: max(o.observed_on for o in kv[1])):
         kind = obs[0].kind_hint
         try:
             rows, error = reference.read(kind, read(sha)), None
-        except reference.ReferenceError as exc:
+        except reference.ReferenceTableError as exc:
             rows, error = [], str(exc)
         if rows:
-            tables[kind], newest[kind] = rows, sha
+            tables[kind] = rows
         files.append(
             {
                 "sha256": sha,

@@ -88,7 +88,7 @@ def _normalise_row(cells_items: tuple, link_items: tuple) -> tuple[dict, bytes]:
         "signed": signed,
         "signed_rule": signed_rule,
     }
-    content = [cell_text(value) for column, value in cells_items if column not in LINK_COLUMNS]
+    content: list[str | None] = [cell_text(value) for column, value in cells_items if column not in LINK_COLUMNS]
     for column in LINK_COLUMNS:
         prefix = column.lower()
         link = _link(prefix, c, targets, column)

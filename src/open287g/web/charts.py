@@ -30,7 +30,8 @@ def county_map(figures: list[dict], paths: dict[str, tuple[str, str]], borders: 
         models = ", ".join(f["local_models"]) or "—"
         label = escape(f"{name}, {f['state']}: {models}")
         out.append(
-            f'<a href="/counties/{fips}"><path class="c {cls}" data-fips="{fips}" d="{d}"><title>{label}</title></path></a>'
+            f'<a href="/counties/{fips}"><path class="c {cls}" data-fips="{fips}" d="{d}">'
+            f"<title>{label}</title></path></a>"
         )
     out.append(f'<path class="borders" d="{borders}"/></svg>')
     return Markup("".join(out))
@@ -75,7 +76,8 @@ def growth(rows: list[dict], width: int = 720, height: int = 260) -> Markup:
         last = rows[-1][key]
         out.append(f'<polyline class="line {MODEL_CLASS[model]}" points="{points}"/>')
         out.append(
-            f'<text class="label {MODEL_CLASS[model]}" x="{x(n - 1) + 4:.1f}" y="{y(last) + 4:.1f}">{model} {last}</text>'
+            f'<text class="label {MODEL_CLASS[model]}" x="{x(n - 1) + 4:.1f}" y="{y(last) + 4:.1f}">'
+            f"{model} {last}</text>"
         )
     out.append("</svg>")
     return Markup("".join(out))
