@@ -117,7 +117,8 @@ RENAMES = [
 @pytest.mark.parametrize("state, model, old, new", RENAMES)
 def test_real_renames_continue_one_agreement(con, state, model, old, new):
     ids = con.execute(
-        "SELECT DISTINCT agreement_id FROM roster_rows WHERE state = ? AND model = ? AND agency IN (?, ?) AND kind = 'participating'",
+        """SELECT DISTINCT agreement_id FROM roster_rows
+           WHERE state = ? AND model = ? AND agency IN (?, ?) AND kind = 'participating'""",
         [state, model, old, new],
     ).fetchall()
     assert len(ids) == 1, ids  # both spellings are one agreement
@@ -162,7 +163,8 @@ def test_date_revisions_follow_logged_rules(con):
     }
     # Grundy County's WSO was once printed as signed in the year 5025
     grundy = con.execute(
-        "SELECT rule, signed, previous_signed FROM events WHERE kind = 'date_revised' AND agency_name LIKE 'Grundy County%'"
+        """SELECT rule, signed, previous_signed FROM events
+           WHERE kind = 'date_revised' AND agency_name LIKE 'Grundy County%'"""
     ).fetchall()
     assert ("typo_year", dt.date(2025, 7, 7), dt.date(5025, 7, 7)) in grundy
 
@@ -178,7 +180,8 @@ def test_revision_rules():
 def test_renewals_supersede(con):
     # Knox County (TN) re-signed its JEM in 2020; the 2017 agreement is superseded, not ended
     row = con.execute(
-        "SELECT status, superseded_by FROM agreements WHERE state = 'TN' AND agency_name LIKE 'Knox County%' AND signed = '2017-06-15'"
+        """SELECT status, superseded_by FROM agreements
+           WHERE state = 'TN' AND agency_name LIKE 'Knox County%' AND signed = '2017-06-15'"""
     ).fetchall()[0]
     assert row[0] == "superseded" and row[1].endswith("/JEM/2020-06-08")
 
@@ -199,7 +202,8 @@ def test_maryland_ban_shows_as_endings(con):
 
 def test_suspect_publications_never_create_endings(con):
     bad = con.execute(
-        """SELECT count(*) FROM events e JOIN publications p ON p.publication_id IN (e.from_publication_id, e.to_publication_id)
+        """SELECT count(*) FROM events e
+           JOIN publications p ON p.publication_id IN (e.from_publication_id, e.to_publication_id)
            WHERE p.status <> 'ok'"""
     ).fetchall()[0][0]
     assert bad == 0
@@ -207,7 +211,8 @@ def test_suspect_publications_never_create_endings(con):
 
 def test_pending_agencies_are_followed_to_their_signing(con):
     n, median = con.execute(
-        "SELECT count(*), median(days_pending_to_signed) FROM agreements WHERE pending_first_listed IS NOT NULL AND signed IS NOT NULL"
+        """SELECT count(*), median(days_pending_to_signed) FROM agreements
+           WHERE pending_first_listed IS NOT NULL AND signed IS NOT NULL"""
     ).fetchall()[0]
     assert n > 300 and -60 < median < 120
     assert con.execute("SELECT count(*) FROM events WHERE kind = 'pending_listed'").fetchall()[0][0] > 500
@@ -266,10 +271,16 @@ def test_cli_agreements_and_agency(built):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["counts", "--by", "county"], "--by must be one of"),
-        (["agreements", "--model", "XYZ"], "--model must be one of"),
-        (["agreements", "--state", "Atlantis"], "unknown state"),
-        (["changes", "--since", "2026-03-01", "--until", "2026-02-01"], "--until is before --since"),
+        (["counts", "--by", "county"], "--by: unknown breakdown 'county': use one of state, model, type, month"),
+        (["agreements", "--model", "XYZ"], "--model: unknown model 'XYZ': use one of JEM, TFM, WSO"),
+        (["agreements", "--state", "Atlantis"], "--state: unknown state 'Atlantis'"),
+        (["agreements", "--status", "gone"], "--status: unknown status 'gone'"),
+        (["changes", "--kind", "exploded"], "--kind: unknown kind 'exploded'"),
+        (["publications", "--kind", "both"], "--kind: unknown list 'both'"),
+        (
+            ["changes", "--since", "2026-03-01", "--until", "2026-02-01"],
+            "--until: 2026-02-01 is before since 2026-03-01",
+        ),
         (["agency", "no such agency anywhere"], "no agency matches"),
     ],
 )
@@ -282,7 +293,8 @@ def test_copy_without_hyperlinks_does_not_repost_moas(con):
     """The re-saved copy of 2025-03-01 carries no hyperlinks: the links that return after it were
     posted long before, so they are not 'moa_posted' again."""
     knox = con.execute(
-        "SELECT date FROM events WHERE kind = 'moa_posted' AND agreement_id = 'TN/knox-county-sheriffs-office/JEM/2020-06-08'"
+        """SELECT date FROM events
+           WHERE kind = 'moa_posted' AND agreement_id = 'TN/knox-county-sheriffs-office/JEM/2020-06-08'"""
     ).fetchall()
     assert knox == [(dt.date(2021, 4, 9),)]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import queries, warehouse
 from .archive import Archive, Observation
@@ -17,7 +19,13 @@ from .stages import aggregates, geography, history, qa, references
 from .stages import publications as pubstage
 from .stages.rows import RowStore
 
-BUILD_VERSION = "10"  # bump when a build stage changes its output, to force a rebuild
+# What a build reads besides the archive: the stage code and our reviewed tables. Their digests go
+# into the warehouse's meta, so an edit to either rebuilds it.
+PACKAGE = Path(__file__).parent
+BUILD_INPUTS = {
+    "code_digest": ("pipeline.py", "warehouse.py", "stages/*.py", "sources/*.py", "domain/*.py"),
+    "tables_digest": ("data/*.csv",),
+}
 
 Progress = Callable[[str, int, int], None]
 
@@ -76,14 +84,14 @@ def build(
     db_path: Path, archive: Archive, progress: Progress | None = None, force: bool = False, workers: int | None = None
 ) -> bool:
     """Rebuild the warehouse from the archive unless it already reflects it. True if rebuilt."""
-    digest = archive.digest()
+    stamp = fingerprint(archive)
     current = warehouse.meta(db_path)
-    if not force and current.get("archive_digest") == digest and current.get("build_version") == BUILD_VERSION:
+    if not force and all(current.get(k) == v for k, v in stamp.items()):
         return False
     everything = archive.observations()
     observations = [o for o in everything if not references.is_reference(o)]
     shas = sorted({o.sha256 for o in observations})
-    loaded = {}
+    loaded: dict[str, Any] = {}
 
     def load_references() -> None:  # runs while the worker processes read the workbooks
         refs, loaded["files"] = references.load(everything, archive.read)
@@ -105,18 +113,24 @@ def build(
     warehouse.publish(
         db_path,
         tables,
-        {
-            "archive_digest": digest,
-            "build_version": BUILD_VERSION,
-            "schema_version": warehouse.SCHEMA_VERSION,
-            "archive": str(archive.root.resolve()),
-        },
+        {**stamp, "archive": str(archive.root.resolve())},
         qa.run,
         aggregates.derive,
     )
     if progress:
         progress("write", 1, 1)
     return True
+
+
+def fingerprint(archive: Archive) -> dict[str, str]:
+    """The digests of everything a build reads: the archive, the stage code, the reviewed tables."""
+    out = {"archive_digest": archive.digest()}
+    for key, patterns in BUILD_INPUTS.items():
+        h = hashlib.sha256()
+        for path in sorted(f for pattern in patterns for f in PACKAGE.glob(pattern)):
+            h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        out[key] = h.hexdigest()
+    return out
 
 
 _worker_store: RowStore | None = None
@@ -129,6 +143,7 @@ def _start_worker() -> None:
 
 def _parse_in_worker(args: tuple[str, str]) -> pubstage.Parsed:
     root, sha = args
+    assert _worker_store is not None, "worker not started"
     return pubstage.parse(sha, Archive(root).read(sha), _worker_store)
 
 

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = "1"
-
 _LIST = "VARCHAR[]"
 TABLES: dict[str, list[tuple[str, str]]] = {
     "meta": [("key", "VARCHAR"), ("value", "VARCHAR")],
@@ -109,6 +107,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("state", "VARCHAR"),
         ("name", "VARCHAR"),
         ("names", _LIST),
+        ("former_ids", _LIST),
         ("agency_type", "VARCHAR"),
         ("county", "VARCHAR"),
         ("first_seen", "DATE"),
@@ -159,6 +158,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("moa_state", "VARCHAR"),
         ("addendum_url", "VARCHAR"),
         ("names", _LIST),
+        ("former_ids", _LIST),
         ("pending_first_listed", "DATE"),
         ("pending_last_listed", "DATE"),
         ("days_pending_to_signed", "INTEGER"),

@@ -8,22 +8,15 @@ publication never creates an ending. Every event names the two publications it c
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections import defaultdict
+from collections.abc import Hashable
 
 from ..domain.names import compatible_kinds, distinctive, name_key, similarity
-from . import identity
+from . import identity, ids
 from .identity import Link, UnionFind, Unit
 
 PENDING_MATCH_DAYS = 60  # a pending listing converts to an agreement listed up to this long after it ends
 GAP_DAYS = 30  # a listing that vanished is matched to a renamed/redated one that appears within this
-
-
-def slug(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = text.replace("'", "").replace("\u2019", "")
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "agency"
 
 
 def build(publications: list[dict], publication_rows: list[dict], row_values: list[dict]) -> dict[str, list[dict]]:
@@ -52,6 +45,12 @@ def _unit(v: dict, pending: bool) -> Unit:
     return v[key]
 
 
+def _listing(pub: dict, pending: bool, position: int) -> tuple:
+    """The order of a listing in the record: day first observed, then the participating list before
+    the pending list, then publication and position."""
+    return (pub["first_observed"], pending, pub["seq"], position)
+
+
 def _attrs(v: dict) -> dict:
     return {"name": v["agency"], "county": v["county"], "url": v["moa_url"]}
 
@@ -62,8 +61,13 @@ class _History:
         self.agencies = UnionFind()  # nodes: (state, name_key)
         self.agreements = UnionFind()  # nodes: Unit of the participating list
         self.links: list[tuple[Link, dict, dict, dict, dict]] = []  # (link, from_pub, to_pub, old row, new row)
-        self.first_seen: dict[tuple[str, str], tuple[int, str, str, str]] = {}  # node -> (order, name, state, date)
+        # node -> (first listing, name, state, date); a listing's order is (day, list, publication, row),
+        # the same in every build that holds that publication, so ids made from it never change
+        self.first_seen: dict[tuple[str, str], tuple[tuple, str, str, dt.date]] = {}
         self.last_seen: dict[tuple[str, str], dict] = {}  # node -> latest row values
+        self.first_county: dict[tuple[str, str], str | None] = {}  # node -> county of its first listing
+        self.first_participating_name: dict[tuple[str, str], str] = {}  # what the first builds named it by
+        self.first_participating: dict[tuple[str, str], tuple] = {}  # node -> its first participating listing
         self.times_seen: dict[tuple[str, str], int] = defaultdict(int)  # node -> publications listing it
         self._dup_checked: set[Unit] = set()
 
@@ -76,12 +80,21 @@ class _History:
                 continue
             out[u] = v
             node = (u.state, u.key)
-            self.first_seen.setdefault(node, (len(self.first_seen), v["agency"], u.state, pub["first_observed"]))
             self.agencies.find(node)
             if not pending:  # the participating list names agencies; the pending list only joins them
+                # (a pending row is seen once its agency is known: it may be a namesake elsewhere)
+                self._see(node, _listing(pub, pending, len(out)), v)
+                self.first_participating_name.setdefault(node, v["agency"])
+                self.first_participating.setdefault(node, _listing(pub, pending, len(out)))
                 self.times_seen[node] += 1
                 self.last_seen[node] = v
         return out
+
+    def _see(self, node: tuple[str, str], order: tuple, v: dict) -> None:
+        seen = self.first_seen.get(node)
+        if seen is None or order < seen[0]:
+            self.first_seen[node] = (order, v["agency"], node[0], order[0])
+            self.first_county[node] = v["county"]
 
     def _same_agency(self, a: Unit, b: Unit) -> bool:
         return self.agencies.find((a.state, a.key)) == self.agencies.find((b.state, b.key))
@@ -171,23 +184,16 @@ class _History:
                 self.agreements.union(by_triple[triple], u)
             else:
                 by_triple[triple] = u
-        # Agency ids: state and slug of the name listed in the most publications (a one-day typo, or
-        # a row filed under the wrong state, never names an agency; ties go to the earliest).
-        members: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
-        for node in self.first_seen:
-            members[self.agency_of(node)].append(node)
-        self.agency_id: dict[tuple, str] = {}
-        taken: dict[str, tuple] = {}
-        for root in sorted(members, key=lambda r: min(self.first_seen[n][0] for n in members[r])):
-            nodes = sorted(members[root], key=lambda n: self.first_seen[n][0])
-            usual = max(nodes, key=lambda n: (self.times_seen[n], -self.first_seen[n][0]))
-            base = f"{usual[0]}/{slug(self.first_seen[usual][1])}"
-            aid, i = base, 2
-            while aid in taken:
-                aid, i = f"{base}-{i}", i + 1
-            taken[aid] = root
-            self.agency_id[root] = aid
         self.participating_nodes = set(self.first_seen)  # before the pending list adds its own
+        self.participating_roots = {self.agency_of(n) for n in self.participating_nodes}
+        # the name the first builds named each agency by (the one listed most): their ids resolve
+        members: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
+        for node in self.participating_nodes:
+            members[self.agency_of(node)].append(node)
+        self.usual_name = {
+            root: min(nodes, key=lambda n: (-self.times_seen[n], self.first_seen[n][0]))
+            for root, nodes in members.items()
+        }
 
     # -- pending list -------------------------------------------------------------------------
     def follow_pending(self, pubs: list[dict]) -> None:
@@ -198,37 +204,40 @@ class _History:
         self.pending_presence: list[dict[tuple, dict]] = []
         for pub in pubs:
             present: dict[tuple, dict] = {}
-            for u, v in self._units(pub, pending=True).items():
+            for i, (u, v) in enumerate(self._units(pub, pending=True).items(), start=1):
                 node = (u.state, u.key)
-                root = self._pending_agency(node, v)
+                root = self._pending_agency(node, v, _listing(pub, True, i))
                 present.setdefault((root, u.model), v)
             self.pending_presence.append(present)
 
-    def _pending_agency(self, node: tuple[str, str], v: dict) -> tuple:
-        key = (node, identity.county_key(v["county"]))
+    def _pending_agency(self, node: tuple[str, str], v: dict, order: tuple = ()) -> tuple:
+        """The agency a pending listing names (decided at its first listing, `order`)."""
+        key = (node, identity.county_match_key(v["county"]))
         if key not in self._pending_roots:
-            self._pending_roots[key] = self._match_pending(node, v)
+            root = self._pending_roots[key] = self._match_pending(node, v, order)
+            if root == self.agency_of(node) or root == node:
+                self._see(node, order, v)
         return self._pending_roots[key]
 
-    def _match_pending(self, node: tuple[str, str], v: dict) -> tuple:
+    def _match_pending(self, node: tuple[str, str], v: dict, order: tuple) -> tuple:
         if node in self.participating_nodes:
             last = self.last_seen.get(node)
             if last and identity.counties_conflict(last["county"], v["county"]):
                 # the same name in another county is another body ('Manor Township' in Armstrong and
                 # in Lancaster County, PA)
-                twin = (node[0], f"{node[1]}|{identity.county_key(v['county'])}")
-                self.first_seen.setdefault(twin, (len(self.first_seen), v["agency"], node[0], self.first_seen[node][3]))
+                twin = (node[0], f"{node[1]}|{identity.county_match_key(v['county'])}")
+                self._see(twin, order, v)
                 self.twin_county[twin] = v["county"]
                 return self.agencies.find(twin)
             return self.agency_of(node)
         # A pending name not on the participating list under that spelling: a strong match in the
         # same state and county, of the same kind of body, is the same agency.
-        for root in sorted(self.agency_id, key=repr):
+        for root in sorted(self.participating_roots, key=repr):
             last = self.last_seen.get(root)
             if root[0] != node[0] or last is None:
                 continue
             if (
-                identity.county_key(last["county"]) == identity.county_key(v["county"])
+                identity.county_match_key(last["county"]) == identity.county_match_key(v["county"])
                 and similarity(last["agency"], v["agency"], node[0]) in ("same", "strong")
                 and compatible_kinds(last["agency"], v["agency"])
             ):
@@ -254,17 +263,37 @@ class _Tables:
         self._unit_ids: dict[Unit, tuple[str, str]] = {}  # unit -> (agency id, agreement id)
 
     def aid(self, node) -> str:
-        root = self.h.agency_of(node)
-        if root not in self.h.agency_id:  # pending-only agency
-            base = f"{node[0]}/{slug(self.h.first_seen[node][1])}"
-            if base in self.h.agency_id.values():
-                county = self.h.twin_county.get(node)
-                base = f"{base}-{slug(county)}" if county else f"{base}-pending"
-            self.h.agency_id[root] = base
-        return self.h.agency_id[root]
+        return self.names.id[self.h.agency_of(node)]
+
+    def _name_agencies(self) -> None:
+        h = self.h
+        members: dict[Hashable, list[tuple[str, str]]] = defaultdict(list)
+        for node in h.first_seen:
+            members[h.agency_of(node)].append(node)
+        self.names = ids.AgencyNames(
+            members,
+            {n: seen[0] for n, seen in h.first_seen.items()},
+            {n: seen[1] for n, seen in h.first_seen.items()},
+            h.first_county,
+            h.twin_county,
+            {root: (n[0], h.first_participating_name[n]) for root, n in h.usual_name.items()},
+            # an agency is named by its first name on the participating list (a pending name attached
+            # to it later never renames it), or, never signed, by its first pending name
+            {
+                n: (0, h.first_participating[n]) if n in h.first_participating else (1, seen[0])
+                for n, seen in h.first_seen.items()
+            },
+        )
+        self.former: dict[str, set[str]] = defaultdict(set)  # agreement id -> ids it could have had
+        self._listed_under: dict[Hashable, set[str]] = defaultdict(set)  # agency root -> agreements listed under it
+
+    def _could_have_been(self, agreement: str, node, when: tuple, model, tail: str) -> None:
+        """Note the ids a build ending at `when` could have given this agreement, listed under `node`."""
+        self.former[agreement].update(f"{a}/{model or 'unknown'}/{tail}" for a in self.names.ids_before(node, when))
 
     def build(self) -> dict[str, list[dict]]:
         pubs = self.ok["participating"]
+        self._name_agencies()
         self._assign_ids()
         presence = [self._agreements_in(p) for p in pubs]
         supersedes = self._supersede_map()
@@ -272,6 +301,13 @@ class _Tables:
         self._spells(pubs, presence)
         self._pending()
         self._agencies()
+        in_order = sorted(
+            self.agreement_rows.values(),
+            key=lambda a: (min(d for d in (a["first_listed"], a["pending_first_listed"]) if d), a["agreement_id"]),
+        )
+        former = ids.former_ids({a["agreement_id"]: a["agreement_id"] for a in in_order}, self.former)
+        for aid, rec in self.agreement_rows.items():
+            rec["former_ids"] = former[aid]
         return {
             "agencies": self.agency_rows,
             "agreements": sorted(self.agreement_rows.values(), key=lambda a: a["agreement_id"]),
@@ -301,29 +337,38 @@ class _Tables:
         return out
 
     def _assign_ids(self) -> None:
-        """agreement id = agency id (of its latest listing) / model / first signing date seen."""
+        """agreement id = agency id of its first listing / model / first signing date seen; the ids its
+        other listings would have given it on their own are former ids."""
         groups: dict = defaultdict(list)
         for u in self.h.agreements.parent:
             groups[self.h.agreements.find(u)].append(u)
-        order = {}
+        first: dict[Unit, tuple] = {}  # unit -> its first listing
+        last: dict[Unit, int] = {}  # unit -> the last publication listing it
         for i, pub in enumerate(self.ok["participating"]):
-            for _, v in self.h.rows_by_pub[pub["publication_id"]]:
+            for position, (_, v) in enumerate(self.h.rows_by_pub[pub["publication_id"]], start=1):
                 u = _unit(v, False)
-                order[u] = (order[u][0] if u in order else i, i)  # (first, last) publication listing it
-        self._ids, taken = {}, set()
+                first.setdefault(u, _listing(pub, False, position))
+                last[u] = i
+        self._ids: dict = {}
+        taken: set[str] = set()
         # one agency per agreement: the one it is listed under now, for its rows and events as well
         self.agreement_agency: dict[str, str] = {}
-        for root, units in sorted(groups.items(), key=lambda kv: min(order[u][0] for u in kv[1])):
-            first = min(units, key=lambda u: (order[u][0], repr(u)))
-            latest = max(units, key=lambda u: (order[u][1], repr(u)))
-            agency = self.aid((latest.state, latest.key))
-            base = f"{agency}/{first.model or 'unknown'}/{first.signed or 'undated'}"
-            aid, i = base, 2
-            while aid in taken:
-                aid, i = f"{base}-{i}", i + 1
+        for root, units in sorted(groups.items(), key=lambda kv: min(first[u] for u in kv[1])):
+            units.sort(key=lambda u: (first[u], repr(u)))
+            u0 = units[0]
+            latest = max(units, key=lambda u: (last[u], repr(u)))
+            aid = ids.unique(f"{self.aid((u0.state, u0.key))}/{u0.model or 'unknown'}/{u0.signed or 'undated'}", taken)
             taken.add(aid)
             self._ids[root] = aid
-            self.agreement_agency[aid] = agency
+            self.agreement_agency[aid] = self.aid((latest.state, latest.key))
+            for u in units:
+                self._listed_under[self.h.agency_of((u.state, u.key))].add(aid)
+            for u in units:
+                self._could_have_been(aid, (u.state, u.key), first[u], u.model, str(u.signed or "undated"))
+            # the first builds' rule: the agency of the latest listing, its most-listed name
+            legacy = self.h.usual_name.get(self.h.agency_of((latest.state, latest.key)))
+            if legacy is not None:
+                self.former[aid].add(f"{self._legacy_id(legacy)}/{u0.model or 'unknown'}/{u0.signed or 'undated'}")
 
     def _supersede_map(self) -> dict[str, str]:
         """old agreement -> the agreement that renewed it (in the same comparison or after a gap)."""
@@ -338,7 +383,7 @@ class _Tables:
             {
                 "date": b["first_observed"],
                 "kind": kind,
-                "agency_id": self.agreement_agency[agreement] if u else extra.pop("agency_id"),
+                "agency_id": self.agreement_agency[agreement] if u and agreement else extra.pop("agency_id"),
                 "agreement_id": agreement,
                 "state": v["state"],
                 "model": v["model"],
@@ -374,8 +419,8 @@ class _Tables:
                     self._moa_event(a, b, u, v, agreement, known_url)
                     continue
                 _, ov = before[agreement]
-                link = rules.get((b["publication_id"], agreement))
-                rule = link.rule if link else None
+                matched = rules.get((b["publication_id"], agreement))
+                rule = matched.rule if matched else None
                 if ov["agency"] != v["agency"] and name_key(ov["agency"]) != name_key(v["agency"]):
                     self._event("renamed", a, b, u, v, agreement, previous_name=ov["agency"], rule=rule)
                 if ov["signed"] != v["signed"]:
@@ -476,17 +521,18 @@ class _Tables:
         for i, present in enumerate(h.pending_presence):
             pub = pubs[i]
             for key, v in present.items():
-                s = spells[key]
-                if s and s[-1]["last_index"] == i - 1:
-                    s[-1].update(last_index=i, last_listed=pub["last_observed"], v=v)
+                runs = spells[key]
+                if runs and runs[-1]["last_index"] == i - 1:
+                    runs[-1].update(last_index=i, last_listed=pub["last_observed"], v=v)
                 else:
-                    s.append(
+                    runs.append(
                         {
                             "first_index": i,
                             "last_index": i,
                             "first_listed": pub["first_observed"],
                             "last_listed": pub["last_observed"],
                             "v": v,
+                            "order": _listing(pub, True, 1 << 30),  # by the end of that publication
                         }
                     )
         latest = h.pending_presence[-1] if h.pending_presence else {}
@@ -504,6 +550,7 @@ class _Tables:
                         if a["signed"]:
                             a["days_pending_to_signed"] = (a["signed"] - s["first_listed"]).days
                         converted[(root, model), n] = a["agreement_id"]
+                        self._pending_could_have_been(a["agreement_id"], root, model, s)
                         break
         pending_ids: dict[tuple, str] = {}
         for (root, model), ss in spells.items():
@@ -520,6 +567,7 @@ class _Tables:
                     )
                 rec["pending_last_listed"] = s["last_listed"]
                 rec["status"] = "pending" if (root, model) in latest else "pending_removed"
+                self._pending_could_have_been(agreement, root, model, s)
         # events and row identities on the pending list
         for i, pub in enumerate(pubs):
             present = h.pending_presence[i]
@@ -527,13 +575,13 @@ class _Tables:
                 u = _unit(v, True)
                 root = h._pending_agency((u.state, u.key), v)
                 n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
-                agreement = converted.get(((root, u.model), n)) or pending_ids.get((root, u.model))
+                listed_as = converted.get(((root, u.model), n)) or pending_ids.get((root, u.model))
                 self.pending_identity.append(
                     {
                         "publication_id": pub["publication_id"],
                         "row_number": row_number,
-                        "agency_id": self.agreement_agency.get(agreement, self.aid(root)),
-                        "agreement_id": agreement,
+                        "agency_id": self.agreement_agency.get(listed_as or "", self.aid(root)),
+                        "agreement_id": listed_as,
                     }
                 )
             if i == 0:
@@ -546,8 +594,18 @@ class _Tables:
                 if key not in present:
                     self._pending_event("pending_removed", a, pub, key, v, spells, i - 1, converted, pending_ids)
 
+    def _pending_could_have_been(self, agreement: str, root, model, spell: dict) -> None:
+        """The ids a pending listing had before it was signed (or under a name listed later)."""
+        self._could_have_been(agreement, root, spell["order"], model, "pending")
+        legacy = self.h.usual_name.get(root)
+        if legacy is not None:
+            self.former[agreement].add(f"{self._legacy_id(legacy)}/{model or 'unknown'}/pending")
+
+    def _legacy_id(self, node) -> str:
+        return ids.candidates(node[0], self.h.first_participating_name[node])[0]
+
     def _pending_event(self, kind, a, b, key, v, spells, index, converted, pending_ids) -> None:
-        root, model = key
+        root, _ = key
         n = next(k for k, s in enumerate(spells[key]) if s["first_index"] <= index <= s["last_index"])
         agreement = converted.get((key, n)) or pending_ids.get(key)
         self._event(kind, a, b, None, v, agreement, agency_id=self.agreement_agency.get(agreement, self.aid(root)))
@@ -562,6 +620,16 @@ class _Tables:
             aid = self.aid(node)
             names[aid].add(name)
             first[aid] = min(first.get(aid, day), day)
+        # An agency whose listings all belong to agreements carried on under another agency now (a
+        # sheriff's office relabelled as the county board that signed) has no row: its ids name the
+        # agency that carries them.
+        former = {self.names.id[root]: set(f) for root, f in self.names.former.items()}
+        for root, aid in self.names.id.items():
+            if aid not in by_agency:
+                carriers = sorted({self.agreement_agency[g] for g in self._listed_under.get(root, set())})
+                if carriers:
+                    former[carriers[0]] |= {aid, *former[aid]}
+        current = set(by_agency)
         self.agency_rows = []
         for aid, agreements in sorted(by_agency.items()):
             latest = max(
@@ -577,6 +645,7 @@ class _Tables:
                     "agency_type": latest["agency_type"],
                     "county": latest["county"],
                     "first_seen": first.get(aid),
+                    "former_ids": sorted(former.get(aid, set()) - current),
                     "models": sorted({a["model"] for a in agreements if a["status"] == "active" and a["model"]}),
                     "n_agreements": sum(
                         1 for a in agreements if a["signed"] is not None or a["first_listed"] is not None
