@@ -1,7 +1,11 @@
 """Web speed: JSON endpoints under load, the home page's weight and render time, and Datasette serving
 the same agreements table from a SQLite export, in the same run on the same machine.
 
-    uv run python bench/bench_web.py [--data ../shared/data] [--seconds 10]
+    uv run python bench/bench_web.py [--data ../shared/data] [--seconds 10] [--baseline REV]
+
+`--baseline REV` also serves a warehouse built by the project as it was at git revision REV (checked
+out into a temporary worktree, run with this environment's packages), and runs the same load on it:
+the previous figures, measured in the same run.
 
 Needs wrk (Debian package) and Debian's chromium; Datasette is fetched by `uvx` for the comparison.
 Load: wrk, 2 threads, 32 connections, on the same 2-core machine as the servers. "warm" repeats one URL
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import socket
 import sqlite3
 import subprocess
@@ -78,7 +83,7 @@ def load(url: str, seconds: int, lua: Path, cold: bool, gzip: bool = False) -> t
         env=env,
         check=True,
     ).stdout
-    line = next(l for l in out.splitlines() if l.startswith("RESULT"))
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     rps, p95, p50, errors = line.split()[1:]
     return float(rps), float(p95), float(p50), int(errors)
 
@@ -115,10 +120,29 @@ def render_time(url: str) -> float:
     return min(times)
 
 
+def start_baseline(rev: str, data: Path, tmp: Path) -> tuple[subprocess.Popen, int]:
+    """The project at `rev`, in a worktree: its own import of the data, then its server."""
+    tree = tmp / "baseline"
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), rev], check=True, capture_output=True
+    )
+    (tree / "node_modules").symlink_to(REPO / "node_modules")
+    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "OPEN287G_ATLAS_DIR": str(REPO / "node_modules" / "us-atlas")}
+    db = tmp / "baseline.duckdb"
+    cli = [sys.executable, "-m", "open287g", "--db", str(db)]
+    subprocess.run([*cli, "import", str(data)], env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return server, port
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--baseline", help="git revision to measure in the same run (e.g. the previous release)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -145,6 +169,7 @@ def main() -> None:
         lua = tmp / "bench.lua"
         lua.write_text("agencies = {" + ",".join(f'"{i}"' for i in ids) + "}\n" + LUA)
         ours_port, lite_port = free_port(), free_port()
+        previous = start_baseline(args.baseline, args.data, tmp) if args.baseline else None
         ours = subprocess.Popen(
             [sys.executable, "-m", "open287g", "--db", str(db), "serve", "--port", str(ours_port)],
             stdout=subprocess.DEVNULL,
@@ -173,6 +198,8 @@ def main() -> None:
             wait(ours_port)
             wait(lite_port)
             base = f"http://127.0.0.1:{ours_port}"
+            if previous:
+                wait(previous[1])
             print(f"{'endpoint':58} {'req/s':>8} {'p95 ms':>8} {'p50 ms':>8}")
             results = {}
             # warm: the newest day, one URL repeated; cold: {day} is a random day, and no answer repeats
@@ -205,6 +232,18 @@ def main() -> None:
                         f"open287g {'cold' if cold else 'warm'} {template:44} {rps:8.0f} {p95:8.1f} {p50:8.1f}"
                         + (f"  ({errors} errors)" if errors else "")
                     )
+                    if previous:
+                        old = f"http://127.0.0.1:{previous[1]}"
+                        urllib.request.urlopen(
+                            old + fill(path, "2025-06-01", "2025-07-01", "FL/lee-county-sheriffs-office")
+                        )
+                        settle(old + "/api/v1/counts")
+                        o_rps, o_p95, o_p50, o_errors = load(old + path, args.seconds, lua, cold)
+                        print(
+                            f"{args.baseline[:8]} {'cold' if cold else 'warm'} {template:44} {o_rps:8.0f} {o_p95:8.1f}"
+                            f" {o_p50:8.1f}  -> this/previous {rps / o_rps:.2f}x"
+                            + (f"  ({o_errors} errors)" if o_errors else "")
+                        )
             lite_url = f"http://127.0.0.1:{lite_port}/agreements/agreements.json?state=TX&_size=max"
             urllib.request.urlopen(lite_url).read()
             rps, p95, p50, errors = load(lite_url, args.seconds, lua, False)
@@ -232,6 +271,11 @@ def main() -> None:
         finally:
             ours.terminate()
             datasette.terminate()
+            if previous:
+                previous[0].terminate()
+                subprocess.run(
+                    ["git", "-C", str(REPO), "worktree", "remove", "--force", str(tmp / "baseline")], check=False
+                )
 
 
 if __name__ == "__main__":

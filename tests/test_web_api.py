@@ -54,7 +54,7 @@ def test_agency_state_coverage_endpoints(client):
         ("/api/v1/agreements?state=Atlantis", 400, "unknown state"),
         ("/api/v1/agreements?model=ABC", 400, "unknown model"),
         ("/api/v1/agreements?status=gone", 400, "bad parameter"),
-        ("/api/v1/changes?since=2026-03-10&until=2026-03-01", 400, "until is before since"),
+        ("/api/v1/changes?since=2026-03-10&until=2026-03-01", 400, "is before since"),
         ("/api/v1/changes?kind=exploded", 400, "unknown kind"),
         ("/api/v1/agencies/XX/nobody", 404, "no agency"),
         ("/api/v1/agreements?format=xml", 400, "bad parameter"),
@@ -195,11 +195,11 @@ def test_requests_running_during_a_swap_finish_on_the_old_snapshot(tmp_path, bui
     from helpers import sheet
     from open287g import pipeline
     from open287g.archive import Archive
-    from open287g.web.app import Snapshot
+    from open287g.web.app import LiveWarehouse
 
     db = tmp_path / "w.duckdb"
     shutil.copy(built, db)
-    snap = Snapshot(db)
+    snap = LiveWarehouse(db)
     running = snap.cursor()
     # a different warehouse (one sheet) swapped in while `running` is open
     pipeline.import_paths(

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from . import queries, warehouse
 from .archive import Archive
-from .domain import vocab
 from .output import Format, emit, emit_object, emit_profile
+from .queries import params
 from .sources.local import SourceError
 
 app = typer.Typer(
@@ -23,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 err = Console(stderr=True)
+T = TypeVar("T")
 
 
 class State:
@@ -40,7 +43,7 @@ def main(
     db: Annotated[Path, typer.Option(envvar="OPEN287G_DB", help="Warehouse file (DuckDB).")] = Path("open287g.duckdb"),
     archive: Annotated[
         Path | None,
-        typer.Option(envvar="OPEN287G_ARCHIVE", help="Archive folder [default: <db stem>.archive beside the db]."),
+        typer.Option(envvar="OPEN287G_ARCHIVE", help="Archive folder (default: `<db stem>.archive` beside the db)."),
     ] = None,
 ) -> None:
     state.db = db
@@ -68,26 +71,19 @@ def import_(
         dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Observation date for files without a log.")
     ] = None,
 ) -> None:
-    """Archive the files and rebuild the warehouse from the archive."""
-    show = sys.stderr.isatty()
-    with Progress(
-        TextColumn("{task.description:<8}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not show,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, int] = {}
+    """Archive the files and rebuild the warehouse from the archive.
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+    A folder's `snapshots.csv` (columns `date_observed`, `kind`, `file`, the file relative to the folder; other
+    columns ignored) lists its files and when each was observed; a folder without one has every `*.xlsx` below it
+    imported and dated by the workbook's own modified date, and the command says so. `--observed YYYY-MM-DD` dates
+    single files.
 
-        from . import pipeline  # the build stages load only for an import
+    Exits 1, with one `error:` line per file naming the file and the problem, when a file is not a readable
+    roster; that file is still archived and listed as `rejected`, and nothing already built changes.
+    """
+    from . import pipeline  # the build stages load only for an import
 
+    with _progress() as progress:
         try:
             result = pipeline.import_paths(
                 state.db, Archive(state.archive), paths, observed.date() if observed else None, progress
@@ -110,16 +106,55 @@ def import_(
 
 
 @app.command()
+def rebuild() -> None:
+    """Rebuild the warehouse from the archive, even when nothing it reads has changed (an import
+    rebuilds by itself whenever the archive, the reviewed tables in data/ or the stage code change)."""
+    from . import pipeline
+
+    archive = Archive(state.archive)
+    if not archive.log.exists():
+        _fail(f"{archive.root}: no archive yet (run `open287g import` first)")
+    with archive.writing(), _progress() as progress:
+        pipeline.build(state.db, archive, progress, force=True)
+    err.print(f"warehouse rebuilt from {archive.root} ({state.db})", highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar per stage on a terminal (nothing when piped)."""
+    with Progress(
+        TextColumn("{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not sys.stderr.isatty(),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield progress
+
+
+@app.command()
 def publications(
     fmt: FormatOpt = Format.table,
     kind: Annotated[str | None, typer.Option(help="participating or pending.")] = None,
     status: Annotated[str | None, typer.Option(help="ok, suspect or rejected.")] = None,
 ) -> None:
-    """Every distinct roster publication with its files, observation dates, rows and status."""
-    if kind and kind not in queries.KINDS:
-        _fail(f"--kind must be one of {', '.join(queries.KINDS)}")
-    if status and status not in queries.PUBLICATION_STATUSES:
-        _fail(f"--status must be one of {', '.join(queries.PUBLICATION_STATUSES)}")
+    """Every distinct roster publication with its files, observation dates, rows and status.
+
+    In observation order per kind: `publication_id`, `kind`, `status` (`ok`, `suspect`, `rejected`),
+    `first_observed`, `last_observed` (YYYY-MM-DD), `rows` (non-blank data rows), `distinct_rows`, `layout`, `seq`,
+    `n_observations`, `status_reason`, `previous_publication_id`, `sha256s` (the files), `file_names`,
+    `observed_dates`.
+    """
+    kind, status = _check(params.publication_kind, kind), _check(params.publication_status, status)
     with _connect() as con:
         df = queries.publications(con, kind, status)
     emit(df, fmt, ["publication_id", "kind", "first_observed", "last_observed", "rows", "status", "n_observations"])
@@ -134,19 +169,13 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
-def _state(value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = vocab.state_code(value)
-    if code is None:
-        _fail(f"--state: unknown state {value!r} (use a two-letter code such as TX)")
-    return code
-
-
-def _choice(option: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
-    if value is not None and value not in allowed:
-        _fail(f"{option} must be one of {', '.join(allowed)}")
-    return value
+def _check(check: Callable[..., T], *values) -> T:
+    """A parameter through its shared check (queries.params); a bad one ends the command with one line."""
+    try:
+        return check(*values)
+    except params.ParamError as exc:
+        _fail(f"--{exc.name}: {exc.message}")
+        raise  # (not reached: _fail exits)
 
 
 @app.command()
@@ -155,8 +184,13 @@ def counts(
     by: Annotated[str | None, typer.Option(help="Break down by state, model, type or month.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Agreements, agencies and pending listings on a day (default: the newest day)."""
-    _summary(on, _choice("--by", by, queries.COUNTS_BY), fmt, queries.counts, queries.counts_by)
+    """Agreements, agencies and pending listings on a day (default: the newest day).
+
+    `agreements`, `agencies`, `by_model` {`JEM`, `TFM`, `WSO`}, `pending`, `rows` (rows of the publication in
+    effect) and the `publication_id`s used. `--by` gives a table; `--by month` gives each month-end since 2021 (it
+    reproduces the month-end rows of `../shared/data/MANIFEST.md`).
+    """
+    _summary(on, _check(params.counts_by, by), fmt, queries.counts, queries.counts_by)
 
 
 def _summary(on, by, fmt, whole, broken_down) -> None:
@@ -174,22 +208,22 @@ def agreements(
     on: DateOpt = None,
     state: StateOpt = None,
     model: Annotated[str | None, typer.Option(help="JEM, TFM or WSO.")] = None,
-    status: Annotated[
-        str | None, typer.Option(help="active, ended, superseded, pending or pending_removed.")
-    ] = None,
+    status: Annotated[str | None, typer.Option(help="active, ended, superseded, pending or pending_removed.")] = None,
     all_: Annotated[
         bool, typer.Option("--all", help="Every agreement ever seen, not those listed on one day.")
     ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Agreements listed on a day (default: the newest day), or --all (also with only --status)."""
-    model = _choice("--model", model.upper() if model else None, queries.MODELS)
-    _choice("--status", status, queries.AGREEMENT_STATUSES)
+    """Agreements listed on a day (default: the newest day), or every agreement ever seen with `--all`.
+
+    `--status` is `active`, `ended`, `superseded`, `pending` or `pending_removed`; given without `--on`, it lists
+    every agreement with that status, as `--all --status` does.
+    """
+    state, model = _check(params.state, state), _check(params.model, model)
+    status = _check(params.agreement_status, status)
+    day, newest = params.listing(_day(on), status, all_)
     with _connect() as con:
-        # no day: the newest day, unless --all or a --status alone asks for every agreement
-        df = queries.agreements(
-            con, None if all_ else _day(on), _state(state), model, status, newest=not (all_ or on or status)
-        )
+        df = queries.agreements(con, day, state, model, status, newest=newest)
     emit(df, fmt, ["agreement_id", "agency_name", "state", "model", "signed", "status", "first_listed", "moa_state"])
 
 
@@ -200,17 +234,28 @@ def agency(
     ],
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """One agency's profile, agreements and full history."""
+    """One agency's profile, agreements and full history.
+
+    WORDS are an agency id (`TX/ellis-county-sheriffs-office`) or words of any name it was listed under. Shows its
+    profile, the names seen, its agreements and its full history of events; when several agencies match, the first
+    is shown and the others are listed. `--format csv` prints the events.
+    """
     query = " ".join(words)
     with _connect() as con:
         found = queries.find_agencies(con, query)
         if found.is_empty():
             _fail(f"no agency matches {query!r}")
-        if len(found) > 1 and found["agency_id"][0] != query:
+        current = queries.resolve_agency(con, query)
+        if current is not None and current != query:
+            err.print(f"note: {query} is a former id of {current}", highlight=False)
+        elif current is None and len(found) > 1:
             err.print(f"{len(found)} agencies match {query!r}; showing the first. Others:", highlight=False)
             for aid, name in found.select("agency_id", "name").rows()[1:10]:
                 err.print(f"  {aid}  {name}", highlight=False)
-        profile = queries.agency_profile(con, found["agency_id"][0])
+        profile = queries.agency_profile(con, current or found["agency_id"][0])
+    if profile is None:  # (found, so it has a profile)
+        _fail(f"no agency matches {query!r}")
+        return
     emit_profile(profile, fmt)
 
 
@@ -222,20 +267,29 @@ def changes(
     kind: Annotated[str | None, typer.Option(help="Only events of this kind (listed, ended, renamed, ...).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """What changed between two days (inclusive): listings, endings, renames, date revisions, MOAs."""
-    _choice("--kind", kind, queries.EVENT_KINDS)
-    if since and until and until < since:
-        _fail("--until is before --since")
+    """What changed between two days (inclusive): listings, endings, renames, date revisions, MOAs.
+
+    Each event has `date`, `kind`, `agency_id`, `agreement_id`, `state`, `model`, `agency_name`, the previous
+    name/date/MOA where relevant, the rule that matched it, and `from_publication_id`/`to_publication_id`: the two
+    publications compared.
+    """
+    kind, state = _check(params.event_kind, kind), _check(params.state, state)
+    start, end = _check(params.window, _day(since), _day(until))
     with _connect() as con:
-        df = queries.changes(con, since.date() if since else None, until.date() if until else None, _state(state), kind)
+        df = queries.changes(con, start, end, state, kind)
     emit(df, fmt, ["date", "kind", "state", "model", "agency_name", "signed", "agreement_id"])
 
 
 @app.command("agencies")
 def agencies_(on: DateOpt = None, state: StateOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Agencies with an agreement listed on a day, with jurisdiction level, county FIPS and models."""
+    """Agencies with an agreement listed on a day (default: the newest day): jurisdiction level, county FIPS, models.
+
+    `agency_id`, `name`, `state`, `jurisdiction_level` (`county`, `municipal`, `state`, `other`), `county_fips`
+    (5-digit, or null for statewide agencies), `models`, plus every county (`county_fips_all`), the FBI `ori` where
+    the match is sure, and how the county and level were decided.
+    """
     with _connect() as con:
-        df = queries.agencies(con, _day(on), _state(state))
+        df = queries.agencies(con, _day(on), _check(params.state, state))
     emit(df, fmt, ["agency_id", "name", "jurisdiction_level", "county_fips", "models"])
 
 
@@ -245,8 +299,12 @@ def coverage(
     by: Annotated[str | None, typer.Option(help="Break down by state, model or month.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Counties, states and population where at least one agreement applies on a day."""
-    _summary(on, _choice("--by", by, queries.COVERAGE_BY), fmt, queries.coverage, queries.coverage_by)
+    """Counties, states and population where at least one agreement applies on a day (default: the newest day).
+
+    A local agency's counties, or every county of a state with a statewide agreement (`local` leaves statewide
+    agreements out), overall and by model; `--by month` gives the month-ends since 2021.
+    """
+    _summary(on, _check(params.coverage_by, by), fmt, queries.coverage, queries.coverage_by)
 
 
 @app.command()
@@ -254,12 +312,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8287,
 ) -> None:
-    """Serve the web dashboard and the HTTP API (read-only) from the warehouse."""
+    """Serve the web dashboard and the HTTP API (read-only) from the warehouse.
+
+    The pages and the JSON API under `/api/v1/`: see "Web and HTTP API" in the README.
+    """
     import uvicorn
 
+    from . import atlas
     from .web.app import create_app
 
     try:
+        atlas.check()  # the map's data, before anything is served
         web = create_app(state.db)
     except FileNotFoundError as exc:
         _fail(str(exc))
@@ -269,7 +332,11 @@ def serve(
 
 @app.command()
 def check(fmt: FormatOpt = Format.table) -> None:
-    """QA invariants of the warehouse; exits 1 when any fails."""
+    """QA invariants of the warehouse; exits 1 when any fails.
+
+    The checks stored in `qa_checks`, each `pass`, `fail`, `warn` or `info` with a count, a sentence and up to 50
+    offending items.
+    """
     with _connect() as con:
         df = queries.qa_checks(con)
     emit(df, fmt, ["check_name", "status", "n", "detail"])

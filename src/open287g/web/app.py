@@ -1,6 +1,6 @@
 """The HTTP layer: the JSON/CSV API under /api/v1 and the server-rendered pages. Read-only, thin:
-every answer comes from open287g.queries through a cursor opened for the request, or from the same
-answers held in memory for the snapshot (open287g.answers)."""
+every answer comes from the named queries (open287g.queries) on the snapshot of the warehouse being
+served, whose point-in-time answers are held in memory; parameters go through queries.params."""
 
 from __future__ import annotations
 
@@ -9,22 +9,22 @@ import json
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from .. import queries
-from ..answers import Answers
 from ..domain import vocab
 from ..output import csv_text, json_with, records
+from ..queries import Snapshot, params, snapshot_of
 from . import charts, mapsvg
 
 HERE = Path(__file__).parent
@@ -84,9 +84,7 @@ class Served:
         # one DuckDB thread per query: answers are small, and the requests are the parallelism
         self.con = duckdb.connect(config={"threads": 1})
         self.con.execute("ATTACH ? AS w (READ_ONLY)", [str(path)])
-        cur = self.cursor()
-        self.answers = Answers(cur)
-        cur.close()
+        self.answers = Snapshot(self.cursor).load()
         self.cache: OrderedDict[str, tuple[int, bytes, list]] = OrderedDict()
         self.cache_bytes = 0
 
@@ -118,7 +116,7 @@ def _entry_bytes(key: str, answer: tuple[int, bytes, list]) -> int:
     return CACHE_ENTRY_OVERHEAD + len(key) + len(body) + sum(len(k) + len(v) for k, v in headers)
 
 
-class Snapshot:
+class LiveWarehouse:
     """The warehouse being served, reopened when an import swaps in a new file (its mtime changes).
     A file that cannot be served (e.g. built by another version) is reported once and the snapshot
     already open goes on serving."""
@@ -170,7 +168,7 @@ class _Cache:
     memory, compressed or not as the client asks (it sits outside the compression, so a page is
     compressed once). Plain ASGI, for the same reason as the guard."""
 
-    def __init__(self, app, snapshot: Snapshot) -> None:
+    def __init__(self, app, snapshot: LiveWarehouse) -> None:
         self.app, self.snapshot = app, snapshot
 
     async def __call__(self, scope, receive, send):
@@ -190,7 +188,7 @@ class _Cache:
                 {
                     "type": "http.response.start",
                     "status": status,
-                    "headers": headers + [(b"content-length", str(len(body)).encode())],
+                    "headers": [*headers, (b"content-length", str(len(body)).encode())],
                 }
             )
             await send({"type": "http.response.body", "body": body})
@@ -221,7 +219,7 @@ CACHE_KEY_CHARS = 2048
 
 
 def create_app(db_path: Path) -> FastAPI:
-    snapshot = Snapshot(db_path)
+    snapshot = LiveWarehouse(db_path)
     app = FastAPI(
         title="open287g API",
         version="1",
@@ -242,18 +240,9 @@ def create_app(db_path: Path) -> FastAPI:
         # the snapshot the answer cache saw for this request, so that what it keeps is consistent
         return request.scope.get("state", {}).get("served") or snapshot.current()
 
-    async def cursor(request: Request) -> AsyncIterator[duckdb.DuckDBPyConnection]:
-        # async: opening a cursor is instant, and a sync dependency would cost a threadpool hop
-        cur = served(request).cursor()
-        try:
-            yield cur
-        finally:
-            cur.close()
-
-    async def in_memory(request: Request) -> Answers:
+    async def in_memory(request: Request) -> Snapshot:
         return served(request).answers
 
-    Cur = Depends(cursor)
     Mem = Depends(in_memory)
 
     @app.exception_handler(RequestValidationError)
@@ -261,24 +250,14 @@ def create_app(db_path: Path) -> FastAPI:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
         return JSONResponse({"detail": f"bad parameter: {problems}"}, status_code=400)
 
+    @app.exception_handler(params.ParamError)
+    async def bad_param(request: Request, exc: params.ParamError):
+        return JSONResponse({"detail": f"bad parameter: {exc}"}, status_code=400)
+
     # -- API ------------------------------------------------------------------------------
-    # Point-in-time answers come from memory (async: no DuckDB, no thread hop); CSV twins and the
-    # rarer lists are made by the named queries on a cursor, in the thread pool.
-    def state_code(value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = vocab.state_code(value)
-        if code is None:
-            raise HTTPException(400, f"unknown state {value!r}: use a two-letter code such as TX")
-        return code
-
-    def model_code(value: str | None) -> str | None:
-        if value is None:
-            return None
-        if value.upper() not in queries.MODELS:
-            raise HTTPException(400, f"unknown model {value!r}: use JEM, TFM or WSO")
-        return value.upper()
-
+    # Every answer comes from the named queries on the request's snapshot, whose point-in-time
+    # answers are in memory (async: no DuckDB, no thread hop); CSV twins are the same answers as
+    # DataFrames, the other lists SQL on a cursor of the snapshot, in the thread pool.
     def csv_body(name: str, frame) -> Response:
         return PlainTextResponse(
             csv_text(frame),
@@ -286,13 +265,9 @@ def create_app(db_path: Path) -> FastAPI:
             headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
         )
 
-    def as_csv(request: Request, name: str, query, *args, **kwargs) -> Response:
-        """A list's CSV twin, made by its named query on a cursor of the request's snapshot."""
-        cur = served(request).cursor()
-        try:
-            return csv_body(name, query(cur, *args, **kwargs))
-        finally:
-            cur.close()
+    def as_csv(name: str, query, mem: Snapshot, *args, **kwargs) -> Response:
+        """A list's CSV twin: the same named query as its JSON, as a DataFrame."""
+        return csv_body(name, query(mem, *args, **kwargs))
 
     def json_body(text: str) -> Response:
         return Response(text, media_type="application/json")
@@ -302,47 +277,46 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/api/v1/counts", tags=["api"])
     async def api_counts(on: dt.date | None = None, mem=Mem):
         """Agreements, agencies (and by model) listed on a day, and the pending list that day."""
-        return JSONResponse(mem.counts(on))
+        return JSONResponse(queries.counts(mem, on))
 
     @app.get("/api/v1/agreements", tags=["api"])
     async def api_agreements(
-        request: Request,
         on: dt.date | None = None,
         state: str | None = None,
         model: str | None = None,
-        status: str | None = Query(None, pattern="^(active|ended|superseded|pending|pending_removed)$"),
+        status: str | None = Query(None, description=", ".join(queries.AGREEMENT_STATUSES)),
         format: str = Fmt,
         mem=Mem,
     ):
         """Agreements listed on a day (default: the newest; with only a status, every agreement with it),
         filtered by state, model and status."""
-        # no day: the newest day; a status alone asks for every agreement with that status
-        args = (on, state_code(state), model_code(model), status)
-        newest = not (on or status)
+        status = params.agreement_status(status)
+        day, newest = params.listing(on, status)
+        args = (day, params.state(state), params.model(model), status)
         if format == "csv":
-            return await run_in_threadpool(as_csv, request, "agreements", queries.agreements, *args, newest=newest)
-        return json_body(mem.agreements(*args, newest=newest))
+            return await run_in_threadpool(as_csv, "agreements", queries.agreements, mem, *args, newest=newest)
+        return json_body(queries.agreements(mem, *args, newest=newest, as_json=True))
 
     @app.get("/api/v1/agencies", tags=["api"])
-    async def api_agencies(
-        request: Request, on: dt.date | None = None, state: str | None = None, format: str = Fmt, mem=Mem
-    ):
+    async def api_agencies(on: dt.date | None = None, state: str | None = None, format: str = Fmt, mem=Mem):
         """Agencies with an agreement on a day, with jurisdiction level, county FIPS and models."""
+        code = params.state(state)
         if format == "csv":
-            return await run_in_threadpool(as_csv, request, "agencies", queries.agencies, on, state_code(state))
-        return json_body(mem.agencies(on, state_code(state)))
+            return await run_in_threadpool(as_csv, "agencies", queries.agencies, mem, on, code)
+        return json_body(queries.agencies(mem, on, code, as_json=True))
 
     @app.get("/api/v1/agencies/{agency_id:path}", tags=["api"])
-    async def api_agency(agency_id: str, mem=Mem):
-        """One agency: profile, agreements and full history."""
-        profile = mem.agency_profile(agency_id)
-        if profile is None:
+    async def api_agency(request: Request, agency_id: str, mem=Mem):
+        """One agency: profile, agreements and full history. A former id redirects (301) to the current one."""
+        current = queries.resolve_agency(mem, agency_id)
+        if current is None:
             raise HTTPException(404, f"no agency {agency_id!r}")
-        return json_body(profile)
+        if current != agency_id:
+            return moved(request, f"/api/v1/agencies/{current}")
+        return json_body(snapshot_of(mem).agency_profile(current) or "{}")
 
     @app.get("/api/v1/changes", tags=["api"])
     async def api_changes(
-        request: Request,
         since: dt.date | None = None,
         until: dt.date | None = None,
         state: str | None = None,
@@ -351,41 +325,41 @@ def create_app(db_path: Path) -> FastAPI:
         mem=Mem,
     ):
         """Events between two days (inclusive), each naming the two publications it compares."""
-        if kind is not None and kind not in queries.EVENT_KINDS:
-            raise HTTPException(400, f"unknown kind {kind!r}: one of {', '.join(queries.EVENT_KINDS)}")
-        if since and until and until < since:
-            raise HTTPException(400, "until is before since")
+        args = (*params.window(since, until), params.state(state), params.event_kind(kind))
         if format == "csv":
-            return await run_in_threadpool(
-                as_csv, request, "changes", queries.changes, since, until, state_code(state), kind
-            )
-        return json_body(mem.changes(since, until, state_code(state), kind))
+            return await run_in_threadpool(as_csv, "changes", queries.changes, mem, *args)
+        return json_body(queries.changes(mem, *args, as_json=True))
 
     @app.get("/api/v1/states/{state}", tags=["api"])
     async def api_state(state: str, on: dt.date | None = None, mem=Mem):
         """One state on a day: its agreements, agencies and coverage."""
-        code = state_code(state)
-        summary = {**mem.state_summary(code, on), "name": vocab.state_names().get(code)}
-        return json_body(json_with(summary, agencies_listed=mem.agencies(on, code)))
+        code = params.state(state) or ""
+        summary = {**queries.state_summary(mem, code, on), "name": vocab.state_names().get(code)}
+        return json_body(json_with(summary, agencies_listed=queries.agencies(mem, on, code, as_json=True)))
 
     @app.get("/api/v1/coverage", tags=["api"])
     async def api_coverage(on: dt.date | None = None, mem=Mem):
         """Counties, states and population where at least one agreement applies on a day."""
-        return JSONResponse(mem.coverage(on))
+        return JSONResponse(queries.coverage(mem, on))
 
     @app.get("/api/v1/counties", tags=["api"])
-    async def api_counties(request: Request, on: dt.date | None = None, format: str = Fmt, mem=Mem):
+    async def api_counties(on: dt.date | None = None, format: str = Fmt, mem=Mem):
         """One row per county: local agencies and models, statewide models, covered or not (the map's data)."""
         if format == "csv":
-            return await run_in_threadpool(as_csv, request, "counties", queries.county_figures, on)
-        return json_body(mem.county_figures(on))
+            return await run_in_threadpool(as_csv, "counties", queries.county_figures, mem, on)
+        return json_body(queries.county_figures(mem, on, as_json=True))
 
     @app.get("/api/v1/publications", tags=["api"])
-    def api_publications(format: str = Fmt, cur=Cur):
+    def api_publications(format: str = Fmt, mem=Mem):
         """Every roster publication with its files (sha256), observation dates, rows and status."""
         if format == "csv":
-            return csv_body("publications", queries.publications(cur))
-        return json_body(queries.publications(cur, as_json=True))
+            return csv_body("publications", queries.publications(mem))
+        return json_body(queries.publications(mem, as_json=True))
+
+    def moved(request: Request, path: str) -> Response:
+        """A permanent redirect to where an id now lives, keeping the query (path and query only)."""
+        query = request.url.query
+        return RedirectResponse(quote(path, safe="/") + (f"?{query}" if query else ""), status_code=301)
 
     # -- pages ----------------------------------------------------------------------------
     def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -396,11 +370,11 @@ def create_app(db_path: Path) -> FastAPI:
             entry = STRINGS.get(key)
             return entry[lang] if entry else key
 
-        def url(path: str, **params) -> str:
-            params = {k: v for k, v in params.items() if v not in (None, "")}
+        def url(path: str, **args) -> str:
+            args = {k: v for k, v in args.items() if v not in (None, "")}
             if lang != "en":
-                params["lang"] = lang
-            query = "&".join(f"{k}={v}" for k, v in params.items())
+                args["lang"] = lang
+            query = "&".join(f"{k}={v}" for k, v in args.items())
             return path + ("?" + query if query else "")
 
         other = "es" if lang == "en" else "en"
@@ -422,27 +396,27 @@ def create_app(db_path: Path) -> FastAPI:
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, cur=Cur, mem=Mem):
+    def home(request: Request, mem=Mem):
         when = mem.latest
-        figures, paths = queries.county_figures(cur, when).to_dicts(), mapsvg.county_paths()
+        figures, paths = queries.county_figures(mem, when).to_dicts(), mapsvg.county_paths()
         return page(
             request,
             "home.html",
-            counts=mem.counts(when),
-            coverage=mem.coverage(when),
+            counts=queries.counts(mem, when),
+            coverage=queries.coverage(mem, when),
             map=charts.county_map(figures, paths, mapsvg.state_borders(), mapsvg.viewbox()),
             not_drawn=charts.not_drawn(figures, paths),
-            growth=charts.growth(records(queries.counts_by(cur, when, "month"))),
+            growth=charts.growth(records(queries.counts_by(mem, when, "month"))),
             changes=records(
                 queries.changes(
-                    cur, when - dt.timedelta(days=14), exclude=("moa_posted", "pending_listed", "pending_removed")
+                    mem, when - dt.timedelta(days=14), exclude=("moa_posted", "pending_listed", "pending_removed")
                 )
             ),
-            states=records(queries.states(cur, when)),
+            states=records(queries.states(mem, when)),
         )
 
     @app.get("/states/{state}", response_class=HTMLResponse, include_in_schema=False)
-    def state_page(request: Request, state: str, cur=Cur, mem=Mem):
+    def state_page(request: Request, state: str, mem=Mem):
         code = vocab.state_code(state)
         if code is None:
             return page(request, "not_found.html", status=404, what=state)
@@ -452,22 +426,25 @@ def create_app(db_path: Path) -> FastAPI:
             "state.html",
             code=code,
             name=vocab.state_names().get(code, code),
-            agencies=records(queries.agencies(cur, when, code)),
-            coverage=mem.state_summary(code, when)["coverage"],
-            changes=records(queries.changes(cur, state=code).tail(40)),
+            agencies=records(queries.agencies(mem, when, code)),
+            coverage=queries.state_summary(mem, code, when)["coverage"],
+            changes=records(queries.changes(mem, state=code).tail(40)),
         )
 
     @app.get("/counties/{fips}", response_class=HTMLResponse, include_in_schema=False)
-    def county_page(request: Request, fips: str, cur=Cur):
-        info = queries.county(cur, fips) if fips.isdigit() and len(fips) == 5 else None
+    def county_page(request: Request, fips: str, mem=Mem):
+        info = queries.county(mem, fips) if fips.isdigit() and len(fips) == 5 else None
         if info is None:
             return page(request, "not_found.html", status=404, what=fips)
-        when = served(request).answers.latest
-        return page(request, "county.html", county=info, agencies=records(queries.county_agencies(cur, fips, when)))
+        when = mem.latest
+        return page(request, "county.html", county=info, agencies=records(queries.county_agencies(mem, fips, when)))
 
     @app.get("/agencies/{agency_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def agency_page(request: Request, agency_id: str, cur=Cur):
-        profile = queries.agency_profile(cur, agency_id)
+    def agency_page(request: Request, agency_id: str, mem=Mem):
+        current = queries.resolve_agency(mem, agency_id)
+        if current is not None and current != agency_id:
+            return moved(request, f"/agencies/{current}")
+        profile = queries.agency_profile(mem, agency_id) if current else None
         if profile is None:
             return page(request, "not_found.html", status=404, what=agency_id)
         agreements = records(profile["agreements"])
@@ -478,33 +455,37 @@ def create_app(db_path: Path) -> FastAPI:
             agency=profile["agency"],
             agreements=agreements,
             events=records(profile["events"]),
-            powers={m: records(queries.model_powers(cur, m)) for m in models},
+            powers={m: records(queries.model_powers(mem, m)) for m in models},
         )
 
     @app.get("/models/{model}", response_class=HTMLResponse, include_in_schema=False)
-    def model_page(request: Request, model: str, cur=Cur):
+    def model_page(request: Request, model: str, mem=Mem):
         if model.upper() not in queries.MODELS:
             return page(request, "not_found.html", status=404, what=model)
         m = model.upper()
-        when = served(request).answers.latest
+        when = mem.latest
         return page(
             request,
             "model.html",
             model=m,
-            powers=records(queries.model_powers(cur, m)),
-            agreements=records(queries.agreements(cur, when, model=m)),
+            powers=records(queries.model_powers(mem, m)),
+            agreements=records(queries.agreements(mem, when, model=m)),
         )
 
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
-    def changes_page(request: Request, since: str = "", until: str = "", state: str = "", kind: str = "", cur=Cur):
-        when = served(request).answers.latest
+    def changes_page(request: Request, since: str = "", until: str = "", state: str = "", kind: str = "", mem=Mem):
+        when = mem.latest
         start, end, error = _date(since), _date(until), None
         if (since and start is None) or (until and end is None):
             error = "bad date (use YYYY-MM-DD)"
-        code = vocab.state_code(state) if state else None
-        kind = kind if kind in queries.EVENT_KINDS else ""
+        code = None
+        try:  # a page shows what it can: a bad filter is named and left out
+            code, kind = params.state(state or None), params.event_kind(kind or None) or ""
+            start, end = params.window(start, end)
+        except params.ParamError as exc:
+            error, kind = str(exc), kind if kind in queries.EVENT_KINDS else ""
         start = start or when - dt.timedelta(days=30)
-        rows = records(queries.changes(cur, start, end, code, kind or None))
+        rows = records(queries.changes(mem, start, end, code, kind or None))
         return page(
             request,
             "changes.html",
@@ -518,18 +499,18 @@ def create_app(db_path: Path) -> FastAPI:
         )
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def search(request: Request, q: str = "", cur=Cur):
+    def search(request: Request, q: str = "", mem=Mem):
         code = vocab.state_code(q) if q else None
-        found = records(queries.find_agencies(cur, q).head(50)) if q.strip() else []
+        found = records(queries.find_agencies(mem, q).head(50)) if q.strip() else []
         return page(request, "search.html", q=q, state=code, found=found)
 
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
-    def methodology(request: Request, cur=Cur):
+    def methodology(request: Request, mem=Mem):
         return page(
             request,
             "methodology.html",
-            checks=records(queries.qa_checks(cur)),
-            publications=queries.publications(cur).height,
+            checks=records(queries.qa_checks(mem)),
+            publications=queries.publications(mem).height,
         )
 
     @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)

@@ -1,0 +1,77 @@
+"""The parameters users give the queries, checked once for the CLI and the HTTP API.
+
+Each check returns the value in the form the queries take (a state code, an upper-case model) or raises
+`ParamError`, whose message is one sentence naming the parameter, what is wrong and what would do.
+The CLI prints it as `error: --state: ...`, the API answers 400 with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..domain import vocab
+from . import AGREEMENT_STATUSES, COUNTS_BY, COVERAGE_BY, EVENT_KINDS, KINDS, MODELS, PUBLICATION_STATUSES
+
+
+class ParamError(ValueError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name, self.message = name, message
+
+
+def _one_of(name: str, value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    if value is not None and value not in allowed:
+        raise ParamError(name, f"unknown {what} {value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def state(value: str | None) -> str | None:
+    """A state or territory by code or name (TX, Texas, texas) -> its two-letter code."""
+    if value is None:
+        return None
+    code = vocab.state_code(value)
+    if code is None:
+        raise ParamError("state", f"unknown state {value!r}: use a two-letter code such as TX")
+    return code
+
+
+def model(value: str | None) -> str | None:
+    return _one_of("model", value.upper() if value else None, MODELS, "model")
+
+
+def agreement_status(value: str | None) -> str | None:
+    return _one_of("status", value, AGREEMENT_STATUSES, "status")
+
+
+def event_kind(value: str | None) -> str | None:
+    return _one_of("kind", value, EVENT_KINDS, "kind")
+
+
+def publication_kind(value: str | None) -> str | None:
+    return _one_of("kind", value, KINDS, "list")
+
+
+def publication_status(value: str | None) -> str | None:
+    return _one_of("status", value, PUBLICATION_STATUSES, "status")
+
+
+def counts_by(value: str | None) -> str | None:
+    return _one_of("by", value, COUNTS_BY, "breakdown")
+
+
+def coverage_by(value: str | None) -> str | None:
+    return _one_of("by", value, COVERAGE_BY, "breakdown")
+
+
+def window(since: dt.date | None, until: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    if since and until and until < since:
+        raise ParamError("until", f"{until} is before since {since}")
+    return since, until
+
+
+def listing(on: dt.date | None, status: str | None, every: bool = False) -> tuple[dt.date | None, bool]:
+    """Which agreements a request lists: (day, newest). A day lists those listed that day; no day,
+    the newest day; a status alone, or `every` (--all), every agreement ever seen (with that status)."""
+    if every:
+        return None, False
+    return on, on is None and status is None

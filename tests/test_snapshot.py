@@ -1,0 +1,117 @@
+"""The point-in-time answers (defined once, in queries.snapshot) traced back to the rows of the
+publication in effect, on every day the record knows: every number shown comes from the sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+
+from open287g import queries
+
+
+def _rows_by_publication(con, kind: str) -> dict[str, tuple[set, set, dict]]:
+    """publication -> (agreements, agencies, model of each agreement) of its rows, from roster_rows."""
+    out: dict[str, tuple[set, set, dict]] = defaultdict(lambda: (set(), set(), {}))
+    for pub, agreement, agency, model in con.execute(
+        "SELECT r.publication_id, r.agreement_id, r.agency_id, g.model FROM roster_rows r "
+        "JOIN agreements g USING (agreement_id) JOIN publications p USING (publication_id) "
+        "WHERE p.kind = ? AND p.status = 'ok'",
+        [kind],
+    ).fetchall():
+        agreements, agencies, models = out[pub]
+        agreements.add(agreement)
+        agencies.add(agency)
+        models[agreement] = model
+    return out
+
+
+def _days(con) -> list[tuple[dt.date, str, str]]:
+    """Every day a publication was observed, with the publication its list had in effect (by the
+    rule written out here: the latest ok publication first observed on or before the day, not an
+    older one seen again)."""
+    best: dict[str, list[tuple[dt.date, int, str]]] = defaultdict(list)
+    for kind, day, seq, pub in con.execute(
+        "SELECT kind, unnest(observed_dates) AS day, seq, publication_id FROM publications WHERE status = 'ok'"
+    ).fetchall():
+        best[kind].append((day, seq, pub))
+    effect: dict[str, dict[dt.date, str]] = {}
+    for kind, seen in best.items():
+        newest: tuple[int, str] | None = None
+        effect[kind] = {}
+        for day, seq, pub in sorted(seen):
+            if newest is None or seq > newest[0]:
+                newest = (seq, pub)
+            effect[kind][day] = newest[1]
+    days = sorted(set(effect["participating"]) | set(effect["pending"]))
+    out, part, pend = [], None, None
+    for day in days:
+        part = effect["participating"].get(day, part)
+        pend = effect["pending"].get(day, pend)
+        out.append((day, part, pend))
+    return out
+
+
+def test_counts_agreements_and_agencies_are_the_rows_of_the_day(con):
+    snap = queries.snapshot_of(con)
+    participating, pending = _rows_by_publication(con, "participating"), _rows_by_publication(con, "pending")
+    days = _days(con)
+    assert len(days) > 700
+    for day, pub, pend in days:
+        agreements, agencies, models = participating.get(pub, (set(), set(), {}))
+        c = snap.counts(day)
+        assert (c["publication_id"], c["pending_publication_id"]) == (pub, pend), day
+        assert (c["agreements"], c["agencies"]) == (len(agreements), len(agencies)), day
+        assert c["by_model"] == {m: sum(1 for v in models.values() if v == m) for m in ("JEM", "TFM", "WSO")}, day
+        assert c["pending"] == len(pending.get(pend, (set(),))[0]), day
+        listed = json.loads(snap.agreements(day))
+        assert {a["agreement_id"] for a in listed} == agreements and len(listed) == len(agreements), day
+        placed = json.loads(snap.agencies(day))
+        assert {a["agency_id"] for a in placed} == agencies, day
+        assert sum(a["agreements"] for a in placed) == len(agreements), day
+
+
+def test_the_day_before_the_record_has_nothing(con):
+    snap = queries.snapshot_of(con)
+    first = min(d for d, _, _ in _days(con))
+    c = snap.counts(first - dt.timedelta(days=1))
+    assert c["agreements"] == 0 and c["publication_id"] is None
+    assert json.loads(snap.agreements(first - dt.timedelta(days=1))) == []
+
+
+def test_state_figures_add_up_to_the_nation_and_to_the_lists(con):
+    snap = queries.snapshot_of(con)
+    for day in (dt.date(2025, 1, 20), dt.date(2025, 9, 30), snap.latest):
+        states = snap.states(day)
+        c = snap.counts(day)
+        assert sum(s["agreements"] for s in states) == c["agreements"]
+        for s in states[:5]:
+            listed = json.loads(snap.agreements(day, state=s["state"]))
+            assert len(listed) == s["agreements"] == snap.state_summary(s["state"], day)["agreements"]
+        covered = [r for r in json.loads(snap.county_figures(day)) if r["covered"]]
+        assert len(covered) == snap.coverage(day)["counties"]
+        assert sum(s["counties"] for s in snap.state_coverage(day)) == len(covered)
+
+
+def test_changes_are_the_events_between_two_days(con):
+    snap = queries.snapshot_of(con)
+    since, until = dt.date(2025, 6, 1), dt.date(2025, 6, 30)
+    expected = con.execute("SELECT count(*) FROM events WHERE date BETWEEN ? AND ?", [since, until]).fetchone()[0]
+    got = json.loads(snap.changes(since, until))
+    assert len(got) == expected > 0
+    assert all(since.isoformat() <= e["date"] <= until.isoformat() for e in got)
+    texas = json.loads(snap.changes(since, until, state="TX", kind="listed"))
+    assert texas and all(e["state"] == "TX" and e["kind"] == "listed" for e in texas)
+
+
+def test_dataframes_and_json_are_one_answer(con):
+    """The Python API's DataFrames are the API's JSON with column types: same rows, same order."""
+    day = dt.date(2025, 12, 1)
+    frame = queries.agreements(con, day, state="FL")
+    text = json.loads(queries.agreements(con, day, state="FL", as_json=True))
+    assert frame["agreement_id"].to_list() == [a["agreement_id"] for a in text]
+    assert frame.schema["signed"].__class__.__name__ == "Date"
+    events = queries.changes(con, dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    assert events.height == len(
+        json.loads(queries.changes(con, dt.date(2025, 6, 1), dt.date(2025, 6, 30), as_json=True))
+    )
