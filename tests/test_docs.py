@@ -1,17 +1,55 @@
-"""Every CLI command is documented in the README, and the README's Quickstart stays true."""
+"""The README's command reference is generated from the CLI (cog) and current, every command has its own
+subsection, and the README's Quickstart stays true."""
 
+import io
 import re
 
 from typer.main import get_command
 
 from helpers import REPO
+from open287g import docs
 from open287g.cli import app
 
 
-def test_every_command_is_in_the_readme():
+def _section(readme: str, name: str) -> str:
+    """The text of `### open287g <name>`, up to the next heading."""
+    m = re.search(rf"^### open287g {re.escape(name)}\n(.*?)(?=^#|\Z)", readme, re.S | re.M)
+    assert m, f"README.md has no `### open287g {name}` subsection"
+    return m[1]
+
+
+def test_command_reference_is_current():
+    """`cog --check README.md`: the generated reference equals what the commands say now."""
+    from cogapp import Cog
+
+    cog = Cog()
+    out = io.StringIO()
+    cog.set_output(stdout=out, stderr=out)
+    readme = str(REPO / "README.md")
+    rc = cog.main(["cog", "--check", "--diff", "--check-fail-msg", "run `uv run cog -r README.md`", readme])
+    assert rc == 0, out.getvalue()
+
+
+def test_every_command_has_its_subsection():
     readme = (REPO / "README.md").read_text()
-    for name in get_command(app).commands:
-        assert f"`{name}" in readme, f"command {name!r} is not documented in README.md"
+    commands = {name for name, cmd in get_command(app).commands.items() if not cmd.hidden}
+    headings = set(re.findall(r"^### open287g (\S+)$", readme, re.M))
+    assert commands - headings == set(), f"commands without a `### open287g <name>` heading: {commands - headings}"
+    assert headings - commands == set(), f"headings for commands that do not exist: {headings - commands}"
+
+
+def test_reference_gives_every_argument_option_and_docstring():
+    """What the generator must put in each subsection: the docstring, every argument and option with its help."""
+    readme = (REPO / "README.md").read_text()
+    for name, cmd in docs.commands(app).items():
+        section = _section(readme, name)
+        assert " ".join(cmd.help.split()) in " ".join(section.split()), f"{name}: docstring missing"
+        for p in cmd.params:
+            if p.hidden or p.name in ("install_completion", "show_completion"):
+                continue
+            shown = p.name.upper() if p.param_type_name == "argument" else p.opts[0]
+            assert f"`{shown}" in section, f"{name}: {shown} missing"
+            assert " ".join((p.help or "").split()) in " ".join(section.split()), f"{name} {shown}: help missing"
 
 
 def test_quickstart_has_two_commands_and_ci_runs_the_test_one():
