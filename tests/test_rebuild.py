@@ -69,3 +69,23 @@ def test_rebuild_forces_a_build_and_needs_an_archive(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     assert {"archive_digest", "code_digest", "tables_digest"} <= meta.keys()
+
+
+def test_serve_refuses_a_warehouse_of_another_version_in_one_line(built_copy):
+    with duckdb.connect(str(built_copy)) as con:  # as a v0.1 warehouse: no former ids
+        con.execute("ALTER TABLE agreements DROP COLUMN former_ids")
+    r = run(built_copy, "serve", "--port", "1")
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot be served" in lines[0] and "open287g rebuild" in lines[0]
+
+
+def test_the_library_rebuilds_under_the_archive_lock(tmp_path):
+    import open287g
+
+    db = tmp_path / "w.duckdb"
+    archive = open287g.Archive(tmp_path / "w.archive")
+    open287g.import_paths(db, archive, [sheet(WORKBOOK)], observed=None)
+    assert open287g.build(db, archive) is False  # nothing changed
+    assert open287g.build(db, archive, force=True) is True
+    assert open287g.queries.counts(duckdb.connect(str(db), read_only=True))["agreements"] > 1000

@@ -20,11 +20,13 @@ def import_paths(*args, **kwargs):
     return pipeline.import_paths(*args, **kwargs)
 
 
-def build(*args, **kwargs):
-    """Rebuild the warehouse from the archive if anything it reads changed (`force=True`: always)."""
+def build(db_path, archive: Archive, force: bool = False) -> bool:
+    """Rebuild the warehouse from the archive if anything it reads changed (`force`: always), holding
+    the archive's lock as an import does. True if it rebuilt."""
     from . import pipeline
 
-    return pipeline.build(*args, **kwargs)
+    with archive.writing():
+        return pipeline.build(db_path, archive, force=force)
 
 
 __all__ = ["Archive", "build", "import_paths", "queries"]

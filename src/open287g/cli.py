@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -217,7 +218,10 @@ def agreements(
     """Agreements listed on a day (default: the newest day), or every agreement ever seen with `--all`.
 
     `--status` is `active`, `ended`, `superseded`, `pending` or `pending_removed`; given without `--on`, it lists
-    every agreement with that status, as `--all --status` does.
+    every agreement with that status today, as `--all --status` does. With `--on`, `pending` lists the pending list
+    in effect that day and `active` the participating list (what those statuses meant that day, whatever became of
+    the agreements since); the other statuses are today's. Every record carries `former_ids`: the ids it had in
+    earlier builds, which keep resolving.
     """
     state, model = _check(params.state, state), _check(params.model, model)
     status = _check(params.agreement_status, status)
@@ -326,6 +330,9 @@ def serve(
         web = create_app(state.db)
     except FileNotFoundError as exc:
         _fail(str(exc))
+    except duckdb.Error as exc:  # e.g. a warehouse built by another version, without today's columns
+        reason = str(exc).splitlines()[0]
+        _fail(f"{state.db}: cannot be served ({reason}); run `open287g rebuild` to build it with this version")
     err.print(f"open287g on http://{host}:{port}/ ({state.db})", highlight=False)
     uvicorn.run(web, host=host, port=port, log_level="warning")
 

@@ -23,7 +23,7 @@ from .stages.rows import RowStore
 # into the warehouse's meta, so an edit to either rebuilds it.
 PACKAGE = Path(__file__).parent
 BUILD_INPUTS = {
-    "code_digest": ("pipeline.py", "warehouse.py", "stages/*.py", "sources/*.py", "domain/*.py"),
+    "code_digest": ("pipeline.py", "warehouse.py", "archive.py", "stages/**/*.py", "sources/**/*.py", "domain/**/*.py"),
     "tables_digest": ("data/*.csv",),
 }
 

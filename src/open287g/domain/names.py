@@ -157,6 +157,10 @@ def generic(name: str) -> frozenset[str]:
     return frozenset(t for t in tokens(name) if t in GENERIC)
 
 
+# words that name another place when added to a place name (North Palm Beach, West Palm Beach, New Hope)
+PLACE_WORDS = frozenset({"north", "south", "east", "west", "new", "port", "upper", "lower"})
+
+
 def similarity(a: str, b: str, state: str | None = None) -> str | None:
     """'same' (equal keys), 'strong' (distinctive parts equal or one typo apart, or one contains the
     other), 'weak' (distinctive parts alike), or None."""
@@ -173,7 +177,8 @@ def similarity(a: str, b: str, state: str | None = None) -> str | None:
     if {t for t in ta if t.isdigit()} != {t for t in tb if t.isdigit()}:
         return None  # "Constable District 1" is not "Constable District 6"
     if (ta < tb or tb < ta) and min(len(ta), len(tb)) >= 2:  # "homeland security" / "homeland security thp"
-        return "strong"
+        # ... but a place word makes another place: "West Palm Beach" is not "Palm Beach"
+        return None if (ta ^ tb) & PLACE_WORDS else "strong"
     longest = max(len(da), len(db))
     if da[0] == db[0] and DamerauLevenshtein.distance(da, db) <= (1 if longest < 8 else 2):
         return "strong"

@@ -267,7 +267,17 @@ def counts_by(db: Db, on, by: str) -> pl.DataFrame:
                 "publication_id": c["publication_id"],
             },
         )
-    column = {"state": "a.state", "model": "a.model", "type": "coalesce(a.agency_type, 'unknown')"}[by]
+    if by == "state":  # the state figures of the day (Snapshot.states), where an agreement is listed
+        import polars
+
+        return polars.DataFrame(
+            [{k: v for k, v in r.items() if k != "agreements_ever"} for r in snap.states(on) if r["agreements"]],
+            schema={
+                "state": polars.String,
+                **dict.fromkeys(("agreements", "agencies", "jem", "tfm", "wso"), polars.Int64),
+            },
+        )
+    column = {"model": "a.model", "type": "coalesce(a.agency_type, 'unknown')"}[by]
     sql = f"""
         SELECT {column} AS {by}, count(*) AS agreements, count(DISTINCT a.agency_id) AS agencies,
                count(*) FILTER (a.model = 'JEM') AS jem, count(*) FILTER (a.model = 'TFM') AS tfm,
@@ -340,17 +350,13 @@ def model_powers(con: Db, model: str | None = None) -> pl.DataFrame:
 
 
 def county_agencies(con: Db, fips: str, on) -> pl.DataFrame:
-    """Agencies with an agreement on a day in one county, local ones first, then statewide ones."""
+    """Agencies with an agreement that applies in one county on a day (publication_covered, the one
+    definition of where an agreement applies), local ones first, then statewide ones."""
     sql = """
-        WITH active AS (
-            SELECT i.agency_id, list(DISTINCT g.model ORDER BY g.model) AS models
-            FROM publication_agreements i JOIN agreements g USING (agreement_id)
-            WHERE i.publication_id = $pub GROUP BY 1)
-        SELECT a.agency_id, a.name, a.jurisdiction_level, active.models
-        FROM active JOIN agencies a USING (agency_id)
-        WHERE a.agency_id IN (SELECT agency_id FROM agency_counties WHERE county_fips = $fips)
-           OR (a.jurisdiction_level = 'state' AND a.state = (SELECT state FROM counties WHERE fips = $fips))
-        ORDER BY a.jurisdiction_level = 'state', a.name
+        SELECT a.agency_id, a.name, a.jurisdiction_level, list(DISTINCT c.model ORDER BY c.model) AS models
+        FROM publication_covered c JOIN agencies a USING (agency_id)
+        WHERE c.publication_id = $pub AND c.fips = $fips
+        GROUP BY 1, 2, 3 ORDER BY a.jurisdiction_level = 'state', a.name, a.agency_id
     """
     return _frame(con, sql, {"pub": in_effect(con, on or latest_date(con)), "fips": fips})
 

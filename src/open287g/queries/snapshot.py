@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 
 MODELS = vocab.MODELS
 
-# The columns and orders of the lists, shared with the in-memory answers (answers.py). Every order
-# ends in a key, so that a list has one order and the two can be compared row by row.
+# The columns and orders of the lists. Every order ends in a key, so that a list has one order.
 AGREEMENT_COLUMNS = """a.agreement_id, a.agency_id, a.agency_name, a.state, a.model, a.signed, a.status, a.first_listed,
     a.last_listed, a.ended_on, a.county, a.agency_type, a.moa_url, a.moa_state, a.superseded_by, a.supersedes,
     a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names, a.former_ids"""
@@ -46,7 +45,7 @@ AGENCY_AGREEMENT_ORDER = "model, signed, agreement_id"
 
 
 # Per publication, the states where a statewide agency has an agreement listed; per state, its
-# counties and people. Shared with answers.py, which reads them for every publication at once.
+# counties and people (read for every publication at once).
 STATEWIDE_STATES = """
     SELECT pa.publication_id, list(DISTINCT a.state ORDER BY a.state) AS states
     FROM publication_agreements pa JOIN agencies a USING (agency_id) WHERE a.jurisdiction_level = 'state' GROUP BY 1
@@ -56,7 +55,7 @@ STATE_TOTALS = "SELECT state, count(*) AS counties, sum(population)::BIGINT AS p
 
 def counts_record(day, pub, pending_pub, found: dict) -> dict:
     """The counts answer from publication_counts rows (publication -> rows, agreements, agencies, jem,
-    tfm, wso); shared with answers.py."""
+    tfm, wso)."""
     rows, agreements, agencies, jem, tfm, wso = found.get(pub or "", (0,) * 6)
     pending_rows, pending = found.get(pending_pub, (0, 0))[:2]
     return {
@@ -73,8 +72,7 @@ def counts_record(day, pub, pending_pub, found: dict) -> dict:
 
 
 def coverage_record(day, pub, measured: dict, counties_total, population_total, statewide) -> dict:
-    """The coverage answer from publication_coverage rows ((model, local_only) -> figures); shared
-    with answers.py."""
+    """The coverage answer from publication_coverage rows ((model, local_only) -> figures)."""
     empty = {"counties": 0, "states": 0, "population": 0}
     every = measured.get(("*", False), empty)
     return {
@@ -391,7 +389,9 @@ class Snapshot:
     def agreements(self, on=None, state=None, model=None, status=None, newest: bool = False) -> str:
         """Agreements listed on a day (participating list; with status pending or pending_removed, the
         pending list), or every agreement when no day is given (`newest`: the newest day instead);
-        filtered by state, model and status."""
+        filtered by state, model and status. With a day, `active` and `pending` mean listed on that
+        day's participating or pending list (an agreement pending then may be active now); the other
+        statuses are today's."""
         self._need("_agreements")
         if on is not None or newest:
             _, pub, pending_pub = self.day_and_publications(on)
@@ -402,6 +402,8 @@ class Snapshot:
             positions = array("I", range(len(self.agreement_json)))
         if state is not None:
             positions = _between(positions, self.agreement_states.get(state, (0, 0)))
+        if (on is not None or newest) and status in ("active", "pending"):
+            status = None  # listed on the day's list is what active (or pending) meant that day
         models, statuses, parts = self.agreement_model, self.agreement_status, self.agreement_json
         return _json_list(
             parts[p]

@@ -65,6 +65,9 @@ class _History:
         # the same in every build that holds that publication, so ids made from it never change
         self.first_seen: dict[tuple[str, str], tuple[tuple, str, str, dt.date]] = {}
         self.last_seen: dict[tuple[str, str], dict] = {}  # node -> latest row values
+        # node -> (day, county) each time its participating listing gave another county
+        self.counties_seen: dict[tuple[str, str], list[tuple[dt.date, str | None]]] = defaultdict(list)
+        self.maybe_twin: dict[tuple[str, str], set[str]] = defaultdict(set)  # node -> pending counties
         self.first_county: dict[tuple[str, str], str | None] = {}  # node -> county of its first listing
         self.first_participating_name: dict[tuple[str, str], str] = {}  # what the first builds named it by
         self.first_participating: dict[tuple[str, str], tuple] = {}  # node -> its first participating listing
@@ -88,6 +91,8 @@ class _History:
                 self.first_participating.setdefault(node, _listing(pub, pending, len(out)))
                 self.times_seen[node] += 1
                 self.last_seen[node] = v
+                if not self.counties_seen[node] or self.counties_seen[node][-1][1] != v["county"]:
+                    self.counties_seen[node].append((pub["first_observed"], v["county"]))
         return out
 
     def _see(self, node: tuple[str, str], order: tuple, v: dict) -> None:
@@ -219,10 +224,23 @@ class _History:
                 self._see(node, order, v)
         return self._pending_roots[key]
 
+    def _namesake_elsewhere(self, node: tuple[str, str], county: str | None, day: dt.date) -> bool:
+        """Whether a pending listing on `day` in `county` names another body than the participating
+        listing of the same name: its county conflicts with every county that listing gave by then (or,
+        listed only later, with its first), and with the one it gives now. A later county correction
+        never splits a body from its own pending listing; where the two judgements differ, the
+        namesake's id (with its county) is kept as a former id."""
+        seen = self.counties_seen.get(node, [])
+        by_then = [c for d, c in seen if d <= day] or [c for _, c in seen[:1]]
+        then = bool(by_then) and all(identity.counties_conflict(c, county) for c in by_then)
+        now = bool(seen) and identity.counties_conflict(seen[-1][1], county)
+        if then != now:  # a build that ended earlier, or one by the first builds' rule, told them apart
+            self.maybe_twin[node].add(county or "")
+        return then and now
+
     def _match_pending(self, node: tuple[str, str], v: dict, order: tuple) -> tuple:
         if node in self.participating_nodes:
-            last = self.last_seen.get(node)
-            if last and identity.counties_conflict(last["county"], v["county"]):
+            if self._namesake_elsewhere(node, v["county"], order[0]):
                 # the same name in another county is another body ('Manor Township' in Armstrong and
                 # in Lancaster County, PA)
                 twin = (node[0], f"{node[1]}|{identity.county_match_key(v['county'])}")
@@ -552,13 +570,18 @@ class _Tables:
                         converted[(root, model), n] = a["agreement_id"]
                         self._pending_could_have_been(a["agreement_id"], root, model, s)
                         break
-        pending_ids: dict[tuple, str] = {}
+        pending_ids: dict[tuple[tuple, int], str] = {}
         for (root, model), ss in spells.items():
+            signed_before: dt.date | None = None
             for n, s in enumerate(ss):
                 if ((root, model), n) in converted:
+                    signed_before = signed_before or s["first_listed"]
                     continue
-                agreement = f"{self.aid(root)}/{model or 'unknown'}/pending"
-                pending_ids[(root, model)] = agreement
+                # runs of pending listings share one record until one is signed; a listing after that
+                # is a new record, so that the pending id of the signed one keeps naming it
+                tail = "pending" if signed_before is None else f"pending-{s['first_listed']}"
+                agreement = f"{self.aid(root)}/{model or 'unknown'}/{tail}"
+                pending_ids[(root, model), n] = agreement
                 v = s["v"]
                 rec = self.agreement_rows.get(agreement)
                 if rec is None:
@@ -575,7 +598,10 @@ class _Tables:
                 u = _unit(v, True)
                 root = h._pending_agency((u.state, u.key), v)
                 n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
-                listed_as = converted.get(((root, u.model), n)) or pending_ids.get((root, u.model))
+                listed_as = converted.get(((root, u.model), n)) or pending_ids.get(((root, u.model), n))
+                if listed_as and v["county"] in h.maybe_twin.get((u.state, u.key), ()):
+                    twin = f"{self._legacy_id((u.state, u.key))}-{ids.slug(v['county'])}"
+                    self.former[listed_as].add(f"{twin}/{u.model or 'unknown'}/pending")
                 self.pending_identity.append(
                     {
                         "publication_id": pub["publication_id"],
@@ -607,7 +633,7 @@ class _Tables:
     def _pending_event(self, kind, a, b, key, v, spells, index, converted, pending_ids) -> None:
         root, _ = key
         n = next(k for k, s in enumerate(spells[key]) if s["first_index"] <= index <= s["last_index"])
-        agreement = converted.get((key, n)) or pending_ids.get(key)
+        agreement = converted.get((key, n)) or pending_ids.get((key, n))
         self._event(kind, a, b, None, v, agreement, agency_id=self.agreement_agency.get(agreement, self.aid(root)))
 
     def _agencies(self) -> None:
@@ -624,6 +650,9 @@ class _Tables:
         # sheriff's office relabelled as the county board that signed) has no row: its ids name the
         # agency that carries them.
         former = {self.names.id[root]: set(f) for root, f in self.names.former.items()}
+        for node, counties in self.h.maybe_twin.items():
+            aid = self.aid(node)
+            former[aid] |= {f"{self._legacy_id(node)}-{ids.slug(c)}" for c in counties if c}
         for root, aid in self.names.id.items():
             if aid not in by_agency:
                 carriers = sorted({self.agreement_agency[g] for g in self._listed_under.get(root, set())})

@@ -75,7 +75,7 @@ _HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items(
 
 class Served:
     """One snapshot of the warehouse as served: its own DuckDB instance (the file ATTACHed to an
-    in-memory database), its point-in-time answers in memory (answers.py) and its cache of whole
+    in-memory database), its point-in-time answers in memory (queries.Snapshot) and its cache of whole
     answers. A request takes one and uses it throughout, so requests still running when an import
     swaps the file finish on the old snapshot, which is freed when they are done."""
 
@@ -417,7 +417,7 @@ def create_app(db_path: Path) -> FastAPI:
 
     @app.get("/states/{state}", response_class=HTMLResponse, include_in_schema=False)
     def state_page(request: Request, state: str, mem=Mem):
-        code = vocab.state_code(state)
+        code = _lenient(params.state, state, None, [])
         if code is None:
             return page(request, "not_found.html", status=404, what=state)
         when = mem.latest
@@ -460,9 +460,9 @@ def create_app(db_path: Path) -> FastAPI:
 
     @app.get("/models/{model}", response_class=HTMLResponse, include_in_schema=False)
     def model_page(request: Request, model: str, mem=Mem):
-        if model.upper() not in queries.MODELS:
+        m = _lenient(params.model, model, None, [])
+        if m is None:
             return page(request, "not_found.html", status=404, what=model)
-        m = model.upper()
         when = mem.latest
         return page(
             request,
@@ -478,12 +478,11 @@ def create_app(db_path: Path) -> FastAPI:
         start, end, error = _date(since), _date(until), None
         if (since and start is None) or (until and end is None):
             error = "bad date (use YYYY-MM-DD)"
-        code = None
-        try:  # a page shows what it can: a bad filter is named and left out
-            code, kind = params.state(state or None), params.event_kind(kind or None) or ""
-            start, end = params.window(start, end)
-        except params.ParamError as exc:
-            error, kind = str(exc), kind if kind in queries.EVENT_KINDS else ""
+        problems: list[str] = []  # a page shows what it can: each bad filter is named and left out
+        code = _lenient(params.state, state or None, None, problems)
+        kind = _lenient(params.event_kind, kind or None, None, problems) or ""
+        start, end = _lenient(lambda w: params.window(*w), (start, end), (start, None), problems)
+        error = "; ".join(filter(None, [error, *problems])) or None
         start = start or when - dt.timedelta(days=30)
         rows = records(queries.changes(mem, start, end, code, kind or None))
         return page(
@@ -518,6 +517,15 @@ def create_app(db_path: Path) -> FastAPI:
         return page(request, "downloads.html")
 
     return app
+
+
+def _lenient(check, value, default, problems: list[str]):
+    """A page's filter through its shared check; a bad one is noted in `problems` and left out."""
+    try:
+        return check(value)
+    except params.ParamError as exc:
+        problems.append(str(exc))
+        return default
 
 
 def _date(text: str) -> dt.date | None:
