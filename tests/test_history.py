@@ -281,6 +281,8 @@ def test_cli_agreements_and_agency(built):
             ["changes", "--since", "2026-03-01", "--until", "2026-02-01"],
             "--until: 2026-02-01 is before since 2026-03-01",
         ),
+        (["counts", "--on", "2025-13-01"], "--on: '2025-13-01' is not a day: use YYYY-MM-DD"),
+        (["changes", "--since", "last week"], "--since: 'last week' is not a day"),
         (["agency", "no such agency anywhere"], "no agency matches"),
     ],
 )

@@ -58,6 +58,8 @@ def test_agency_state_coverage_endpoints(client):
         ("/api/v1/changes?kind=exploded", 400, "unknown kind"),
         ("/api/v1/agencies/XX/nobody", 404, "no agency"),
         ("/api/v1/agreements?format=xml", 400, "bad parameter"),
+        ("/api/v1/counts?on=2025-13-01", 400, "on: '2025-13-01' is not a day: use YYYY-MM-DD"),
+        ("/api/v1/changes?format=xml", 400, "format: unknown format 'xml': use one of json, csv"),
     ],
 )
 def test_bad_parameters_get_a_clear_4xx(client, path, status, message):

@@ -69,7 +69,7 @@ def import_(
         list[Path], typer.Argument(help="Workbooks or folders (a folder's snapshots.csv dates its files).")
     ],
     observed: Annotated[
-        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Observation date for files without a log.")
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Observation date for files without a log.")
     ] = None,
 ) -> None:
     """Archive the files and rebuild the warehouse from the archive.
@@ -87,7 +87,7 @@ def import_(
     with _progress() as progress:
         try:
             result = pipeline.import_paths(
-                state.db, Archive(state.archive), paths, observed.date() if observed else None, progress
+                state.db, Archive(state.archive), paths, _day(observed, "observed"), progress
             )
         except SourceError as exc:
             _fail(str(exc))
@@ -161,13 +161,13 @@ def publications(
     emit(df, fmt, ["publication_id", "kind", "first_observed", "last_observed", "rows", "status", "n_observations"])
 
 
-DateOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Day (YYYY-MM-DD).")]
+DateOpt = Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="Day (YYYY-MM-DD).")]
 StateOpt = Annotated[str | None, typer.Option(help="Two-letter state code, e.g. TX.")]
 
 
-def _day(value: dt.datetime | None) -> dt.date | None:
-    """The day asked for; None lets the query take the newest day the warehouse knows."""
-    return value.date() if value else None
+def _day(value: str | None, option: str = "on") -> dt.date | None:
+    """The day asked for (checked by queries.params); None lets the query take the newest day."""
+    return _check(params.day, option, value)
 
 
 def _check(check: Callable[..., T], *values) -> T:
@@ -278,7 +278,7 @@ def changes(
     publications compared.
     """
     kind, state = _check(params.event_kind, kind), _check(params.state, state)
-    start, end = _check(params.window, _day(since), _day(until))
+    start, end = _check(params.window, _day(since, "since"), _day(until, "until"))
     with _connect() as con:
         df = queries.changes(con, start, end, state, kind)
     emit(df, fmt, ["date", "kind", "state", "model", "agency_name", "signed", "agreement_id"])

@@ -8,6 +8,7 @@ The CLI prints it as `error: --state: ...`, the API answers 400 with it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from ..domain import vocab
 from . import AGREEMENT_STATUSES, COUNTS_BY, COVERAGE_BY, EVENT_KINDS, KINDS, MODELS, PUBLICATION_STATUSES
@@ -23,6 +24,26 @@ def _one_of(name: str, value: str | None, allowed: tuple[str, ...], what: str) -
     if value is not None and value not in allowed:
         raise ParamError(name, f"unknown {what} {value!r}: use one of {', '.join(allowed)}")
     return value
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+FORMATS = ("json", "csv")
+
+
+def day(name: str, value: str | None) -> dt.date | None:
+    """A day written YYYY-MM-DD (nothing: no day)."""
+    if value is None or value == "":
+        return None
+    try:
+        if _DAY.fullmatch(value.strip()):
+            return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    raise ParamError(name, f"{value!r} is not a day: use YYYY-MM-DD, such as 2025-09-01")
+
+
+def output_format(value: str | None) -> str:
+    return _one_of("format", value or "json", FORMATS, "format") or "json"
 
 
 def state(value: str | None) -> str | None:

@@ -272,16 +272,19 @@ def create_app(db_path: Path) -> FastAPI:
     def json_body(text: str) -> Response:
         return Response(text, media_type="application/json")
 
-    Fmt = Query("json", pattern="^(json|csv)$", description="json or csv")
+    Fmt = Query("json", description="json or csv")
+
+    def day_param():  # one per parameter: FastAPI must not share one Query between two
+        return Query(None, description="A day, YYYY-MM-DD", json_schema_extra={"format": "date"})
 
     @app.get("/api/v1/counts", tags=["api"])
-    async def api_counts(on: dt.date | None = None, mem=Mem):
+    async def api_counts(on: str | None = day_param(), mem=Mem):
         """Agreements, agencies (and by model) listed on a day, and the pending list that day."""
-        return JSONResponse(queries.counts(mem, on))
+        return JSONResponse(queries.counts(mem, params.day("on", on)))
 
     @app.get("/api/v1/agreements", tags=["api"])
     async def api_agreements(
-        on: dt.date | None = None,
+        on: str | None = day_param(),
         state: str | None = None,
         model: str | None = None,
         status: str | None = Query(None, description=", ".join(queries.AGREEMENT_STATUSES)),
@@ -291,19 +294,19 @@ def create_app(db_path: Path) -> FastAPI:
         """Agreements listed on a day (default: the newest; with only a status, every agreement with it),
         filtered by state, model and status."""
         status = params.agreement_status(status)
-        day, newest = params.listing(on, status)
+        day, newest = params.listing(params.day("on", on), status)
         args = (day, params.state(state), params.model(model), status)
-        if format == "csv":
+        if params.output_format(format) == "csv":
             return await run_in_threadpool(as_csv, "agreements", queries.agreements, mem, *args, newest=newest)
         return json_body(queries.agreements(mem, *args, newest=newest, as_json=True))
 
     @app.get("/api/v1/agencies", tags=["api"])
-    async def api_agencies(on: dt.date | None = None, state: str | None = None, format: str = Fmt, mem=Mem):
+    async def api_agencies(on: str | None = day_param(), state: str | None = None, format: str = Fmt, mem=Mem):
         """Agencies with an agreement on a day, with jurisdiction level, county FIPS and models."""
-        code = params.state(state)
-        if format == "csv":
-            return await run_in_threadpool(as_csv, "agencies", queries.agencies, mem, on, code)
-        return json_body(queries.agencies(mem, on, code, as_json=True))
+        day, code = params.day("on", on), params.state(state)
+        if params.output_format(format) == "csv":
+            return await run_in_threadpool(as_csv, "agencies", queries.agencies, mem, day, code)
+        return json_body(queries.agencies(mem, day, code, as_json=True))
 
     @app.get("/api/v1/agencies/{agency_id:path}", tags=["api"])
     async def api_agency(request: Request, agency_id: str, mem=Mem):
@@ -317,42 +320,46 @@ def create_app(db_path: Path) -> FastAPI:
 
     @app.get("/api/v1/changes", tags=["api"])
     async def api_changes(
-        since: dt.date | None = None,
-        until: dt.date | None = None,
+        since: str | None = day_param(),
+        until: str | None = day_param(),
         state: str | None = None,
         kind: str | None = None,
         format: str = Fmt,
         mem=Mem,
     ):
         """Events between two days (inclusive), each naming the two publications it compares."""
-        args = (*params.window(since, until), params.state(state), params.event_kind(kind))
-        if format == "csv":
+        args = (
+            *params.window(params.day("since", since), params.day("until", until)),
+            params.state(state),
+            params.event_kind(kind),
+        )
+        if params.output_format(format) == "csv":
             return await run_in_threadpool(as_csv, "changes", queries.changes, mem, *args)
         return json_body(queries.changes(mem, *args, as_json=True))
 
     @app.get("/api/v1/states/{state}", tags=["api"])
-    async def api_state(state: str, on: dt.date | None = None, mem=Mem):
+    async def api_state(state: str, on: str | None = day_param(), mem=Mem):
         """One state on a day: its agreements, agencies and coverage."""
-        code = params.state(state) or ""
-        summary = {**queries.state_summary(mem, code, on), "name": vocab.state_names().get(code)}
-        return json_body(json_with(summary, agencies_listed=queries.agencies(mem, on, code, as_json=True)))
+        code, day = params.state(state) or "", params.day("on", on)
+        summary = {**queries.state_summary(mem, code, day), "name": vocab.state_names().get(code)}
+        return json_body(json_with(summary, agencies_listed=queries.agencies(mem, day, code, as_json=True)))
 
     @app.get("/api/v1/coverage", tags=["api"])
-    async def api_coverage(on: dt.date | None = None, mem=Mem):
+    async def api_coverage(on: str | None = day_param(), mem=Mem):
         """Counties, states and population where at least one agreement applies on a day."""
-        return JSONResponse(queries.coverage(mem, on))
+        return JSONResponse(queries.coverage(mem, params.day("on", on)))
 
     @app.get("/api/v1/counties", tags=["api"])
-    async def api_counties(on: dt.date | None = None, format: str = Fmt, mem=Mem):
+    async def api_counties(on: str | None = day_param(), format: str = Fmt, mem=Mem):
         """One row per county: local agencies and models, statewide models, covered or not (the map's data)."""
-        if format == "csv":
-            return await run_in_threadpool(as_csv, "counties", queries.county_figures, mem, on)
-        return json_body(queries.county_figures(mem, on, as_json=True))
+        if params.output_format(format) == "csv":
+            return await run_in_threadpool(as_csv, "counties", queries.county_figures, mem, params.day("on", on))
+        return json_body(queries.county_figures(mem, params.day("on", on), as_json=True))
 
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, mem=Mem):
         """Every roster publication with its files (sha256), observation dates, rows and status."""
-        if format == "csv":
+        if params.output_format(format) == "csv":
             return csv_body("publications", queries.publications(mem))
         return json_body(queries.publications(mem, as_json=True))
 
@@ -475,14 +482,13 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
     def changes_page(request: Request, since: str = "", until: str = "", state: str = "", kind: str = "", mem=Mem):
         when = mem.latest
-        start, end, error = _date(since), _date(until), None
-        if (since and start is None) or (until and end is None):
-            error = "bad date (use YYYY-MM-DD)"
         problems: list[str] = []  # a page shows what it can: each bad filter is named and left out
+        start = _lenient(lambda v: params.day("since", v), since, None, problems)
+        end = _lenient(lambda v: params.day("until", v), until, None, problems)
         code = _lenient(params.state, state or None, None, problems)
         kind = _lenient(params.event_kind, kind or None, None, problems) or ""
         start, end = _lenient(lambda w: params.window(*w), (start, end), (start, None), problems)
-        error = "; ".join(filter(None, [error, *problems])) or None
+        error = "; ".join(problems) or None
         start = start or when - dt.timedelta(days=30)
         rows = records(queries.changes(mem, start, end, code, kind or None))
         return page(
@@ -526,10 +532,3 @@ def _lenient(check, value, default, problems: list[str]):
     except params.ParamError as exc:
         problems.append(str(exc))
         return default
-
-
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
