@@ -221,21 +221,20 @@ def state_summary(db: Db, state: str, on=None) -> dict:
     return snapshot_of(db).state_summary(state, on)
 
 
-def agency_profile(db: Db, agency_id: str) -> dict | None:
-    """One agency: profile, its agreements and its full history of events, oldest first."""
-    import json
-
+def agency_profile(db: Db, agency_id: str, as_json: bool = False):
+    """One agency: profile, its agreements and its full history of events, oldest first (as_json:
+    one JSON object, the API's answer)."""
     snap = snapshot_of(db)
-    text = snap.agency_profile(agency_id)
-    if text is None:
+    if as_json:
+        return snap.agency_profile(agency_id)
+    parts = snap.profile_parts(agency_id)
+    if parts is None:
         return None
-    record = json.loads(text)
+    row, agreements, events = parts
     return {
-        "agency": snap.frame(
-            "agency_records", json.dumps([{k: v for k, v in record.items() if k not in ("agreements", "events")}])
-        ).to_dicts()[0],
-        "agreements": snap.frame("agreement_records", json.dumps(record["agreements"])),
-        "events": snap.frame("events", json.dumps(record["events"])),
+        "agency": snap.frame("agency_records", f"[{row}]").to_dicts()[0],
+        "agreements": snap.frame("agreement_records", agreements),
+        "events": snap.frame("events", events),
     }
 
 

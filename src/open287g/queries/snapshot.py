@@ -537,21 +537,22 @@ class Snapshot:
             "coverage": {k: v for k, v in covered[0].items() if k != "state"} if covered else None,
         }
 
-    def agency_profile(self, agency_id: str) -> str | None:
-        """The agency's row with its agreements and its events, oldest first, as one JSON object."""
+    def profile_parts(self, agency_id: str) -> tuple[str, str, str] | None:
+        """The agency's row, its agreements and its events (oldest first), each as JSON text."""
         self._need("_agencies", "_agreements", "_events")
         row = self.agency_json.get(agency_id)
         if row is None:
             return None
         events = [self.event_json[i] for i in self.events_of.get(agency_id, [])]
-        return (
-            row[:-1]
-            + ',"agreements":'
-            + _json_list(self.agreements_of.get(agency_id, []))
-            + ',"events":'
-            + _json_list(events)
-            + "}"
-        )
+        return row, _json_list(self.agreements_of.get(agency_id, [])), _json_list(events)
+
+    def agency_profile(self, agency_id: str) -> str | None:
+        """The agency's row with its agreements and its events, oldest first, as one JSON object."""
+        parts = self.profile_parts(agency_id)
+        if parts is None:
+            return None
+        row, agreements, events = parts
+        return row[:-1] + ',"agreements":' + agreements + ',"events":' + events + "}"
 
     def resolve_agency(self, agency_id: str) -> str | None:
         """The current id of the agency an id (current or former) names."""

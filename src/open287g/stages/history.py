@@ -215,7 +215,11 @@ class _History:
                 present.setdefault((root, u.model), v)
             self.pending_presence.append(present)
 
-    def _pending_agency(self, node: tuple[str, str], v: dict, order: tuple = ()) -> tuple:
+    def pending_root(self, node: tuple[str, str], v: dict) -> tuple:
+        """The agency a pending row names, decided at that listing's first appearance."""
+        return self._pending_roots[(node, identity.county_match_key(v["county"]))]
+
+    def _pending_agency(self, node: tuple[str, str], v: dict, order: tuple) -> tuple:
         """The agency a pending listing names (decided at its first listing, `order`)."""
         key = (node, identity.county_match_key(v["county"]))
         if key not in self._pending_roots:
@@ -596,7 +600,7 @@ class _Tables:
             present = h.pending_presence[i]
             for row_number, v in h.rows_by_pub[pub["publication_id"]]:
                 u = _unit(v, True)
-                root = h._pending_agency((u.state, u.key), v)
+                root = h.pending_root((u.state, u.key), v)
                 n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
                 listed_as = converted.get(((root, u.model), n)) or pending_ids.get(((root, u.model), n))
                 if listed_as and v["county"] in h.maybe_twin.get((u.state, u.key), ()):

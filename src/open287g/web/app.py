@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import queries
 from ..domain import vocab
 from ..output import csv_text, json_with, records
-from ..queries import Snapshot, params, snapshot_of
+from ..queries import Snapshot, params
 from . import charts, mapsvg
 
 HERE = Path(__file__).parent
@@ -316,7 +316,7 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(404, f"no agency {agency_id!r}")
         if current != agency_id:
             return moved(request, f"/api/v1/agencies/{current}")
-        return json_body(snapshot_of(mem).agency_profile(current) or "{}")
+        return json_body(queries.agency_profile(mem, current, as_json=True) or "{}")
 
     @app.get("/api/v1/changes", tags=["api"])
     async def api_changes(
