@@ -6,7 +6,9 @@ Order of evidence for a county, first that answers wins:
      state — exactly, or one or two letters off when that is the only close county ("Calacasieu");
   3. the agency's own name ("Polk County Sheriff's Office", "Calcasieu Parish ...");
   4. the FBI roster: the agency of the same state and kind whose name agrees; its county list gives
-     every county of a multi-county city, and its ORI is kept when the match is unique.
+     every county of a multi-county city, and its ORI is kept when the match is unique;
+  5. the reviewed table data/agency_home_counties.csv: agencies whose rows never name a county (most
+     of Florida's city police), so that a build without the FBI roster places them too.
 State agencies cover their whole state and get no county.
 
 The county table is us-atlas's (always there); the ACS table, when imported, adds populations.
@@ -77,6 +79,24 @@ def _overrides() -> dict[tuple[str, str], dict]:
         fips = [f for f in row["county_fips"].split("|") if f]
         out[(row["state"], name_key(row["name"]))] = {"level": row["level"] or None, "fips": fips}
     return out
+
+
+@cache
+def _home_counties() -> dict[tuple[str, str], list[str]]:
+    """(state, name_key) -> county FIPS, for agencies the sheets place nowhere (reviewed table)."""
+    out = {}
+    for row in vocab.data_rows("agency_home_counties.csv"):
+        fips = [f for f in row["county_fips"].split("|") if re.fullmatch(r"\d{5}", f)]
+        if not row["reason"].strip() or not fips or len(fips) != len(row["county_fips"].split("|")):
+            raise ValueError(f"agency_home_counties.csv: bad row {row}")
+        out[(row["state"], name_key(row["name"]))] = fips
+    return out
+
+
+def home_counties(state: str, names: list[str]) -> list[str]:
+    """The reviewed home counties of an agency known by any of `names` (ICE renames agencies)."""
+    table = _home_counties()
+    return next((table[(state, name_key(n))] for n in names if (state, name_key(n)) in table), [])
 
 
 def jurisdiction_level(name: str, sheet_type: str | None, state: str) -> tuple[str, str]:
@@ -237,6 +257,8 @@ def _counties_of(
         return [primary], how
     if roster_fips:
         return roster_fips, "fbi_roster"
+    if home := home_counties(state, [a["name"], *a.get("names", [])]):
+        return home, "reviewed_home"
     return [], "none"
 
 
