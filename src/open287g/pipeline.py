@@ -14,7 +14,7 @@ from typing import Any
 from . import atlas, queries, warehouse
 from .archive import Archive, Observation
 from .domain import tables as domain_tables
-from .sources import local, us_atlas
+from .sources import local, reference, us_atlas
 from .stages import aggregates, geography, history, qa, references
 from .stages import publications as pubstage
 from .stages.rows import RowStore
@@ -73,11 +73,21 @@ def import_paths(
         result.new_observations = len(added)
         result.new_files = len({o.sha256 for o in added} - known)
         result.built = build(db_path, archive, progress, workers=workers)
-    if touched:
-        with warehouse.connect(db_path) as con:
-            errors = queries.file_errors(con, sorted(touched))
-        result.rejected = [f"{touched[sha]}: {error}" for sha, error in errors.items()]
+    with warehouse.connect(db_path) as con:
+        errors = queries.file_errors(con, sorted(touched))
+        missing = [kind for kind in reference.KINDS if kind not in queries.reference_tables(con)]
+    result.rejected = [f"{touched[sha]}: {error}" for sha, error in errors.items()]
+    if missing:
+        result.notices.append(_missing_references(missing, paths))
     return result
+
+
+def _missing_references(kinds: list[str], paths: list[Path]) -> str:
+    """One line: which reference tables no import has brought, and what the warehouse lacks for it."""
+    where = ", ".join(str(p) for p in paths)
+    tables = " and no ".join(reference.DESCRIPTIONS[k] for k in kinds)
+    costs = "; ".join(reference.WITHOUT[k] for k in kinds)
+    return f"no {tables} in {where} or the archive: {costs}"
 
 
 def build(
