@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from helpers import REPO, SHARED
-from open287g import queries
+from open287g import atlas, queries
 from open287g.domain import vocab
-from open287g.sources import reference
+from open287g.sources import reference, us_atlas
 from open287g.stages.geography import Counties, Roster, county_table, jurisdiction_level
 
 NEWEST = dt.date(2026, 3, 27)
@@ -19,7 +19,7 @@ SAMPLE = REPO / "tests" / "data" / "geo_sample.csv"
 @pytest.fixture(scope="module")
 def counties():
     rows = reference.read("county_population", (SHARED / "reference" / "county_aor_population_uwchr.csv").read_bytes())
-    return county_table(rows)
+    return county_table(us_atlas.read(atlas.path(us_atlas.COUNTIES).read_bytes()), rows)
 
 
 def test_hand_verified_sample(con):

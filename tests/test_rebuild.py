@@ -11,15 +11,15 @@ from pathlib import Path
 
 import duckdb
 
-from helpers import REPO, SHARED, run, sheet
+from helpers import REPO, run, sheet
 
 WORKBOOK = "ice/participating/2026-03-09/participatingAgencies03092026am.xlsx"
-COUNTIES = SHARED / "reference" / "county_aor_population_uwchr.csv"  # so that agencies get their county
 
 
 def _cli(src: Path, db: Path, *args: str) -> subprocess.CompletedProcess:
     """The CLI of the package copy under `src`, in a fresh process."""
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    # the copy has no node_modules beside it: the county atlas comes from the checkout's
+    env = {**os.environ, "PYTHONPATH": str(src), "OPEN287G_ATLAS_DIR": str(REPO / "node_modules" / "us-atlas")}
     code = "import sys; from open287g.cli import app; app(sys.argv[1:])"
     return subprocess.run(
         [sys.executable, "-c", code, "--db", str(db), *args], env=env, capture_output=True, text=True, check=False
@@ -35,7 +35,7 @@ def test_an_edited_reviewed_table_rebuilds_the_warehouse(tmp_path):
     src = tmp_path / "src"
     shutil.copytree(REPO / "src" / "open287g", src / "open287g", ignore=shutil.ignore_patterns("__pycache__"))
     db = tmp_path / "w.duckdb"
-    first = _cli(src, db, "import", "--observed", "2026-03-09", str(sheet(WORKBOOK)), str(COUNTIES))
+    first = _cli(src, db, "import", "--observed", "2026-03-09", str(sheet(WORKBOOK)))
     assert first.returncode == 0, first.stderr
     agency = "TX/ellis-county-sheriffs-office"
     assert _fips(db, agency) == "48139"

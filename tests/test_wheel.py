@@ -23,6 +23,7 @@ from helpers import REPO, SHARED
 from open287g.web import mapsvg
 
 MAP = "counties-albers-10m.json"
+PLACES = "counties-10m.json"  # the county table every import reads
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -90,9 +91,10 @@ def warehouse(venv, outside) -> Path:
 def test_wheel_carries_the_map_data_and_not_the_build_hook(dist):
     (wheel,) = dist.glob("open287g-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {f"open287g/atlas_data/{MAP}", "open287g/atlas_data/LICENSE"} <= names
-    bundled = zipfile.ZipFile(wheel).read(f"open287g/atlas_data/{MAP}")
-    assert bundled == (REPO / "node_modules" / "us-atlas" / MAP).read_bytes()
+    assert {f"open287g/atlas_data/{MAP}", f"open287g/atlas_data/{PLACES}", "open287g/atlas_data/LICENSE"} <= names
+    for name in (MAP, PLACES):
+        bundled = zipfile.ZipFile(wheel).read(f"open287g/atlas_data/{name}")
+        assert bundled == (REPO / "node_modules" / "us-atlas" / name).read_bytes()
     assert "open287g/_atlas_hook.py" not in names
     assert not [n for n in names if "node_modules" in n]
     # the sdist carries node_modules' files so that a wheel built from it has them too

@@ -1,8 +1,9 @@
-"""County boundaries for the map: the npm package us-atlas (pinned in package.json), installed at
-setup into node_modules; nothing of it is committed. A built wheel carries the files the map reads
-(FILES, plus us-atlas's LICENSE) in open287g/atlas_data, copied from node_modules at build time by
-_atlas_hook.py. The web layer draws the TopoJSON; the warehouse supplies the per-county figures it is
-coloured by (queries.county_figures)."""
+"""County boundaries and names: the npm package us-atlas (pinned in package.json), installed at setup
+into node_modules; nothing of it is committed. A built wheel carries FILES (plus us-atlas's LICENSE) in
+open287g/atlas_data, copied from node_modules at build time by _atlas_hook.py. The web layer draws the
+Albers TopoJSON, coloured by the warehouse's per-county figures (queries.county_figures); the build reads
+the county names and FIPS of counties-10m.json (sources/us_atlas.py), which also has Puerto Rico and
+the territories."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import os
 from pathlib import Path
 
 ENV = "OPEN287G_ATLAS_DIR"
-FILES = ("counties-albers-10m.json",)  # what the web map reads (web/mapsvg.py)
+MAP = ("counties-albers-10m.json",)  # what the web map reads (web/mapsvg.py)
+FILES = (*MAP, "counties-10m.json")  # and the county table every build reads (sources/us_atlas.py)
 BUNDLED = Path(__file__).resolve().parent / "atlas_data"  # in an installed wheel
 REPO = Path(__file__).resolve().parents[2]  # the checkout, in an editable (dev) install
 CHECKOUT = REPO / "node_modules" / "us-atlas"
@@ -40,5 +42,5 @@ def path(name: str) -> Path:
 
 def check() -> None:
     """Raise FileNotFoundError (one line) unless every file the map reads can be found."""
-    for name in FILES:
+    for name in MAP:
         path(name)

@@ -116,7 +116,10 @@ def rebuild() -> None:
     if not archive.log.exists():
         _fail(f"{archive.root}: no archive yet (run `open287g import` first)")
     with archive.writing(), _progress() as progress:
-        pipeline.build(state.db, archive, progress, force=True)
+        try:
+            pipeline.build(state.db, archive, progress, force=True)
+        except SourceError as exc:
+            _fail(str(exc))
     err.print(f"warehouse rebuilt from {archive.root} ({state.db})", highlight=False, soft_wrap=True)
 
 

@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import queries, warehouse
+from . import atlas, queries, warehouse
 from .archive import Archive, Observation
 from .domain import tables as domain_tables
-from .sources import local
+from .sources import local, reference, us_atlas
 from .stages import aggregates, geography, history, qa, references
 from .stages import publications as pubstage
 from .stages.rows import RowStore
 
-# What a build reads besides the archive: the stage code and our reviewed tables. Their digests go
-# into the warehouse's meta, so an edit to either rebuilds it.
+# What a build reads besides the archive: the stage code, our reviewed tables and the county atlas.
+# Their digests go into the warehouse's meta, so an edit to any of them rebuilds it.
 PACKAGE = Path(__file__).parent
 BUILD_INPUTS = {
     "code_digest": ("pipeline.py", "warehouse.py", "archive.py", "stages/**/*.py", "sources/**/*.py", "domain/**/*.py"),
@@ -73,18 +73,28 @@ def import_paths(
         result.new_observations = len(added)
         result.new_files = len({o.sha256 for o in added} - known)
         result.built = build(db_path, archive, progress, workers=workers)
-    if touched:
-        with warehouse.connect(db_path) as con:
-            errors = queries.file_errors(con, sorted(touched))
-        result.rejected = [f"{touched[sha]}: {error}" for sha, error in errors.items()]
+    with warehouse.connect(db_path) as con:
+        errors = queries.file_errors(con, sorted(touched))
+        missing = [kind for kind in reference.KINDS if kind not in queries.reference_tables(con)]
+    result.rejected = [f"{touched[sha]}: {error}" for sha, error in errors.items()]
+    if missing:
+        result.notices.append(_missing_references(missing, paths))
     return result
+
+
+def _missing_references(kinds: list[str], paths: list[Path]) -> str:
+    """One line: which reference tables no import has brought, and what the warehouse lacks for it."""
+    where = ", ".join(str(p) for p in paths)
+    tables = " and no ".join(reference.DESCRIPTIONS[k] for k in kinds)
+    costs = "; ".join(reference.WITHOUT[k] for k in kinds)
+    return f"no {tables} in {where} or the archive: {costs}"
 
 
 def build(
     db_path: Path, archive: Archive, progress: Progress | None = None, force: bool = False, workers: int | None = None
 ) -> bool:
     """Rebuild the warehouse from the archive unless it already reflects it. True if rebuilt."""
-    stamp = fingerprint(archive)
+    stamp = fingerprint(archive)  # first: it fails in one line when the atlas is missing
     current = warehouse.meta(db_path)
     if not force and all(current.get(k) == v for k, v in stamp.items()):
         return False
@@ -95,7 +105,7 @@ def build(
 
     def load_references() -> None:  # runs while the worker processes read the workbooks
         refs, loaded["files"] = references.load(everything, archive.read)
-        loaded["geo"] = geography.prepare(refs)
+        loaded["geo"] = geography.prepare(refs, _atlas_counties())
 
     parsed = {}
     for i, p in enumerate(_parse_all(archive, shas, workers, meanwhile=load_references)):
@@ -123,14 +133,29 @@ def build(
 
 
 def fingerprint(archive: Archive) -> dict[str, str]:
-    """The digests of everything a build reads: the archive, the stage code, the reviewed tables."""
-    out = {"archive_digest": archive.digest()}
+    """The digests of everything a build reads: the archive, the stage code, the reviewed tables, the atlas."""
+    out = {"archive_digest": archive.digest(), "atlas_digest": hashlib.sha256(_atlas_file().read_bytes()).hexdigest()}
     for key, patterns in BUILD_INPUTS.items():
         h = hashlib.sha256()
         for path in sorted(f for pattern in patterns for f in PACKAGE.glob(pattern)):
             h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         out[key] = h.hexdigest()
     return out
+
+
+def _atlas_file() -> Path:
+    try:
+        return atlas.path(us_atlas.COUNTIES)
+    except FileNotFoundError as exc:
+        raise local.SourceError(str(exc)) from None
+
+
+def _atlas_counties() -> list[dict]:
+    path = _atlas_file()
+    try:
+        return us_atlas.read(path.read_bytes())
+    except us_atlas.AtlasError as exc:
+        raise local.SourceError(f"{path}: {exc}") from None
 
 
 _worker_store: RowStore | None = None

@@ -46,6 +46,7 @@ __all__ = [
     "model_powers",
     "publications",
     "qa_checks",
+    "reference_tables",
     "resolve_agency",
     "resolve_agreement",
     "roster_rows",
@@ -160,6 +161,13 @@ def file_errors(con: Db, sha256s: list[str]) -> dict[str, str]:
     sql = "SELECT sha256, error FROM files WHERE status = 'rejected' AND list_contains($shas, sha256) ORDER BY 1"
     with _cursor(con) as cur:
         return dict(cur.execute(sql, {"shas": sha256s}).fetchall())
+
+
+def reference_tables(con: Db) -> set[str]:
+    """The kinds of reference table (fbi_roster, county_population) the warehouse has a readable copy of."""
+    sql = "SELECT DISTINCT kind FROM files WHERE status = 'ok' AND kind NOT IN ('participating', 'pending')"
+    with _cursor(con) as cur:
+        return {kind for (kind,) in cur.execute(sql).fetchall()}
 
 
 # -- point in time: defined in Snapshot -----------------------------------------------------

@@ -15,6 +15,16 @@ KINDS = {
     "fbi_roster": re.compile(r"^fbi_lee.*\.csv$", re.I),
     "county_population": re.compile(r"^county_aor_population.*\.csv$", re.I),
 }
+# For the import's notice when a kind was never imported: what it is, and what a build lacks without it.
+DESCRIPTIONS = {
+    "fbi_roster": "FBI roster (fbi_lee*.csv)",
+    "county_population": "county population table (county_aor_population*.csv)",
+}
+WITHOUT = {
+    "fbi_roster": "agencies get no ORI, and city agencies are placed by the sheet's COUNTY and our reviewed "
+    "table only (no roster to settle a wrong county or give every county of a city)",
+    "county_population": "counties have no population, so coverage counts counties but not people",
+}
 _COLUMNS = {
     "fbi_roster": ("ori", "pub_agency_name", "state_abbr", "county_name", "agency_type_name"),
     "county_population": ("geoid", "name", "estimate"),

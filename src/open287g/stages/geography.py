@@ -6,8 +6,12 @@ Order of evidence for a county, first that answers wins:
      state — exactly, or one or two letters off when that is the only close county ("Calacasieu");
   3. the agency's own name ("Polk County Sheriff's Office", "Calcasieu Parish ...");
   4. the FBI roster: the agency of the same state and kind whose name agrees; its county list gives
-     every county of a multi-county city, and its ORI is kept when the match is unique.
+     every county of a multi-county city, and its ORI is kept when the match is unique;
+  5. the reviewed table data/agency_home_counties.csv: agencies whose rows never name a county (most
+     of Florida's city police), so that a build without the FBI roster places them too.
 State agencies cover their whole state and get no county.
+
+The county table is us-atlas's (always there); the ACS table, when imported, adds populations.
 """
 
 from __future__ import annotations
@@ -77,6 +81,24 @@ def _overrides() -> dict[tuple[str, str], dict]:
     return out
 
 
+@cache
+def _home_counties() -> dict[tuple[str, str], list[str]]:
+    """(state, name_key) -> county FIPS, for agencies the sheets place nowhere (reviewed table)."""
+    out = {}
+    for row in vocab.data_rows("agency_home_counties.csv"):
+        fips = [f for f in row["county_fips"].split("|") if re.fullmatch(r"\d{5}", f)]
+        if not row["reason"].strip() or not fips or len(fips) != len(row["county_fips"].split("|")):
+            raise ValueError(f"agency_home_counties.csv: bad row {row}")
+        out[(row["state"], name_key(row["name"]))] = fips
+    return out
+
+
+def home_counties(state: str, names: list[str]) -> list[str]:
+    """The reviewed home counties of an agency known by any of `names` (ICE renames agencies)."""
+    table = _home_counties()
+    return next((table[(state, name_key(n))] for n in names if (state, name_key(n)) in table), [])
+
+
 def jurisdiction_level(name: str, sheet_type: str | None, state: str) -> tuple[str, str]:
     """(level, how) for an agency name and the TYPE the sheet gives it."""
     override = _overrides().get((state, name_key(name)))
@@ -92,13 +114,20 @@ def jurisdiction_level(name: str, sheet_type: str | None, state: str) -> tuple[s
 
 
 class Counties:
-    """County lookup by state: exact key, key + ' city', then a typo of one or two letters."""
+    """County lookup by state: exact key ('St. Johns' = 'Saint Johns', 'Doña Ana' = 'Dona Ana'), the key
+    without spaces ('De Kalb' = 'DeKalb', 'La Salle' = 'LaSalle'), key + ' city', then a typo of one or
+    two letters."""
 
     def __init__(self, counties: list[dict]) -> None:
         self.by_fips = {c["fips"]: c for c in counties}
         self.by_state: dict[str, dict[str, str]] = defaultdict(dict)
+        self.compact: dict[str, dict[str, str | None]] = defaultdict(dict)
         for c in counties:
-            self.by_state[c["state"]].setdefault(county_name_key(c["name"]), c["fips"])
+            key = county_name_key(c["name"])
+            self.by_state[c["state"]].setdefault(key, c["fips"])
+            squeezed, seen = key.replace(" ", ""), self.compact[c["state"]]
+            # two counties of a state with the same letters are told apart by the spacing: neither here
+            seen[squeezed] = c["fips"] if seen.get(squeezed, c["fips"]) == c["fips"] else None
 
     def state_fips(self, state: str) -> list[str]:
         return sorted(self.by_state.get(state, {}).values())
@@ -112,6 +141,8 @@ class Counties:
             return None, "none"
         if key in table:
             return table[key], "exact"
+        if fips := self.compact[state].get(key.replace(" ", "")):
+            return fips, "exact"
         if f"{key} city" in table:
             return table[f"{key} city"], "independent_city"
         if len(key) >= 5:
@@ -163,8 +194,8 @@ class References:
     fbi: Roster
 
 
-def prepare(refs: dict[str, list[dict]]) -> References:
-    counties = county_table(refs["county_population"])
+def prepare(refs: dict[str, list[dict]], atlas_counties: list[dict]) -> References:
+    counties = county_table(atlas_counties, refs["county_population"])
     return References(counties, Counties(counties), refs["fbi_roster"], Roster(refs["fbi_roster"]))
 
 
@@ -226,6 +257,8 @@ def _counties_of(
         return [primary], how
     if roster_fips:
         return roster_fips, "fbi_roster"
+    if home := home_counties(state, [a["name"], *a.get("names", [])]):
+        return home, "reviewed_home"
     return [], "none"
 
 
@@ -238,18 +271,15 @@ def _roster_fips(match: dict, state: str, table: Counties) -> list[str]:
     return out
 
 
-def county_table(population_rows: list[dict]) -> list[dict]:
-    """Counties of the ACS table plus the territories (reviewed table), with their state code."""
+def county_table(atlas_counties: list[dict], population_rows: list[dict]) -> list[dict]:
+    """The atlas's counties (names and FIPS of every state and territory) with the ACS population where
+    that table was imported; a county only the ACS table knows is kept under its ACS name."""
+    population = {r["fips"]: r for r in population_rows}
+    out = [{**c, "population": population.pop(c["fips"], {}).get("population")} for c in atlas_counties]
     by_fips = {v: k for k, v in vocab.state_fips().items()}
-    out = []
-    for r in population_rows:
-        state = by_fips.get(r["fips"][:2])
-        if state:
-            out.append({**r, "state": state})
-    known = {c["fips"] for c in out}
-    for r in vocab.data_rows("territory_counties.csv"):
-        if r["fips"] not in known:
-            out.append({"fips": r["fips"], "name": r["name"], "population": None, "state": r["state"]})
+    for r in population.values():
+        if r["fips"][:2] in by_fips:
+            out.append({**r, "state": by_fips[r["fips"][:2]]})
     return sorted(out, key=lambda c: c["fips"])
 
 
