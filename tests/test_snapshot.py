@@ -27,28 +27,32 @@ def _rows_by_publication(con, kind: str) -> dict[str, tuple[set, set, dict]]:
 
 
 def _days(con) -> list[tuple[dt.date, str, str]]:
-    """Every day a publication was observed, with the publication its list had in effect (by the
-    rule written out here: the latest ok publication first observed on or before the day, not an
-    older one seen again)."""
-    best: dict[str, list[tuple[dt.date, int, str]]] = defaultdict(list)
-    for kind, day, seq, pub in con.execute(
-        "SELECT kind, unnest(observed_dates) AS day, seq, publication_id FROM publications WHERE status = 'ok'"
+    """Every day a file was observed, with the publication its list had in effect, by the rule written
+    out here: of the ok files posted (in ICE's order) that had been seen by the end of the day, the
+    last posted — where a file saved before one seen earlier than it (a back-fill) counts from the day
+    it was saved. A file seen again later is the same posting and changes nothing."""
+    posts: dict[str, list[tuple[int, dt.datetime, dt.date, str]]] = defaultdict(list)
+    for kind, seq, posted, first, pub in con.execute(
+        "SELECT kind, seq, posted_at, first_observed, publication_id FROM postings WHERE status = 'ok' ORDER BY seq"
     ).fetchall():
-        best[kind].append((day, seq, pub))
+        posts[kind].append((seq, posted, first, pub))
+    all_days = sorted({d for (d,) in con.execute("SELECT DISTINCT unnest(observed_dates) FROM postings").fetchall()})
     effect: dict[str, dict[dt.date, str]] = {}
-    for kind, seen in best.items():
-        newest: tuple[int, str] | None = None
+    for kind, ps in posts.items():
+        counts_from = []
+        for i, (_, posted, first, pub) in enumerate(ps):
+            backfill = any(f < first for _, _, f, _ in ps[i + 1 :])
+            counts_from.append((min(posted.date(), first) if backfill else first, pub))
         effect[kind] = {}
-        for day, seq, pub in sorted(seen):
-            if newest is None or seq > newest[0]:
-                newest = (seq, pub)
-            effect[kind][day] = newest[1]
-    days = sorted(set(effect["participating"]) | set(effect["pending"]))
-    out, part, pend = [], None, None
-    for day in days:
-        part = effect["participating"].get(day, part)
-        pend = effect["pending"].get(day, pend)
-        out.append((day, part, pend))
+        for day in all_days:
+            live = [pub for start, pub in counts_from if start <= day]
+            if live:
+                effect[kind][day] = live[-1]
+    out = []
+    for day in all_days:
+        part, pend = effect["participating"].get(day), effect["pending"].get(day)
+        if part or pend:
+            out.append((day, part, pend))
     return out
 
 

@@ -113,7 +113,7 @@ def build(
         if progress:
             progress("read", i + 1, len(shas))
     tables = pubstage.assemble(observations, parsed)
-    tables.update(history.build(tables["publications"], tables["publication_rows"], tables["row_values"]))
+    tables.update(history.build(tables["postings"], tables["publication_rows"], tables["row_values"]))
     tables["files"] += loaded["files"]
     tables["observations"] = pubstage.observation_rows(everything)
     tables.update(geography.build(tables, loaded["geo"]))

@@ -5,6 +5,7 @@ hundreds of endings."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -142,45 +143,122 @@ def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict
             }
         )
         publication_rows.extend({"publication_id": pub_id, "row_number": n, "row_hash": h} for n, h in first.rows)
-    _order_and_mark(publications, keys)
+    postings = _postings(files, obs_by_sha, keys)
+    _mark_publications(publications, postings)
     return {
         "files": files,
         "publications": publications,
+        "postings": postings,
         "publication_rows": publication_rows,
         "row_values": [row_values[h] for h in sorted(row_values)],
     }
 
 
-def _order_and_mark(publications: list[dict], keys: dict[str, Counter]) -> None:
-    """Number each kind's publications in observation order and mark collapses as suspect.
-    Publications first seen on the same day are ordered by the workbook's own saved time: file names
-    are typed by hand and can lie (participatingAgencies11114025am.xlsx came after 11132025pm)."""
-    by_kind = defaultdict(list)
-    for p in publications:
-        p.update(seq=None, previous_publication_id=None)
-        if p["status"] != "rejected":
-            by_kind[p["kind"]].append(p)
-    for pubs in by_kind.values():
-        pubs.sort(
-            key=lambda p: (
-                p["first_observed"],
-                p["workbook_modified"] or dt.datetime.max,
-                p["last_observed"],
-                p["file_names"][0],
-                p["publication_id"],
-            )
+_DAYPART = re.compile(r"(am|mid|pm)\.xlsx?$", re.I)
+_DAYPARTS = {"am": 0, "mid": 1, "pm": 2}
+
+
+def _daypart(names: list[str]) -> int:
+    """ICE's am/mid/pm in the file name (a tie-breaker after the saved time); 3 when it says none."""
+    parts = [_DAYPARTS[m[1].lower()] for n in names if (m := _DAYPART.search(n))]
+    return min(parts) if parts else 3
+
+
+def _postings(files: list[dict], obs_by_sha: dict[str, list[Observation]], keys: dict[str, Counter]) -> list[dict]:
+    """One posting per new file (sha256) of a list that was read: what ICE put up, in the order ICE put
+    it up. A file seen again later (a late copy) is the same posting; a new file is a new posting even
+    when its content equals an older list (ICE reverted).
+
+    Order: the workbook's own saved time when it is plausible (not after the day the file was first
+    seen; a table rebuilt by a third party carries the day it was rebuilt), then the day first seen,
+    then am/mid/pm in the name. A posting takes effect on the day it was first seen, except a
+    back-fill — a file saved before a posting that was seen earlier than it — which takes its place
+    in the past: it takes effect on the day it was saved (never before the posting it follows)."""
+    out = []
+    for f in files:
+        if f["status"] == "rejected" or not f["kind"]:
+            continue
+        days = sorted({dt.date.fromisoformat(o.observed_on) for o in obs_by_sha[f["sha256"]]})
+        saved = f.get("workbook_modified")
+        plausible = saved is not None and saved.date() <= days[0] + dt.timedelta(days=1)
+        out.append(
+            {
+                "sha256": f["sha256"],
+                "kind": f["kind"],
+                "publication_id": f["publication_id"],
+                "file_name": f["names"][0],
+                "posted_at": saved if plausible else dt.datetime.combine(days[0], dt.time(12)),
+                "posted_by": "workbook_modified" if plausible else "first_observed",
+                "daypart": _daypart(f["names"]),
+                "first_observed": days[0],
+                "observed_dates": days,
+            }
         )
-        counts = [keys[p["publication_id"]] for p in pubs]
-        previous = None  # index of the last publication that is not suspect
-        for i, p in enumerate(pubs):
-            p["seq"] = i + 1
-            if previous is not None:
-                p["previous_publication_id"] = pubs[previous]["publication_id"]
-                reason = _collapse(pubs, counts, previous, i)
-                if reason:
-                    p["status"], p["status_reason"] = "suspect", reason
-                    continue
-            previous = i
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for p in out:
+        by_kind[p["kind"]].append(p)
+    for posts in by_kind.values():
+        # one saved workbook uploaded under two names is ordered by which was seen first
+        posts.sort(key=lambda p: (p["posted_at"], p["first_observed"], p["daypart"], p["file_name"], p["sha256"]))
+        _date_postings(posts)
+        _mark_suspect(posts, [keys[p["publication_id"]] for p in posts])
+    return sorted(out, key=lambda p: (p["kind"], p["seq"]))
+
+
+def _date_postings(posts: list[dict]) -> None:
+    """effective_from (the day a posting became the list in effect), backfilled, and last_observed
+    (the last day it was seen while in effect) for postings in posted order."""
+    seen_later = dt.date.max  # the earliest first sighting of any posting after this one
+    for p in reversed(posts):
+        p["backfilled"] = seen_later < p["first_observed"]
+        seen_later = min(seen_later, p["first_observed"])
+    previous = dt.date.min
+    for i, p in enumerate(posts):
+        start = min(p["posted_at"].date(), p["first_observed"]) if p["backfilled"] else p["first_observed"]
+        p["effective_from"] = previous = max(start, previous)
+        p["seq"] = i + 1
+    for i, p in enumerate(posts):
+        until = posts[i + 1]["effective_from"] if i + 1 < len(posts) else dt.date.max
+        in_effect = [d for d in p["observed_dates"] if p["effective_from"] <= d < until]
+        p["last_observed"] = in_effect[-1] if in_effect else p["effective_from"]
+
+
+def _mark_suspect(posts: list[dict], counts: list[Counter]) -> None:
+    """Mark collapses as suspect: each posting is compared with the last one that is not."""
+    previous = None  # index of the last posting that is not suspect
+    for i, p in enumerate(posts):
+        p.update(status="ok", status_reason=None, previous_sha256=None, previous_publication_id=None)
+        if previous is not None:
+            p["previous_sha256"] = posts[previous]["sha256"]
+            p["previous_publication_id"] = posts[previous]["publication_id"]
+            reason = _collapse(posts, counts, previous, i)
+            if reason:
+                p["status"], p["status_reason"] = "suspect", reason
+                continue
+        previous = i
+
+
+def _mark_publications(publications: list[dict], postings: list[dict]) -> None:
+    """A publication (one content) is numbered by its first posting, and is suspect when every posting
+    of it is (a content ICE posted in good order once is read, whatever else happened)."""
+    by_pub: dict[str, list[dict]] = defaultdict(list)
+    for p in postings:
+        by_pub[p["publication_id"]].append(p)
+    ranked: dict[str, list[dict]] = defaultdict(list)
+    for pub in publications:
+        pub.update(seq=None, previous_publication_id=None, n_postings=len(by_pub.get(pub["publication_id"], [])))
+        if pub["status"] == "rejected" or pub["publication_id"] not in by_pub:
+            continue
+        posts = by_pub[pub["publication_id"]]
+        first = posts[0]
+        pub["previous_publication_id"] = first["previous_publication_id"]
+        if all(p["status"] == "suspect" for p in posts):
+            pub["status"], pub["status_reason"] = "suspect", first["status_reason"]
+        ranked[pub["kind"]].append(pub)
+    for pubs in ranked.values():
+        pubs.sort(key=lambda p: by_pub[p["publication_id"]][0]["seq"])
+        for i, pub in enumerate(pubs):
+            pub["seq"] = i + 1
 
 
 def _collapse(pubs: list[dict], keys: list[Counter], prev: int, i: int) -> str | None:

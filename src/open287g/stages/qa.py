@@ -96,9 +96,57 @@ CHECKS: list[tuple[str, str, str, str]] = [
     (
         "suspect_publications",
         "warn",
-        "publications that collapse against their neighbours; they never create endings",
-        """SELECT publication_id || ' (' || first_observed || '): ' || status_reason FROM publications
-           WHERE status = 'suspect'""",
+        "postings (new files) that collapse against their neighbours; they never create endings",
+        """SELECT file_name || ' (' || first_observed || ', ' || publication_id || '): ' || status_reason
+           FROM postings WHERE status = 'suspect'""",
+    ),
+    (
+        "backfilled_postings",
+        "info",
+        "files first seen after a later posting (copies of an earlier posting), put in their place in the past",
+        """SELECT kind || ' ' || file_name || ': saved ' || posted_at || ', first seen ' || first_observed
+                  || ', in effect from ' || effective_from
+           FROM postings WHERE backfilled""",
+    ),
+    (
+        "duplicate_rows",
+        "info",
+        "rows repeating another row of their publication (the same agency's MOA link under a second date, or "
+        "the same name, model and date under another state), folded into the original",
+        """SELECT state || ' ' || agency_name || ' ' || coalesce(model, '') || ' ' || coalesce(signed::VARCHAR, '')
+                  || ' (' || rule || ', ' || n || ' publications from ' || since || ') -> ' || agreement_id
+           FROM (SELECT state, agency_name, model, signed, rule, agreement_id, count(*) AS n, min(first_date) AS since
+                 FROM folded_rows GROUP BY ALL)""",
+    ),
+    (
+        "relabels",
+        "info",
+        "rows relabelled under another name with the same state, model and date (one agreement continues)",
+        """SELECT state || ' ' || model || ' ' || coalesce(old_signed::VARCHAR, '') || ': ' || old_name || ' -> '
+                  || new_name || ' (' || date || coalesce(', ' || decision, '') || ')'
+           FROM identity_links WHERE kind = 'relabel'""",
+    ),
+    (
+        "moa_mislinked",
+        "warn",
+        "MOA links that name another agency of the state: not taken as the agreement's MOA",
+        """SELECT agreement_id || ' on ' || date || ': ' || regexp_extract(moa_url, '[^/]*$') || ' ' || rule
+           FROM events WHERE kind = 'moa_mislinked'""",
+    ),
+    (
+        "signed_settled",
+        "info",
+        "signing dates settled against ICE's SIGNED (the reviewed table data/signed_date_fixes.csv, or the MOA's "
+        "year); ICE's value stays in signed_listed",
+        """SELECT agreement_id || ': SIGNED ' || signed_listed || ' -> ' || signed || ' (' || signed_basis || ')'
+           FROM agreements WHERE signed_basis IN ('reviewed', 'moa_year')""",
+    ),
+    (
+        "signed_vs_moa_date",
+        "warn",
+        "agreements whose MOA file name gives a date more than 14 days from the signing date shown",
+        """SELECT agreement_id || ': signed ' || signed || ', MOA file ' || moa_file_date
+           FROM agreements WHERE abs(date_diff('day', signed, moa_file_date)) > 14""",
     ),
     (
         "kind_matches_log",
@@ -111,14 +159,16 @@ CHECKS: list[tuple[str, str, str, str]] = [
     (
         "point_in_time_reconciles",
         "fail",
-        "ok participating publications whose agreements (from their rows) differ from the agreements whose spells "
+        "ok participating postings whose agreements (from their rows) differ from the agreements whose spells "
         "cover them",
-        """WITH pubs AS (SELECT publication_id, seq FROM publications WHERE kind = 'participating' AND status = 'ok'),
-           by_rows AS (SELECT DISTINCT publication_id, agreement_id FROM row_identity JOIN pubs USING (publication_id)),
-           by_spells AS (SELECT DISTINCT p.publication_id, s.agreement_id FROM pubs p
+        """WITH posts AS (SELECT sha256, publication_id, seq FROM postings
+                         WHERE kind = 'participating' AND status = 'ok'),
+           by_rows AS (SELECT DISTINCT p.sha256, i.agreement_id
+                       FROM row_identity i JOIN posts p USING (publication_id)),
+           by_spells AS (SELECT DISTINCT p.sha256, s.agreement_id FROM posts p
                          JOIN agreement_spells s ON p.seq BETWEEN s.first_seq AND s.last_seq)
-           SELECT DISTINCT publication_id FROM ((SELECT * FROM by_rows EXCEPT SELECT * FROM by_spells)
-                                                UNION ALL (SELECT * FROM by_spells EXCEPT SELECT * FROM by_rows))""",
+           SELECT DISTINCT sha256 FROM ((SELECT * FROM by_rows EXCEPT SELECT * FROM by_spells)
+                                        UNION ALL (SELECT * FROM by_spells EXCEPT SELECT * FROM by_rows))""",
     ),
     (
         "every_row_identified",
@@ -145,13 +195,14 @@ CHECKS: list[tuple[str, str, str, str]] = [
     (
         "events_traceable",
         "fail",
-        "events whose two publications are not consecutive ok publications of one list",
-        """WITH ok AS (SELECT publication_id, kind, row_number() OVER (PARTITION BY kind ORDER BY seq) n
-                      FROM publications WHERE status = 'ok')
+        "events whose two files are not consecutive ok postings of one list, or not of the publications named",
+        """WITH ok AS (SELECT sha256, publication_id, kind, row_number() OVER (PARTITION BY kind ORDER BY seq) n
+                      FROM postings WHERE status = 'ok')
            SELECT e.kind || ' ' || coalesce(e.agreement_id, e.agency_id) || ' on ' || e.date FROM events e
-           LEFT JOIN ok a ON a.publication_id = e.from_publication_id
-           LEFT JOIN ok b ON b.publication_id = e.to_publication_id
-           WHERE a.n IS NULL OR b.n IS NULL OR a.kind <> b.kind OR b.n <> a.n + 1""",
+           LEFT JOIN ok a ON a.sha256 = e.from_sha256
+           LEFT JOIN ok b ON b.sha256 = e.to_sha256
+           WHERE a.n IS NULL OR b.n IS NULL OR a.kind <> b.kind OR b.n <> a.n + 1
+              OR a.publication_id <> e.from_publication_id OR b.publication_id <> e.to_publication_id""",
     ),
     (
         "identity_review",
