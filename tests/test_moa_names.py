@@ -283,7 +283,8 @@ def links(built):
     con = duckdb.connect(str(built), read_only=True)
     try:
         rows = con.sql(
-            """select distinct r.agreement_id, r.moa_url, a.state, a.agency_name, a.names, a.signed
+            """select distinct r.agreement_id, r.moa_url, a.state, a.agency_name, a.names,
+                      coalesce(a.signed_listed, a.signed)  -- ICE's SIGNED, before it is settled
                from roster_rows r join agreements a using (agreement_id)
                where r.moa_url is not null order by 1, 2"""
         ).fetchall()

@@ -70,66 +70,6 @@ PEER_FILE_ROWS = {
 
 # id -> why we differ: the evidence in our data, who is right, and what we decide.
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "sdc-010": (
-        "Hardee County SO FL TFM: the row signed 2025-02-26 never carried an MOA link (17 lists, 2025-03-06 to "
-        "2025-05-02); the next list (2025-05-12) has TFM 2025-05-08 instead (its MOA HardeeCountyFL_5.8.25.pdf "
-        "posted 2025-07-25). "
-        "We show two agreements (2025-02-26 superseded by 2025-05-08: a 71-day shift is past small_shift's 45 "
-        "days); the peer is right: an unlinked row re-dated in the next list is a date revision"
-    ),
-    "sdc-055": (
-        "Webb County SO TX JEM: the row signed 2025-10-17 never carried an MOA link (26 lists to 2025-12-01); "
-        "the next list (2025-12-02) has JEM 2025-12-02 (WebbCoSheriffsOfficeTX_JEM_MOA_12022025.pdf, posted "
-        "2025-12-10). We show "
-        "2025-10-17 superseded by 2025-12-02 (46 days, one past small_shift); the peer is right: one agreement, "
-        "re-dated"
-    ),
-    "sdf-001": (
-        "Ottawa County SO OK TFM: every list prints 2025-02-23, but the row first appears on 2026-02-27 (absent "
-        "from every list through 2026-02-17) and its MOA (posted 2026-03-12) is "
-        "OttawaCoSheriffsOfficeOK_TFM_MOA_02232026.pdf. We "
-        "show signed 2025-02-23; the peer is right: 2026-02-23, a year typo in ICE's sheet"
-    ),
-    "cand-034": (
-        "Rooks County SO KS WSO: signed 2025-07-31 listed 2025-08-01 to 2025-09-05 without an MOA, back on the "
-        "pending list on 2025-09-08, then WSO 2025-09-09 from 2025-09-09 (RooksCoSOKS_WSO_LEA_09092025.pdf, posted "
-        "2025-12-30). "
-        "We make it one agreement re-dated (small_shift, 40 days, across the gap); the peer keeps two, and is "
-        "right: ICE withdrew the listing to the pending list and listed a new signing"
-    ),
-    "cand-045": (
-        "Stowe Township PD PA TFM: signed 2025-11-18 listed 2025-11-18 to 2025-12-04 without an MOA, on the "
-        "pending list 2025-12-10, then TFM 2025-12-11 from 2025-12-12 (StoweTownshipPDPA_TFM_MOA_12112025.pdf). "
-        "We make it one agreement re-dated (small_shift across the gap); the peer keeps two, and is right, as Rooks"
-    ),
-    "namefix-008": (
-        "East Pennsylvania Township Constable Office PA TFM 2025-08-28 (every list, 2025-08-29 to 2026-03-27): we "
-        "display ICE's name; the peer is right that the body is the East Penn Township Constable Office, Carbon "
-        "County (EastPennTownshipConstablePA_TFM_MOA_082825.pdf): ICE expanded Penn to Pennsylvania"
-    ),
-    "namefix-011": (
-        "Berrian County Sheriff's Office MI WSO 2025-05-06: our name fix corrects the id (berrien) but we display "
-        "ICE's latest spelling 'Berrian County Sheriff's Office' (158 lists, 2025-05-20 to 2026-03-27); the peer "
-        "is right: Michigan's county is Berrien (BerrienCoSheriffsOfficeMI_WSO_MOA_05.05.25.pdf)"
-    ),
-    "namefix-012": (
-        "Berrian County Sheriff's Offic MI WSO 2025-05-06 (2025-05-12 to 2025-05-20): same agency as namefix-011, "
-        "displayed as 'Berrian County Sheriff's Office'; the peer is right: Berrien"
-    ),
-    "namefix-022": (
-        "Hopewell County Sheriff's Office VA TFM 2025-06-30 (140 lists, 2025-07-01 to 2026-03-27): we display ICE's "
-        "name; the peer is right: Hopewell is an independent city with no county, the MOA is "
-        "HopewellSheriffsOfficeVA-TFM-MOA-07302025.pdf and ICE itself printed 'Hopewell Sheriff's Office' on 2025-09-03"
-    ),
-    "namefix-023": (
-        "Hopewell County Sheriff's Office VA JEM 2025-07-02: the row printed 'Hopewell Sheriff's Office' on "
-        "2025-09-03 is the same agreement in our data, but the agency is displayed 'Hopewell County Sheriff's "
-        "Office'; the peer is right (independent city)"
-    ),
-    "namefix-024": (
-        "Hopewell County Sheriff's Office VA WSO 2025-07-02 (2025-07-03 to 2025-09-23): displayed with ICE's name; "
-        "the peer is right (independent city)"
-    ),
     "cand-002": (
         "Baker County SO and Lake County SO FL WSO 2019-10-15: the peer's identity-candidates file suggests 'same' "
         "from an edit distance of 2 (unreviewed; its aliases file does not merge them). We are right to keep two "

@@ -45,6 +45,12 @@ _EXPAND = {
     "deparment": "department",
     "departmnet": "department",
     "polcie": "police",
+    "polce": "police",
+    "sherrifs": "sheriffs",
+    "sherrif": "sheriffs",
+    "sherifs": "sheriffs",
+    "departement": "department",
+    "distric": "district",
 }
 # Words that say what kind of body an agency is, not which one.
 GENERIC = frozenset(

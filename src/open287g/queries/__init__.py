@@ -72,6 +72,8 @@ EVENT_KINDS = (
     "date_revised",
     "moa_posted",
     "moa_changed",
+    "renewed",
+    "moa_mislinked",
 )
 
 Db = duckdb.DuckDBPyConnection | Snapshot

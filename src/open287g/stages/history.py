@@ -1,8 +1,10 @@
 """History: agencies, agreements, their spells on the lists, and the events between publications.
 
-Input: the publications (ordered and marked by `publications.py`), their rows and the distinct row
-values. Only `ok` publications are compared (each with the previous ok one of its kind), so a suspect
-publication never creates an ending. Every event names the two publications it compares.
+Input: the postings (each new file ICE put up, ordered and marked by `publications.py`), the rows of
+their publications and the distinct row values. Only `ok` postings are compared (each with the
+previous ok one of its list), so a suspect posting never creates an ending, and a new file whose
+content equals an older list steps the record back to it. Every event names the two publications
+(and files) it compares.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Hashable
 
 from ..domain.names import compatible_kinds, distinctive, name_key, similarity
-from . import identity, ids
+from . import identity, ids, moa_links, signing
 from .identity import Link, UnionFind, Unit
 
 PENDING_MATCH_DAYS = 60  # a pending listing converts to an agreement listed up to this long after it ends
 GAP_DAYS = 30  # a listing that vanished is matched to a renamed/redated one that appears within this
 
 
-def build(publications: list[dict], publication_rows: list[dict], row_values: list[dict]) -> dict[str, list[dict]]:
+def build(postings: list[dict], publication_rows: list[dict], row_values: list[dict]) -> dict[str, list[dict]]:
     values = {v["row_hash"]: v for v in row_values}
     rows_by_pub: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for r in publication_rows:
@@ -27,10 +29,11 @@ def build(publications: list[dict], publication_rows: list[dict], row_values: li
     for rows in rows_by_pub.values():  # in sheet order, once
         rows.sort(key=lambda x: x[0])
     ok = {
-        kind: sorted((p for p in publications if p["kind"] == kind and p["status"] == "ok"), key=lambda p: p["seq"])
+        kind: sorted((p for p in postings if p["kind"] == kind and p["status"] == "ok"), key=lambda p: p["seq"])
         for kind in ("participating", "pending")
     }
     h = _History(rows_by_pub)
+    h.note_pending_days(ok["pending"])
     h.link_participating(ok["participating"])
     h.resolve_agreements()
     h.follow_pending(ok["pending"])
@@ -48,11 +51,11 @@ def _unit(v: dict, pending: bool) -> Unit:
 def _listing(pub: dict, pending: bool, position: int) -> tuple:
     """The order of a listing in the record: day first observed, then the participating list before
     the pending list, then publication and position."""
-    return (pub["first_observed"], pending, pub["seq"], position)
+    return (pub["effective_from"], pending, pub["seq"], position)
 
 
 def _attrs(v: dict) -> dict:
-    return {"name": v["agency"], "county": v["county"], "url": v["moa_url"]}
+    return {"name": v["agency"], "county": v["county"], "url": v["moa_url"], "moa_state": v["moa_state"]}
 
 
 class _History:
@@ -72,28 +75,92 @@ class _History:
         self.first_participating_name: dict[tuple[str, str], str] = {}  # what the first builds named it by
         self.first_participating: dict[tuple[str, str], tuple] = {}  # node -> its first participating listing
         self.times_seen: dict[tuple[str, str], int] = defaultdict(int)  # node -> publications listing it
+        self._counted: dict[tuple[str, str], set[str]] = {}  # node -> those publications
         self._dup_checked: set[Unit] = set()
+        # unit -> (the unit it stands for, rule): duplicate rows and second bodies (see _fold)
+        self.folded: dict[Unit, tuple[Unit, str]] = {}
+        self.renamed_away: set[tuple[str, str]] = set()  # names an agency was renamed from
+        self.folded_name: dict[Unit, str] = {}  # duplicate unit -> the name its row gave
+        self.spellings: dict[tuple[str, str], set[str]] = defaultdict(set)  # node -> every spelling listed
+        self.model_first_listed: dict[tuple, dt.date] = {}  # (node, model) -> first participating listing
 
     # -- participating list -------------------------------------------------------------------
-    def _units(self, pub: dict, pending: bool = False) -> dict[Unit, dict]:
-        out: dict[Unit, dict] = {}
+    def unit_of(self, v: dict, pending: bool = False) -> Unit:
+        """The unit a row stands for: its own, or the listing it was folded into (a duplicate row, or a
+        second body listed beside the name it was renamed to)."""
+        u = _unit(v, pending)
+        return u if pending else self.folded.get(u, (u, ""))[0]
+
+    def _units(self, pub: dict, pending: bool = False, before: dict | None = None) -> dict[Unit, dict]:
+        raw: dict[Unit, dict] = {}
         for _, v in self.rows_by_pub[pub["publication_id"]]:
-            u = _unit(v, pending)
-            if u in out:
-                continue
+            raw.setdefault(_unit(v, pending), v)
+        if not pending:
+            self._fold(pub, raw, before or {})
+        out: dict[Unit, dict] = {}
+        for u0, v in raw.items():
+            u = u0 if pending else self.unit_of(v)
+            if u in out or (u != u0 and u in raw):
+                continue  # a duplicate beside its original: the original's row speaks
             out[u] = v
             node = (u.state, u.key)
             self.agencies.find(node)
+            self.spellings[node].add(v["agency"])
             if not pending:  # the participating list names agencies; the pending list only joins them
                 # (a pending row is seen once its agency is known: it may be a namesake elsewhere)
                 self._see(node, _listing(pub, pending, len(out)), v)
                 self.first_participating_name.setdefault(node, v["agency"])
                 self.first_participating.setdefault(node, _listing(pub, pending, len(out)))
-                self.times_seen[node] += 1
+                if pub["publication_id"] not in self._counted.setdefault(node, set()):
+                    self._counted[node].add(pub["publication_id"])
+                    self.times_seen[node] += 1
                 self.last_seen[node] = v
+                self.model_first_listed.setdefault((node, u.model), pub["effective_from"])
                 if not self.counties_seen[node] or self.counties_seen[node][-1][1] != v["county"]:
-                    self.counties_seen[node].append((pub["first_observed"], v["county"]))
+                    self.counties_seen[node].append((pub["effective_from"], v["county"]))
         return out
+
+    def _fold(self, pub: dict, raw: dict[Unit, dict], before: dict[Unit, dict]) -> None:
+        """Decide, for listings new in this posting, whether they are another row's duplicate or a
+        second body beside a name its own name was renamed to. Decided once, at first sight."""
+        known = set(self.agreements.parent)
+        by_url: dict[tuple, list[Unit]] = defaultdict(list)
+        by_listing: dict[tuple, list[Unit]] = defaultdict(list)
+        for o in raw:
+            if o in before:
+                if raw[o]["moa_url"]:
+                    by_url[(o.state, o.model, raw[o]["moa_url"])].append(o)
+                by_listing[(o.key, o.model, o.signed)].append(o)
+        roots = defaultdict(set)
+        for o in raw:
+            roots[self.agencies.find((o.state, o.key))].add((o.state, o.key))
+        for u, v in raw.items():
+            if u in known or u in self.folded or u in before:
+                continue
+            original, rule = None, ""
+            for o in by_url.get((u.state, u.model, v["moa_url"]), []) if v["moa_url"] else []:
+                if o.signed != u.signed and (
+                    o.key == u.key or similarity(raw[o]["agency"], v["agency"], u.state) in ("same", "strong")
+                ):
+                    original, rule = o, "same_moa_link"  # the same agency's MOA under a second date
+                    break
+            if original is None:
+                for o in by_listing.get((u.key, u.model, u.signed), []):
+                    if o.state != u.state:
+                        original, rule = o, "copied_to_another_state"
+                        break
+            if original is not None:
+                self.folded[u] = (original, rule)
+                self.folded_name[u] = v["agency"]
+                continue
+            node = (u.state, u.key)
+            if node in self.renamed_away and len(roots[self.agencies.find(node)]) > 1:
+                # listed beside the name it was renamed to: another body of the old name
+                split = Unit(u.state, f"{u.key}|since {pub['effective_from']}", u.model, u.signed)
+                self.folded[u] = (split, "listed_beside_its_rename")
+
+    def fold_records(self) -> list[tuple[Unit, Unit, str]]:
+        return [(u, o, rule) for u, (o, rule) in self.folded.items()]
 
     def _see(self, node: tuple[str, str], order: tuple, v: dict) -> None:
         seen = self.first_seen.get(node)
@@ -106,9 +173,10 @@ class _History:
 
     def link_participating(self, pubs: list[dict]) -> None:
         prev = None
-        pool: list[tuple[Unit, dict, dict, dict]] = []  # unmatched disappearances: (unit, values, from pub, gone date)
+        # unmatched disappearances: (unit, values, from pub, gone date)
+        pool: list[tuple[Unit, dict, dict, dt.date]] = []
         for pub in pubs:
-            units = self._units(pub)
+            units = self._units(pub, before=prev[1] if prev else None)
             for u in units:
                 self.agreements.find(u)
             self._merge_duplicates(units)
@@ -122,7 +190,7 @@ class _History:
                 matched_old = {link.old for link in links}
                 matched_new = {link.new for link in links}
                 # A listing that vanished some publications ago and comes back under another name or date.
-                pool = [p for p in pool if (pub["first_observed"] - p[3]).days <= GAP_DAYS and p[0] not in units]
+                pool = [p for p in pool if (pub["effective_from"] - p[3]).days <= GAP_DAYS and p[0] not in units]
                 rest = {u: v for u, v in new.items() if u not in matched_new}
                 if pool and rest:
                     olds = {p[0]: p for p in pool}
@@ -132,10 +200,33 @@ class _History:
                         self._same_agency,
                         adjacent=False,
                     ):
+                        if link.kind == "revision" and self._pending_between(
+                            link.old, link.new, olds[link.old][3], pub["effective_from"]
+                        ):
+                            continue
                         self._apply(link, olds[link.old][1], rest[link.new], olds[link.old][2], pub)
                         pool = [p for p in pool if p[0] != link.old]
-                pool += [(u, v, prev_pub, pub["first_observed"]) for u, v in gone.items() if u not in matched_old]
+                pool += [(u, v, prev_pub, pub["effective_from"]) for u, v in gone.items() if u not in matched_old]
             prev = (pub, units)
+
+    def note_pending_days(self, pubs: list[dict]) -> None:
+        """(state, name key, model) -> the days a pending posting listing it took effect."""
+        self.pending_days: dict[tuple, list[dt.date]] = defaultdict(list)
+        for pub in pubs:
+            for _, v in self.rows_by_pub[pub["publication_id"]]:
+                u = _unit(v, True)
+                days = self.pending_days[(u.state, u.key, u.model)]
+                if not days or days[-1] != pub["effective_from"]:
+                    days.append(pub["effective_from"])
+
+    def _pending_between(self, old: Unit, new: Unit, start: dt.date, end: dt.date) -> bool:
+        """Whether the agency was on the pending list for this model between two listings: it then
+        signed anew, whatever the dates say (Rooks County SO, KS WSO, 2025-07-31 and 2025-09-09)."""
+        return any(
+            start <= d <= end
+            for key in {old.key, new.key}
+            for d in self.pending_days.get((new.state, key, new.model), ())
+        )
 
     @staticmethod
     def _sides(units: dict[Unit, dict]) -> list[tuple[Unit, dict]]:
@@ -143,11 +234,13 @@ class _History:
 
     def _apply(self, link: Link, old: dict, new: dict, from_pub: dict, to_pub: dict) -> None:
         names = (old["agency"], new["agency"])
-        if link.kind == "doubtful":
+        if link.kind in ("doubtful", "relabel"):
             identity.settle(link, names)
         self.links.append((link, from_pub, to_pub, old, new))
         if identity.merges_agencies(link, names):
             self.agencies.union((link.old.state, link.old.key), (link.new.state, link.new.key))
+            if link.old.key != link.new.key and link.kind in ("rename", "relabel"):
+                self.renamed_away.add((link.old.state, link.old.key))
         if link.kind in ("rename", "state_fixed", "revision") or link.decision == "same":
             self.agreements.union(link.old, link.new)
 
@@ -181,6 +274,9 @@ class _History:
         return self.agencies.find(node)
 
     def resolve_agreements(self) -> None:
+        for a, b in identity.same_agency_pairs():
+            if a in self.agencies.parent and b in self.agencies.parent:
+                self.agencies.union(a, b)
         # Units of one agency, model and date are one agreement even when spelt differently.
         by_triple: dict[tuple, Unit] = {}
         for u in list(self.agreements.parent):
@@ -242,9 +338,20 @@ class _History:
             self.maybe_twin[node].add(county or "")
         return then and now
 
+    def _signed_next(self, node: tuple[str, str], v: dict, day: dt.date) -> bool:
+        """Whether the name was first listed as signed for this model soon after this pending listing
+        (and not before it): the pending listing converted, whatever county ICE typed on either list
+        (Yoakum Police Department, TX: pending in 'Lavaca County', signed in 'Yoakum County')."""
+        signed = self.model_first_listed.get((node, v["model"]))
+        return signed is not None and 0 <= (signed - day).days <= PENDING_MATCH_DAYS
+
     def _match_pending(self, node: tuple[str, str], v: dict, order: tuple) -> tuple:
         if node in self.participating_nodes:
-            if self._namesake_elsewhere(node, v["county"], order[0]):
+            elsewhere = self._namesake_elsewhere(node, v["county"], order[0])
+            if elsewhere and self._signed_next(node, v, order[0]):
+                self.maybe_twin[node].add(v["county"] or "")  # earlier builds told the two apart
+                elsewhere = False
+            if elsewhere:
                 # the same name in another county is another body ('Manor Township' in Armstrong and
                 # in Lancaster County, PA)
                 twin = (node[0], f"{node[1]}|{identity.county_match_key(v['county'])}")
@@ -283,6 +390,7 @@ class _Tables:
         self.hash_identity: dict[str, tuple[str, str]] = {}  # participating row_hash -> (agency, agreement)
         self.pending_identity: list[dict] = []  # pending rows, one by one (a listing's spell decides)
         self._unit_ids: dict[Unit, tuple[str, str]] = {}  # unit -> (agency id, agreement id)
+        self.folded_rows: dict[tuple[str, int], dict] = {}  # duplicate rows, by publication and row
 
     def aid(self, node) -> str:
         return self.names.id[self.h.agency_of(node)]
@@ -305,6 +413,7 @@ class _Tables:
                 n: (0, h.first_participating[n]) if n in h.first_participating else (1, seen[0])
                 for n, seen in h.first_seen.items()
             },
+            h.spellings,
         )
         self.former: dict[str, set[str]] = defaultdict(set)  # agreement id -> ids it could have had
         self._listed_under: dict[Hashable, set[str]] = defaultdict(set)  # agency root -> agreements listed under it
@@ -317,6 +426,7 @@ class _Tables:
         pubs = self.ok["participating"]
         self._name_agencies()
         self._assign_ids()
+        self._folded_ids()
         presence = [self._agreements_in(p) for p in pubs]
         supersedes = self._supersede_map()
         self._participating_events(pubs, presence, supersedes)
@@ -342,18 +452,40 @@ class _Tables:
             ],
             "pending_identity": self.pending_identity,
             "identity_links": self._link_rows(),
+            "folded_rows": sorted(
+                self.folded_rows.values(), key=lambda r: (r["first_date"], r["publication_id"], r["row_number"])
+            ),
             "in_effect": _in_effect(self.ok),
         }
 
     def _agreements_in(self, pub: dict) -> dict[str, tuple[Unit, dict]]:
         """agreement id -> (unit, row values) of the first row listing it, for one publication."""
         out: dict[str, tuple[Unit, dict]] = {}
-        for _, v in self.h.rows_by_pub[pub["publication_id"]]:
-            u = _unit(v, False)
+        rows = self.h.rows_by_pub[pub["publication_id"]]
+        # a duplicate row speaks for its agreement only when the original's row is not listed
+        for row_number, v in sorted(rows, key=lambda r: self.h.unit_of(r[1]) != _unit(r[1], False)):
+            u = self.h.unit_of(v)
             ids = self._unit_ids.get(u)
             if ids is None:
                 agreement = self._ids[self.h.agreements.find(u)]
                 ids = self._unit_ids[u] = (self.agreement_agency[agreement], agreement)
+            original, rule = self.h.folded.get(_unit(v, False), (None, ""))
+            if original is not None and rule != "listed_beside_its_rename":
+                self.folded_rows.setdefault(
+                    (pub["publication_id"], row_number),
+                    {
+                        "publication_id": pub["publication_id"],
+                        "row_number": row_number,
+                        "rule": rule,
+                        "state": v["state"],
+                        "agency_name": v["agency"],
+                        "model": v["model"],
+                        "signed": v["signed"],
+                        "moa_url": v["moa_url"],
+                        "agreement_id": ids[1],
+                        "first_date": pub["effective_from"],
+                    },
+                )
             out.setdefault(ids[1], (u, v))
             self.hash_identity[v["row_hash"]] = ids
         return out
@@ -368,7 +500,7 @@ class _Tables:
         last: dict[Unit, int] = {}  # unit -> the last publication listing it
         for i, pub in enumerate(self.ok["participating"]):
             for position, (_, v) in enumerate(self.h.rows_by_pub[pub["publication_id"]], start=1):
-                u = _unit(v, False)
+                u = self.h.unit_of(v)
                 first.setdefault(u, _listing(pub, False, position))
                 last[u] = i
         self._ids: dict = {}
@@ -377,7 +509,8 @@ class _Tables:
         self.agreement_agency: dict[str, str] = {}
         for root, units in sorted(groups.items(), key=lambda kv: min(first[u] for u in kv[1])):
             units.sort(key=lambda u: (first[u], repr(u)))
-            u0 = units[0]
+            # named by its first signing date, unless ICE's slip put that in another millennium
+            u0 = next((u for u in units if not identity.implausible_date(u.signed)), units[0])
             latest = max(units, key=lambda u: (last[u], repr(u)))
             aid = ids.unique(f"{self.aid((u0.state, u0.key))}/{u0.model or 'unknown'}/{u0.signed or 'undated'}", taken)
             taken.add(aid)
@@ -387,10 +520,33 @@ class _Tables:
                 self._listed_under[self.h.agency_of((u.state, u.key))].add(aid)
             for u in units:
                 self._could_have_been(aid, (u.state, u.key), first[u], u.model, str(u.signed or "undated"))
+                if (u.state, u.key) in self.h.maybe_twin:  # named by its county beside a namesake
+                    own = {c for _, c in self.h.counties_seen.get((u.state, u.key), []) if c}
+                    self.former[aid] |= {
+                        f"{a}-{ids.slug(c)}/{u.model or 'unknown'}/{u.signed or 'undated'}"
+                        for a in self._legacy_ids((u.state, u.key))
+                        for c in own
+                    }
             # the first builds' rule: the agency of the latest listing, its most-listed name
             legacy = self.h.usual_name.get(self.h.agency_of((latest.state, latest.key)))
             if legacy is not None:
-                self.former[aid].add(f"{self._legacy_id(legacy)}/{u0.model or 'unknown'}/{u0.signed or 'undated'}")
+                self.former[aid] |= {
+                    f"{a}/{u0.model or 'unknown'}/{u0.signed or 'undated'}" for a in self._legacy_ids(legacy)
+                }
+
+    def _folded_ids(self) -> None:
+        """A duplicate row made an agreement (and agency) of its own in earlier builds: those ids name
+        the agreement (and agency) it was folded into."""
+        self.folded_agency_ids: dict[str, set[str]] = defaultdict(set)  # agency id -> ids of duplicates
+        for u, name in self.h.folded_name.items():
+            original = self.h.folded[u][0]
+            agreement = self._ids[self.h.agreements.find(original)]
+            agency, raw = ids.candidates(u.state, name)
+            node = (u.state, u.key)
+            known = [self.aid(node)] if node in self.names.root_of else []  # its name is an agency's
+            for a in (agency, *raw, *known):
+                self.former[agreement].add(f"{a}/{u.model or 'unknown'}/{u.signed or 'undated'}")
+                self.folded_agency_ids[self.agreement_agency[agreement]].add(a)
 
     def _supersede_map(self) -> dict[str, str]:
         """old agreement -> the agreement that renewed it (in the same comparison or after a gap)."""
@@ -403,23 +559,32 @@ class _Tables:
     def _event(self, kind: str, a: dict, b: dict, u: Unit | None, v: dict, agreement: str | None, **extra) -> None:
         self.events.append(
             {
-                "date": b["first_observed"],
+                "date": b["effective_from"],
                 "kind": kind,
                 "agency_id": self.agreement_agency[agreement] if u and agreement else extra.pop("agency_id"),
                 "agreement_id": agreement,
                 "state": v["state"],
                 "model": v["model"],
-                "agency_name": v["agency"],
+                "agency_name": ids.shown_name(v["state"], v["agency"]),
                 "signed": v.get("signed") if u and u.signed else None,
                 "moa_url": v.get("moa_url"),
                 "from_publication_id": a["publication_id"],
                 "to_publication_id": b["publication_id"],
+                "from_sha256": a["sha256"],
+                "to_sha256": b["sha256"],
                 "previous_date": a["last_observed"]
-                if a["last_observed"] <= b["first_observed"]
-                else a["first_observed"],
+                if a["last_observed"] <= b["effective_from"]
+                else a["effective_from"],
                 **{
                     k: None
-                    for k in ("previous_name", "previous_signed", "previous_moa_url", "rule", "related_agreement_id")
+                    for k in (
+                        "previous_name",
+                        "previous_signed",
+                        "previous_moa_url",
+                        "moa_date",
+                        "rule",
+                        "related_agreement_id",
+                    )
                 },
                 **extra,
             }
@@ -429,19 +594,26 @@ class _Tables:
         rules = {}
         for link, _, b, _, _ in self.h.links:
             if link.kind in ("revision", "rename", "state_fixed") or link.decision == "same":
-                rules[(b["publication_id"], self._ids[self.h.agreements.find(link.new)])] = link
+                rules[(b["seq"], self._ids[self.h.agreements.find(link.new)])] = link
         seen = set(presence[0]) if presence else set()
-        # the last MOA link known for each agreement; a copy re-saved without hyperlinks says nothing
+        # the last MOA link listed for each agreement; a copy re-saved without hyperlinks says nothing
         known_url = {agreement: v["moa_url"] for agreement, (_, v) in (presence[0] if presence else {}).items()}
+        self.real_url = {g: url for g, url in known_url.items() if url}  # the MOA taken as the agreement's
+        self.mislinked: dict[str, str] = {}  # agreement -> the agency its listed MOA link names instead
+        self.renewed: dict[str, dt.date | None] = {}  # agreement -> the date of the MOA that renewed it
+        self._moa_judge()
+        first_index = dict.fromkeys(presence[0], 0) if presence else {}  # agreement -> first posting listing it
         for i in range(1, len(pubs)):
             a, b, before, after = pubs[i - 1], pubs[i], presence[i - 1], presence[i]
+            for agreement in after:
+                first_index.setdefault(agreement, i)
             for agreement, (u, v) in after.items():
                 if agreement not in before:
                     self._event("relisted" if agreement in seen else "listed", a, b, u, v, agreement)
                     self._moa_event(a, b, u, v, agreement, known_url)
                     continue
                 _, ov = before[agreement]
-                matched = rules.get((b["publication_id"], agreement))
+                matched = rules.get((b["seq"], agreement))
                 rule = matched.rule if matched else None
                 if ov["agency"] != v["agency"] and name_key(ov["agency"]) != name_key(v["agency"]):
                     self._event("renamed", a, b, u, v, agreement, previous_name=ov["agency"], rule=rule)
@@ -451,7 +623,7 @@ class _Tables:
             for agreement, (u, v) in before.items():
                 if agreement in after:
                     continue
-                successor = supersedes.get(agreement)
+                successor = supersedes.get(agreement) or self._renewal_beside(agreement, u, after, first_index, i)
                 if successor and any(successor in later for later in presence[i:]):
                     self._event("superseded", a, b, u, v, agreement, related_agreement_id=successor)
                 elif any(agreement in later for later in presence[i + 1 :]):
@@ -460,15 +632,69 @@ class _Tables:
                     self._event("ended", a, b, u, v, agreement)
             seen.update(after)
 
+    def _renewal_beside(self, agreement: str, u: Unit, after: dict, first_index: dict, i: int) -> str | None:
+        """An agreement of the same agency and model, signed later and listed beside this one shortly
+        before it went: its renewal (UCF's Board of Trustees TFM of 2025-04-15, replaced by its police
+        department's of 2025-07-24 a week later)."""
+        agency = self.agreement_agency[agreement]
+        posts = self.ok["participating"]
+        for other, (ou, _) in sorted(after.items()):
+            if (
+                other != agreement
+                and self.agreement_agency[other] == agency
+                and ou.model == u.model
+                and ou.signed
+                and u.signed
+                and ou.signed > u.signed
+                and first_index[agreement] < first_index[other]
+                and (posts[i]["effective_from"] - posts[first_index[other]]["effective_from"]).days <= GAP_DAYS
+            ):
+                return other
+        return None
+
+    def _moa_judge(self) -> None:
+        by_state: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.agency_names: dict[str, set[str]] = defaultdict(set)
+        for node, (_, name, state, _) in self.h.first_seen.items():
+            aid = self.aid(node)
+            by_state[state].add((aid, name))
+            self.agency_names[aid].add(name)
+        self.judge = moa_links.MoaJudge({st: sorted(pairs) for st, pairs in by_state.items()})
+
     def _moa_event(self, a, b, u, v, agreement, known_url: dict) -> None:
         url, before = v["moa_url"], known_url.get(agreement)
-        if not url:
+        if not url or url == before:
             return  # 'link pending', or a copy without hyperlinks: nothing posted, nothing withdrawn
-        if before is None:
-            self._event("moa_posted", a, b, u, v, agreement)
-        elif before != url:
-            self._event("moa_changed", a, b, u, v, agreement, previous_moa_url=before)
         known_url[agreement] = url
+        agency, real = self.agreement_agency[agreement], self.real_url.get(agreement)
+        j = self.judge.judge(url, real, v["state"], agency, self.agency_names[agency], v["model"], v["signed"])
+        if j.kind == "mislinked":  # a neighbour's MOA in this row: flagged, not taken as its MOA
+            self._event(
+                "moa_mislinked",
+                a,
+                b,
+                u,
+                v,
+                agreement,
+                previous_moa_url=real,
+                moa_date=j.moa_date,
+                rule=f"names {j.names}",
+            )
+            self.mislinked[agreement] = j.names or ""
+            return
+        self.mislinked.pop(agreement, None)
+        if url == real:
+            return  # ICE put back the agreement's own MOA after a mislink
+        self.real_url[agreement] = url
+        if real is None:
+            self._event("moa_posted", a, b, u, v, agreement, moa_date=j.moa_date)
+        elif j.kind == "renewed":
+            self._event(
+                "renewed", a, b, u, v, agreement, previous_moa_url=real, moa_date=j.moa_date, rule="moa_file_date"
+            )
+            self.renewed[agreement] = j.moa_date
+        else:
+            self._event("moa_changed", a, b, u, v, agreement, previous_moa_url=real, moa_date=j.moa_date)
 
     def _spells(self, pubs, presence) -> None:
         latest = presence[-1] if presence else {}
@@ -488,7 +714,7 @@ class _Tables:
                         {
                             "first_seq": i,
                             "last_seq": i,
-                            "first_listed": pub["first_observed"],
+                            "first_listed": pub["effective_from"],
                             "last_listed": pub["last_observed"],
                             "first_publication_id": pub["publication_id"],
                             "last_publication_id": pub["publication_id"],
@@ -535,6 +761,25 @@ class _Tables:
         for old, new in successor_of.items():
             if new in self.agreement_rows:
                 self.agreement_rows[new]["supersedes"] = old
+        for agreement, rec in self.agreement_rows.items():
+            self._settle(agreement, rec)
+
+    def _settle(self, agreement: str, rec: dict) -> None:
+        """The MOA taken as the agreement's (not a neighbour's pasted in), the date its file name gives,
+        a renewal ICE did not re-date, and the signing date settled against ICE's SIGNED."""
+        if agreement in self.mislinked:
+            rec["moa_url"], rec["moa_mislinked_to"] = self.real_url.get(agreement), self.mislinked[agreement]
+        rec["moa_file_date"] = moa_links.file_date(rec["moa_url"])
+        rec["renewed_on"] = self.renewed.get(agreement)
+        rec["signed_listed"] = rec["signed"]
+        rec["signed"], rec["signed_basis"], rec["signed_reason"] = signing.settle(
+            rec["state"],
+            [rec["agency_name"], *rec["names"]],
+            rec["model"],
+            rec["signed"],
+            rec["first_listed"],
+            rec["moa_file_date"],
+        )
 
     def _pending(self) -> None:
         h = self.h
@@ -551,7 +796,7 @@ class _Tables:
                         {
                             "first_index": i,
                             "last_index": i,
-                            "first_listed": pub["first_observed"],
+                            "first_listed": pub["effective_from"],
                             "last_listed": pub["last_observed"],
                             "v": v,
                             "order": _listing(pub, True, 1 << 30),  # by the end of that publication
@@ -596,6 +841,7 @@ class _Tables:
                 rec["status"] = "pending" if (root, model) in latest else "pending_removed"
                 self._pending_could_have_been(agreement, root, model, s)
         # events and row identities on the pending list
+        identified: set[tuple[str, int]] = set()
         for i, pub in enumerate(pubs):
             present = h.pending_presence[i]
             for row_number, v in h.rows_by_pub[pub["publication_id"]]:
@@ -604,8 +850,11 @@ class _Tables:
                 n = next(k for k, s in enumerate(spells[(root, u.model)]) if s["first_index"] <= i <= s["last_index"])
                 listed_as = converted.get(((root, u.model), n)) or pending_ids.get(((root, u.model), n))
                 if listed_as and v["county"] in h.maybe_twin.get((u.state, u.key), ()):
-                    twin = f"{self._legacy_id((u.state, u.key))}-{ids.slug(v['county'])}"
-                    self.former[listed_as].add(f"{twin}/{u.model or 'unknown'}/pending")
+                    for legacy in self._legacy_ids((u.state, u.key)):
+                        self.former[listed_as].add(f"{legacy}-{ids.slug(v['county'])}/{u.model or 'unknown'}/pending")
+                if (pub["publication_id"], row_number) in identified:
+                    continue  # a content posted again: its rows are identified by its first posting
+                identified.add((pub["publication_id"], row_number))
                 self.pending_identity.append(
                     {
                         "publication_id": pub["publication_id"],
@@ -629,10 +878,13 @@ class _Tables:
         self._could_have_been(agreement, root, spell["order"], model, "pending")
         legacy = self.h.usual_name.get(root)
         if legacy is not None:
-            self.former[agreement].add(f"{self._legacy_id(legacy)}/{model or 'unknown'}/pending")
+            self.former[agreement] |= {f"{a}/{model or 'unknown'}/pending" for a in self._legacy_ids(legacy)}
 
-    def _legacy_id(self, node) -> str:
-        return ids.candidates(node[0], self.h.first_participating_name[node])[0]
+    def _legacy_ids(self, node) -> list[str]:
+        """The id the first builds gave a name: its slug, before and after the reviewed name fixes
+        (fixes added later must not orphan it)."""
+        fixed, raw = ids.candidates(node[0], self.h.first_participating_name[node])
+        return [fixed, *raw]
 
     def _pending_event(self, kind, a, b, key, v, spells, index, converted, pending_ids) -> None:
         root, _ = key
@@ -656,7 +908,11 @@ class _Tables:
         former = {self.names.id[root]: set(f) for root, f in self.names.former.items()}
         for node, counties in self.h.maybe_twin.items():
             aid = self.aid(node)
-            former[aid] |= {f"{self._legacy_id(node)}-{ids.slug(c)}" for c in counties if c}
+            # the namesake's id (its county) and, when the namesake was listed first, this body's own
+            own = {c for _, c in self.h.counties_seen.get(node, [])}
+            former[aid] |= {f"{a}-{ids.slug(c)}" for a in self._legacy_ids(node) for c in counties | own if c}
+        for aid, folded in self.folded_agency_ids.items():
+            former[aid] |= folded
         for root, aid in self.names.id.items():
             if aid not in by_agency:
                 carriers = sorted({self.agreement_agency[g] for g in self._listed_under.get(root, set())})
@@ -707,7 +963,7 @@ class _Tables:
                     "new_signed": new["signed"],
                     "old_county": old["county"],
                     "new_county": new["county"],
-                    "date": b["first_observed"],
+                    "date": b["effective_from"],
                     "from_publication_id": a["publication_id"],
                     "to_publication_id": b["publication_id"],
                     "agreement_id": self._ids[self.h.agreements.find(link.new)],
@@ -724,7 +980,7 @@ def _agreement_record(agreement_id: str, agency_id: str, v: dict, **fields) -> d
         "agency_id": agency_id,
         "state": v["state"],
         "model": v["model"],
-        "agency_name": v["agency"],
+        "agency_name": ids.shown_name(v["state"], v["agency"]),
         "agency_type": v["agency_type"],
         "county": v["county"],
         "signed": None,
@@ -738,7 +994,14 @@ def _agreement_record(agreement_id: str, agency_id: str, v: dict, **fields) -> d
         "supersedes": None,
         "n_spells": 0,
         "moa_url": v["moa_url"],
+        "moa_url_listed": v["moa_url"],
         "moa_state": v["moa_state"],
+        "moa_file_date": None,
+        "moa_mislinked_to": None,
+        "renewed_on": None,
+        "signed_listed": None,
+        "signed_basis": None,
+        "signed_reason": None,
         "addendum_url": None,
         "names": [v["agency"]],
         "pending_first_listed": None,
@@ -749,28 +1012,25 @@ def _agreement_record(agreement_id: str, agency_id: str, v: dict, **fields) -> d
 
 
 def _in_effect(ok: dict[str, list[dict]]) -> list[dict]:
-    """For each kind and each day a publication was observed, the publication in effect from that day:
-    the newest ok publication observed by then. A publication seen again after a newer one (a stale
-    copy, a web capture of an old page) does not step the record back: the events, which compare
-    publications in order, say nothing changed back either."""
+    """For each list, the posting in effect from each day one took effect until the next: the last ok
+    posting (in posted order) that had taken effect by then. A file seen again later is the same
+    posting and changes nothing; a new file does, whatever its content."""
     out = []
-    for kind, pubs in ok.items():
+    for kind, posts in ok.items():
         by_day: dict[dt.date, dict] = {}
-        for p in pubs:
-            for day in p["observed_dates"]:
-                if day not in by_day or p["seq"] > by_day[day]["seq"]:
-                    by_day[day] = p
-        days, newest = sorted(by_day), None
+        for p in posts:  # in posted order: the last of a day wins
+            by_day[p["effective_from"]] = p
+        days = sorted(by_day)
         for i, day in enumerate(days):
-            if newest is None or by_day[day]["seq"] > newest["seq"]:
-                newest = by_day[day]
+            p = by_day[day]
             out.append(
                 {
                     "kind": kind,
                     "from_date": day,
                     "until_date": days[i + 1] if i + 1 < len(days) else None,
-                    "publication_id": newest["publication_id"],
-                    "seq": newest["seq"],
+                    "publication_id": p["publication_id"],
+                    "seq": p["seq"],
+                    "sha256": p["sha256"],
                 }
             )
     return out

@@ -8,11 +8,16 @@ strongest first:
             or the same MOA file;
 * state_fixed  the same name, model and date moved to another state (ICE corrected the state);
 * revision  the same agency and model with a corrected signing date, by a logged rule
-            (year_slip, day_month_swap, small_shift <= 45 days, same_moa);
+            (year_slip, day_month_swap, small_shift <= 45 days, same_moa, typo_year, and
+            unlinked_redated: a later date for a listing that never had an MOA, only 'link pending');
 * supersede the same agency and model with a later signing date (a renewal);
-* doubtful  the same signing date and county, or the only change in its state/model/date block, with
-            names that do not agree: settled by the reviewed alias table, otherwise left apart and
-            written to the review list.
+* relabel   the same signing date, the only listing of its state/model/date block to go and the only
+            one to come, names that do not agree: one agreement relabelled
+            (its agencies merge only when they are the same kind of body), unless the reviewed alias
+            table says the two are different;
+* doubtful  the same signing date and county, with names that do not agree, among other changes
+            of its block: settled by the reviewed alias table, otherwise left apart and written to the
+            review list.
 
 Agencies are the connected names (union-find) of sure renames between bodies of the same kind; an
 agreement is the connected (agency, model, signing date) triples of renames and revisions.
@@ -75,13 +80,24 @@ def aliases() -> dict[tuple[str, frozenset[str]], tuple[str, str]]:
     """(state, {name_key, name_key}) -> (decision, reason), from the reviewed table."""
     out = {}
     for row in vocab.data_rows("agency_aliases.csv"):
-        if row["decision"] not in ("same", "different") or not row["reason"].strip():
+        if row["decision"] not in ("same", "different", "same_agency") or not row["reason"].strip():
             raise ValueError(f"agency_aliases.csv: bad row {row}")
         out[(row["state"], frozenset({name_key(row["name_a"]), name_key(row["name_b"])}))] = (
             row["decision"],
             row["reason"],
         )
     return out
+
+
+def same_agency_pairs() -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """The pairs of names the reviewed alias table makes one agency whatever their links say (a
+    university's board and its police department): as (state, name key) nodes."""
+    return [
+        ((state, a), (state, b))
+        for (state, pair), (decision, _) in aliases().items()
+        if decision == "same_agency"
+        for a, b in [sorted(pair)]
+    ]
 
 
 def revision_rule(old: dt.date, new: dt.date, same_moa: bool) -> str | None:
@@ -94,9 +110,14 @@ def revision_rule(old: dt.date, new: dt.date, same_moa: bool) -> str | None:
         return "same_moa"
     if abs((new - old).days) <= SMALL_SHIFT_DAYS:
         return "small_shift"
-    if old.year >= 2100 or new.year >= 2100:  # '5025-07-07' for 2025-07-07
+    if implausible_date(old) or implausible_date(new):  # '5025-07-07' for 2025-07-07
         return "typo_year"
     return None
+
+
+def implausible_date(day: dt.date | None) -> bool:
+    """A signing date no MOA can have: before the program (1996) or centuries ahead ('5025-07-07')."""
+    return day is not None and not 1996 <= day.year < 2100
 
 
 def counties_conflict(a: str | None, b: str | None) -> bool:
@@ -125,11 +146,11 @@ def match(
             if g.model != n.model:
                 continue
             link = _classify(g, ga, n, na, same_agency, gone, new)
-            if link and not adjacent and link[0].kind == "doubtful":
+            if link and not adjacent and link[0].kind in ("doubtful", "relabel"):
                 continue
             if link:
                 candidates.append(link)
-    order = {"rename": 0, "state_fixed": 0, "revision": 1, "supersede": 2, "doubtful": 3}
+    order = {"rename": 0, "state_fixed": 0, "revision": 1, "relabel": 2, "supersede": 2, "doubtful": 3}
     candidates.sort(key=lambda c: (order[c[0].kind], c[1], repr(c[0].old), repr(c[0].new)))
     used_old: set[Unit] = set()
     used_new: set[Unit] = set()
@@ -162,6 +183,11 @@ def _classify(g: Unit, ga: dict, n: Unit, na: dict, same_agency, gone, new) -> t
             sum(1 for u, _ in gone if (u.state, u.model, u.signed) == (g.state, g.model, g.signed)) == 1
             and sum(1 for u, _ in new if (u.state, u.model, u.signed) == (n.state, n.model, n.signed)) == 1
         )
+        if unique:
+            # the only listing of its state, model and date to go, replaced by the only one to come:
+            # ICE relabelled the row (the agreement continues; two kinds of body stay two agencies),
+            # even across counties (Haskell PD, Muskogee County -> Haskell County SO, OK TFM)
+            return Link("relabel", "only_change_in_block", g, n, decision="same"), 0
         same_county = bool(ck_g and ck_g == ck_n)
         if conflict or (rel is None and not same_county):
             return (Link("doubtful", "only_change", g, n), 0) if unique else None
@@ -174,21 +200,25 @@ def _classify(g: Unit, ga: dict, n: Unit, na: dict, same_agency, gone, new) -> t
     rule = revision_rule(g.signed, n.signed, same_moa)
     if rule:
         return Link("revision", rule, g, n), gap
+    if n.signed > g.signed and ga.get("moa_state") == "pending":
+        # never an MOA behind the old date ('link pending'): ICE re-dated a listing, nothing was renewed
+        return Link("revision", "unlinked_redated", g, n), gap
     if n.signed > g.signed:
         return Link("supersede", "later_signing", g, n), gap
     return None
 
 
 def settle(link: Link, names: tuple[str, str]) -> Link:
-    """Apply the reviewed alias table to a doubtful link."""
+    """Apply the reviewed alias table to a doubtful or relabel link (a relabel is 'same' unless the
+    table says otherwise)."""
     found = aliases().get((link.old.state, frozenset({name_key(names[0]), name_key(names[1])})))
-    if found:
+    if found and found[0] in ("same", "different"):
         link.decision = found[0]
     return link
 
 
 def merges_agencies(link: Link, names: tuple[str, str]) -> bool:
     """Whether a link makes its two names one agency (not only one agreement listed under two names)."""
-    if link.kind == "doubtful":
+    if link.kind in ("doubtful", "relabel"):
         return link.decision == "same" and compatible_kinds(*names)
     return link.kind in ("rename", "state_fixed") and compatible_kinds(*names)

@@ -59,6 +59,13 @@ def candidates(state: str, name: str) -> tuple[str, list[str]]:
     return f"{fixed[0]}/{slug(fixed[1])}", [raw]
 
 
+def shown_name(state: str, name: str) -> str:
+    """The name shown for a listing: ICE's spelling, or its correction in the reviewed name-fix table
+    (ICE's spellings stay in the agency's `names`)."""
+    fixed = name_fixes().get((state, fold(name)))
+    return fixed[1] if fixed else name
+
+
 def unique(base: str, taken: Container[str], county: str | None = None) -> str:
     """`base` if free, else `base-<county>` (two bodies of one name in two counties), else `base-2`,
     `base-3`... whichever is free first."""
@@ -77,7 +84,8 @@ class AgencyNames:
     `first` each node to its first listing (a sortable key), `name` and `county` to what that listing
     said; `twins` are the namesakes the pending list showed in another county than the participating
     list; `legacy` gives each agency the name the first builds named it by (the one listed most);
-    `naming` orders the names an agency may be named by (the first of them names it)."""
+    `naming` orders the names an agency may be named by (the first of them names it); `spellings` are
+    every way each name was written."""
 
     def __init__(
         self,
@@ -88,6 +96,7 @@ class AgencyNames:
         twins: Container[Node],
         legacy: dict[Hashable, tuple[str, str]],
         naming: dict[Node, tuple],
+        spellings: dict[Node, set[str]],
     ) -> None:
         self.first = first
         self.root_of = {n: root for root, nodes in members.items() for n in nodes}
@@ -95,6 +104,8 @@ class AgencyNames:
         self.other: dict[Node, list[str]] = {}  # ids it may also have been given: uncorrected, by county
         for n in first:
             self.node_id[n], self.other[n] = candidates(n[0], name[n])
+            # another spelling of the same name (a typo the name key now reads through) named it once
+            self.other[n] += sorted({f"{n[0]}/{slug(s)}" for s in spellings.get(n, ())} - {self.node_id[n]})
             if n in twins:  # the first builds gave namesakes on the pending list their county
                 self.other[n] += [f"{i}-{slug(county[n] or '')}" for i in [self.node_id[n], *self.other[n]]]
         self.id: dict[Hashable, str] = {}
@@ -115,8 +126,9 @@ class AgencyNames:
         found = {}
         for root, nodes in self.nodes.items():
             found[root] = {self.node_id[n] for n in nodes} | {o for n in nodes for o in self.other[n]}
-            if root in legacy:
-                found[root].add(candidates(*legacy[root])[0])
+            if root in legacy:  # before and after the name fixes, which came later
+                fixed, raw = candidates(*legacy[root])
+                found[root] |= {fixed, *raw}
         self.former = former_ids(self.id, found)
 
     def ids_before(self, node: Node, when: tuple) -> set[str]:
