@@ -277,8 +277,10 @@ def changes(
     """What changed between two days (inclusive): listings, endings, renames, date revisions, MOAs.
 
     Each event has `date`, `kind`, `agency_id`, `agreement_id`, `state`, `model`, `agency_name`, the previous
-    name/date/MOA where relevant, the rule that matched it, and `from_publication_id`/`to_publication_id`: the two
-    publications compared.
+    name/date/MOA where relevant, the date an MOA file name gives (`moa_date`), the rule that matched it, and
+    `from_publication_id`/`to_publication_id` with `from_sha256`/`to_sha256`: the two publications and files
+    compared. Kinds include `renewed` (a later MOA of the same agency) and `moa_mislinked` (a link naming another
+    agency).
     """
     kind, state = _check(params.event_kind, kind), _check(params.state, state)
     start, end = _check(params.window, _day(since, "since"), _day(until, "until"))
