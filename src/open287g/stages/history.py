@@ -123,7 +123,10 @@ class _History:
     def _fold(self, pub: dict, raw: dict[Unit, dict], before: dict[Unit, dict]) -> None:
         """Decide, for listings new in this posting, whether they are another row's duplicate or a
         second body beside a name its own name was renamed to. Decided once, at first sight."""
-        known = set(self.agreements.parent)
+        known = self.agreements.parent
+        fresh = [u for u in raw if u not in known and u not in self.folded and u not in before]
+        if not fresh:
+            return
         by_url: dict[tuple, list[Unit]] = defaultdict(list)
         by_listing: dict[tuple, list[Unit]] = defaultdict(list)
         for o in raw:
@@ -134,9 +137,8 @@ class _History:
         roots = defaultdict(set)
         for o in raw:
             roots[self.agencies.find((o.state, o.key))].add((o.state, o.key))
-        for u, v in raw.items():
-            if u in known or u in self.folded or u in before:
-                continue
+        for u in fresh:
+            v = raw[u]
             original, rule = None, ""
             for o in by_url.get((u.state, u.model, v["moa_url"]), []) if v["moa_url"] else []:
                 if o.signed != u.signed and (
