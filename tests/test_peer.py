@@ -70,6 +70,12 @@ PEER_FILE_ROWS = {
 
 # id -> why we differ: the evidence in our data, who is right, and what we decide.
 KNOWN_DIFFERENCES: dict[str, str] = {
+    "namefix-008": (
+        "East Pennsylvania Township Constable Office PA: the peer names it East Penn Township Constable Office "
+        "(after its MOA, EastPennTownshipConstablePA_TFM_MOA_082825.pdf). ICE's rows give Cumberland County, "
+        "where the township is East Pennsboro; East Penn Township is in Carbon County. Which body this is is "
+        "not settled by the evidence, so we show ICE's spelling and place it by ICE's COUNTY cell"
+    ),
     "cand-002": (
         "Baker County SO and Lake County SO FL WSO 2019-10-15: the peer's identity-candidates file suggests 'same' "
         "from an edit distance of 2 (unreviewed; its aliases file does not merge them). We are right to keep two "

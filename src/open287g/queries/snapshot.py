@@ -194,6 +194,14 @@ class Snapshot:
         ):
             self.agreements_of[agency_id].append(j)
         self.agreement_ids = _resolver(self._read("SELECT agreement_id, former_ids FROM agreements"))
+        # (agency, model) -> its records, pending ones first, then the most recently listed
+        self.records_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for agency_id, model, agreement_id in self._read(
+            """SELECT agency_id, model, agreement_id FROM agreements
+               ORDER BY agency_id, model, status <> 'pending', signed IS NOT NULL,
+                        coalesce(last_listed, pending_last_listed) DESC, agreement_id"""
+        ):
+            self.records_of[(agency_id, model)].append(agreement_id)
         return True
 
     @cached_property
@@ -561,9 +569,21 @@ class Snapshot:
         return self.agency_ids.get(agency_id)
 
     def resolve_agreement(self, agreement_id: str) -> str | None:
-        """The current id of the agreement an id (current or former) names."""
+        """The current id of the agreement an id (current or former) names. A pending id names its
+        agency's record of that model (`<agency>/<model>/pending…`), so the id of a pending spell that a
+        later build reads differently (a back-filled list, a county correction) still resolves: to the
+        agency's pending record of that model, else the agreement it became."""
         self._need("_agreements")
-        return self.agreement_ids.get(agreement_id)
+        found = self.agreement_ids.get(agreement_id)
+        if found is not None:
+            return found
+        parts = agreement_id.rsplit("/", 2)
+        if len(parts) == 3 and parts[2].startswith("pending"):
+            agency = self.resolve_agency(parts[0])
+            records = self.records_of.get((agency or "", parts[1]))
+            if records:
+                return records[0]
+        return None
 
 
 def _resolver(rows: list[tuple[str, list[str] | None]]) -> dict[str, str]:

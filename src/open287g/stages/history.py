@@ -19,6 +19,8 @@ from .identity import Link, UnionFind, Unit
 
 PENDING_MATCH_DAYS = 60  # a pending listing converts to an agreement listed up to this long after it ends
 GAP_DAYS = 30  # a listing that vanished is matched to a renamed/redated one that appears within this
+CONVERSION_LAG_DAYS = 7  # a pending listing that leaves the list this close to a signing converted into it
+DUPLICATE_DAYS = 366  # a row repeating another's MOA link under a date this close is a duplicate, not a renewal
 
 
 def build(postings: list[dict], publication_rows: list[dict], row_values: list[dict]) -> dict[str, list[dict]]:
@@ -77,19 +79,22 @@ class _History:
         self.times_seen: dict[tuple[str, str], int] = defaultdict(int)  # node -> publications listing it
         self._counted: dict[tuple[str, str], set[str]] = {}  # node -> those publications
         self._dup_checked: set[Unit] = set()
-        # unit -> (the unit it stands for, rule): duplicate rows and second bodies (see _fold)
-        self.folded: dict[Unit, tuple[Unit, str]] = {}
+        # posting seq -> {duplicate unit -> (the unit it repeats, rule)} (see _fold)
+        self.dups_in: dict[int, dict[Unit, tuple[Unit, str]]] = {}
+        self.split: dict[Unit, Unit] = {}  # a second body of a name renamed away -> its own unit
         self.renamed_away: set[tuple[str, str]] = set()  # names an agency was renamed from
-        self.folded_name: dict[Unit, str] = {}  # duplicate unit -> the name its row gave
+        self.folded_name: dict[Unit, tuple[str, Unit]] = {}  # duplicate unit -> (its name, the original)
         self.spellings: dict[tuple[str, str], set[str]] = defaultdict(set)  # node -> every spelling listed
         self.model_first_listed: dict[tuple, dt.date] = {}  # (node, model) -> first participating listing
 
     # -- participating list -------------------------------------------------------------------
-    def unit_of(self, v: dict, pending: bool = False) -> Unit:
-        """The unit a row stands for: its own, or the listing it was folded into (a duplicate row, or a
-        second body listed beside the name it was renamed to)."""
-        u = _unit(v, pending)
-        return u if pending else self.folded.get(u, (u, ""))[0]
+    def unit_of(self, v: dict, seq: int | None = None) -> Unit:
+        """The unit a participating row stands for in posting `seq`: its own, the listing it repeats
+        there (a duplicate row), or a second body listed beside the name it was renamed to."""
+        u = _unit(v, False)
+        u = self.split.get(u, u)
+        found = self.dups_in.get(seq, {}).get(u) if seq is not None else None
+        return found[0] if found else u
 
     def _units(self, pub: dict, pending: bool = False, before: dict | None = None) -> dict[Unit, dict]:
         raw: dict[Unit, dict] = {}
@@ -99,7 +104,7 @@ class _History:
             self._fold(pub, raw, before or {})
         out: dict[Unit, dict] = {}
         for u0, v in raw.items():
-            u = u0 if pending else self.unit_of(v)
+            u = u0 if pending else self.unit_of(v, pub["seq"])
             if u in out or (u != u0 and u in raw):
                 continue  # a duplicate beside its original: the original's row speaks
             out[u] = v
@@ -121,10 +126,12 @@ class _History:
         return out
 
     def _fold(self, pub: dict, raw: dict[Unit, dict], before: dict[Unit, dict]) -> None:
-        """Decide, for listings new in this posting, whether they are another row's duplicate or a
-        second body beside a name its own name was renamed to. Decided once, at first sight."""
+        """For listings that were never an agreement of their own, whether in this posting they repeat
+        a row listed before (judged again in every posting: a row that gets its own MOA link, or
+        outlives its original, is an agreement), and, once, whether a name that had left the list
+        after a rename comes back beside the name it was renamed to (another body of the old name)."""
         known = self.agreements.parent
-        fresh = [u for u in raw if u not in known and u not in self.folded and u not in before]
+        fresh = [u for u in raw if u not in known and u not in before and u not in self.split]
         if not fresh:
             return
         by_url: dict[tuple, list[Unit]] = defaultdict(list)
@@ -134,35 +141,34 @@ class _History:
                 if raw[o]["moa_url"]:
                     by_url[(o.state, o.model, raw[o]["moa_url"])].append(o)
                 by_listing[(o.key, o.model, o.signed)].append(o)
-        roots = defaultdict(set)
+        here: dict[tuple, set] = defaultdict(set)  # agency -> its names listed in this posting
         for o in raw:
-            roots[self.agencies.find((o.state, o.key))].add((o.state, o.key))
+            here[self.agencies.find((o.state, o.key))].add((o.state, o.key))
+        listed_before = {(o.state, o.key) for o in before}
+        dups = self.dups_in.setdefault(pub["seq"], {})
         for u in fresh:
-            v = raw[u]
-            original, rule = None, ""
+            v, original, rule = raw[u], None, ""
             for o in by_url.get((u.state, u.model, v["moa_url"]), []) if v["moa_url"] else []:
-                if o.signed != u.signed and (
-                    o.key == u.key or similarity(raw[o]["agency"], v["agency"], u.state) in ("same", "strong")
+                if (
+                    o.signed != u.signed
+                    and (o.signed is None or u.signed is None or abs((o.signed - u.signed).days) <= DUPLICATE_DAYS)
+                    and (o.key == u.key or similarity(raw[o]["agency"], v["agency"], u.state) in ("same", "strong"))
                 ):
                     original, rule = o, "same_moa_link"  # the same agency's MOA under a second date
                     break
             if original is None:
                 for o in by_listing.get((u.key, u.model, u.signed), []):
-                    if o.state != u.state:
-                        original, rule = o, "copied_to_another_state"
+                    if o.state != u.state and v["moa_url"] in (None, raw[o]["moa_url"]):
+                        original, rule = o, "copied_to_another_state"  # no MOA link of its own
                         break
             if original is not None:
-                self.folded[u] = (original, rule)
-                self.folded_name[u] = v["agency"]
+                dups[u] = (original, rule)
+                self.folded_name.setdefault(u, (v["agency"], original))
                 continue
             node = (u.state, u.key)
-            if node in self.renamed_away and len(roots[self.agencies.find(node)]) > 1:
-                # listed beside the name it was renamed to: another body of the old name
-                split = Unit(u.state, f"{u.key}|since {pub['effective_from']}", u.model, u.signed)
-                self.folded[u] = (split, "listed_beside_its_rename")
-
-    def fold_records(self) -> list[tuple[Unit, Unit, str]]:
-        return [(u, o, rule) for u, (o, rule) in self.folded.items()]
+            if node in self.renamed_away and node not in listed_before and len(here[self.agencies.find(node)]) > 1:
+                # back on the list beside the name it was renamed to: another body of the old name
+                self.split[u] = Unit(u.state, f"{u.key}|since {pub['effective_from']}", u.model, u.signed)
 
     def _see(self, node: tuple[str, str], order: tuple, v: dict) -> None:
         seen = self.first_seen.get(node)
@@ -212,22 +218,31 @@ class _History:
             prev = (pub, units)
 
     def note_pending_days(self, pubs: list[dict]) -> None:
-        """(state, name key, model) -> the days a pending posting listing it took effect."""
-        self.pending_days: dict[tuple, list[dt.date]] = defaultdict(list)
+        """When each name was on the pending list, per model: the days its spells there began
+        (`pending_starts`), and, per county it gave, the last day it was listed (`pending_last`)."""
+        self.pending_starts: dict[tuple, list[dt.date]] = defaultdict(list)
+        self.pending_last: dict[tuple, dt.date] = {}
+        previous: set[tuple] = set()
         for pub in pubs:
+            present = set()
             for _, v in self.rows_by_pub[pub["publication_id"]]:
                 u = _unit(v, True)
-                days = self.pending_days[(u.state, u.key, u.model)]
-                if not days or days[-1] != pub["effective_from"]:
-                    days.append(pub["effective_from"])
+                key = (u.state, u.key, u.model)
+                present.add(key)
+                self.pending_last[(*key, identity.county_match_key(v["county"]))] = pub["effective_from"]
+            for key in sorted(present - previous):
+                self.pending_starts[key].append(pub["effective_from"])
+            previous = present
 
     def _pending_between(self, old: Unit, new: Unit, start: dt.date, end: dt.date) -> bool:
-        """Whether the agency was on the pending list for this model between two listings: it then
-        signed anew, whatever the dates say (Rooks County SO, KS WSO, 2025-07-31 and 2025-09-09)."""
+        """Whether the agency came back onto the pending list for this model between two listings (a
+        spell there that began after the old one left): it then signed anew, whatever the dates say
+        (Rooks County SO, KS WSO, 2025-07-31 and 2025-09-09). A pending row that merely lingers after
+        a signing says nothing."""
         return any(
             start <= d <= end
             for key in {old.key, new.key}
-            for d in self.pending_days.get((new.state, key, new.model), ())
+            for d in self.pending_starts.get((new.state, key, new.model), ())
         )
 
     @staticmethod
@@ -341,11 +356,19 @@ class _History:
         return then and now
 
     def _signed_next(self, node: tuple[str, str], v: dict, day: dt.date) -> bool:
-        """Whether the name was first listed as signed for this model soon after this pending listing
-        (and not before it): the pending listing converted, whatever county ICE typed on either list
-        (Yoakum Police Department, TX: pending in 'Lavaca County', signed in 'Yoakum County')."""
+        """Whether this pending listing converted into the signing of the same name and model, whatever
+        county ICE typed on either list: the name was first listed as signed soon after it, and the
+        pending listing in that county left the list as the signing came (Yoakum Police Department, TX:
+        pending in 'Lavaca County' on 2025-11-24 only, signed in 'Yoakum County' from 2025-11-25). A
+        namesake elsewhere that stays pending after the signing is another body."""
         signed = self.model_first_listed.get((node, v["model"]))
-        return signed is not None and 0 <= (signed - day).days <= PENDING_MATCH_DAYS
+        last = self.pending_last.get((*node, v["model"], identity.county_match_key(v["county"])))
+        return (
+            signed is not None
+            and last is not None
+            and 0 <= (signed - day).days <= PENDING_MATCH_DAYS
+            and -CONVERSION_LAG_DAYS <= (signed - last).days <= CONVERSION_LAG_DAYS
+        )
 
     def _match_pending(self, node: tuple[str, str], v: dict, order: tuple) -> tuple:
         if node in self.participating_nodes:
@@ -354,8 +377,8 @@ class _History:
                 self.maybe_twin[node].add(v["county"] or "")  # earlier builds told the two apart
                 elsewhere = False
             if elsewhere:
-                # the same name in another county is another body ('Manor Township' in Armstrong and
-                # in Lancaster County, PA)
+                # the same name in another county, not converting into the signing, is another body
+                # (Wheaton Police Department in Montgomery and in Barry County, MO)
                 twin = (node[0], f"{node[1]}|{identity.county_match_key(v['county'])}")
                 self._see(twin, order, v)
                 self.twin_county[twin] = v["county"]
@@ -465,14 +488,15 @@ class _Tables:
         out: dict[str, tuple[Unit, dict]] = {}
         rows = self.h.rows_by_pub[pub["publication_id"]]
         # a duplicate row speaks for its agreement only when the original's row is not listed
-        for row_number, v in sorted(rows, key=lambda r: self.h.unit_of(r[1]) != _unit(r[1], False)):
-            u = self.h.unit_of(v)
+        seq = pub["seq"]
+        for row_number, v in sorted(rows, key=lambda r: self.h.unit_of(r[1], seq) != _unit(r[1], False)):
+            u = self.h.unit_of(v, seq)
             ids = self._unit_ids.get(u)
             if ids is None:
                 agreement = self._ids[self.h.agreements.find(u)]
                 ids = self._unit_ids[u] = (self.agreement_agency[agreement], agreement)
-            original, rule = self.h.folded.get(_unit(v, False), (None, ""))
-            if original is not None and rule != "listed_beside_its_rename":
+            original, rule = self.h.dups_in.get(seq, {}).get(_unit(v, False), (None, ""))
+            if original is not None:
                 self.folded_rows.setdefault(
                     (pub["publication_id"], row_number),
                     {
@@ -502,7 +526,7 @@ class _Tables:
         last: dict[Unit, int] = {}  # unit -> the last publication listing it
         for i, pub in enumerate(self.ok["participating"]):
             for position, (_, v) in enumerate(self.h.rows_by_pub[pub["publication_id"]], start=1):
-                u = self.h.unit_of(v)
+                u = self.h.unit_of(v, pub["seq"])
                 first.setdefault(u, _listing(pub, False, position))
                 last[u] = i
         self._ids: dict = {}
@@ -540,8 +564,7 @@ class _Tables:
         """A duplicate row made an agreement (and agency) of its own in earlier builds: those ids name
         the agreement (and agency) it was folded into."""
         self.folded_agency_ids: dict[str, set[str]] = defaultdict(set)  # agency id -> ids of duplicates
-        for u, name in self.h.folded_name.items():
-            original = self.h.folded[u][0]
+        for u, (name, original) in sorted(self.h.folded_name.items(), key=repr):
             agreement = self._ids[self.h.agreements.find(original)]
             agency, raw = ids.candidates(u.state, name)
             node = (u.state, u.key)
@@ -567,7 +590,7 @@ class _Tables:
                 "agreement_id": agreement,
                 "state": v["state"],
                 "model": v["model"],
-                "agency_name": ids.shown_name(v["state"], v["agency"]),
+                "agency_name": v["agency"],  # as ICE listed it (agencies and agreements show the fix)
                 "signed": v.get("signed") if u and u.signed else None,
                 "moa_url": v.get("moa_url"),
                 "from_publication_id": a["publication_id"],
@@ -655,13 +678,17 @@ class _Tables:
         return None
 
     def _moa_judge(self) -> None:
-        by_state: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        models: dict[str, set[str]] = defaultdict(set)  # agency -> the models it signed
+        for agreement, agency in self.agreement_agency.items():
+            models[agency].add(agreement.rsplit("/", 2)[1])
+        by_state: dict[str, set[tuple[str, str, frozenset[str]]]] = defaultdict(set)
         self.agency_names: dict[str, set[str]] = defaultdict(set)
         for node, (_, name, state, _) in self.h.first_seen.items():
             aid = self.aid(node)
-            by_state[state].add((aid, name))
-            self.agency_names[aid].add(name)
-        self.judge = moa_links.MoaJudge({st: sorted(pairs) for st, pairs in by_state.items()})
+            self.agency_names[aid] |= {name, *self.h.spellings.get(node, ())}
+            if aid in models:  # only agencies that signed can have an MOA to paste elsewhere
+                by_state[state].add((aid, name, frozenset(models[aid])))
+        self.judge = moa_links.MoaJudge({st: sorted(pairs, key=repr) for st, pairs in by_state.items()})
 
     def _moa_event(self, a, b, u, v, agreement, known_url: dict) -> None:
         url, before = v["moa_url"], known_url.get(agreement)
@@ -706,6 +733,7 @@ class _Tables:
                 rec = info.setdefault(agreement, {"spells": [], "first": (u, v), "units": set()})
                 rec["last"] = (u, v)
                 rec["units"].add(u)
+                rec.setdefault("spellings", set()).add(v["agency"])
                 spells = rec["spells"]
                 if spells and spells[-1]["last_seq"] == i - 1:
                     spells[-1].update(
@@ -758,7 +786,7 @@ class _Tables:
                 superseded_by=successor_of.get(agreement) if status == "superseded" else None,
                 n_spells=len(rec["spells"]),
                 addendum_url=lv["addendum_url"],
-                names=sorted({self.h.first_seen[(u.state, u.key)][1] for u in rec["units"]}),
+                names=sorted(rec["spellings"]),  # ICE's spellings, as listed
             )
         for old, new in successor_of.items():
             if new in self.agreement_rows:
@@ -902,7 +930,7 @@ class _Tables:
         first: dict[str, dt.date] = {}
         for node, (_, name, _, day) in self.h.first_seen.items():
             aid = self.aid(node)
-            names[aid].add(name)
+            names[aid] |= {name, *self.h.spellings.get(node, ())}
             first[aid] = min(first.get(aid, day), day)
         # An agency whose listings all belong to agreements carried on under another agency now (a
         # sheriff's office relabelled as the county board that signed) has no row: its ids name the

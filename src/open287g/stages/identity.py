@@ -12,7 +12,8 @@ strongest first:
             unlinked_redated: a later date for a listing that never had an MOA, only 'link pending');
 * supersede the same agency and model with a later signing date (a renewal);
 * relabel   the same signing date, the only listing of its state/model/date block to go and the only
-            one to come, names that do not agree: one agreement relabelled
+            one to come, not each with an MOA of its own, names that do not agree: one agreement
+            relabelled (across counties its agencies never merge)
             (its agencies merge only when they are the same kind of body), unless the reviewed alias
             table says the two are different;
 * doubtful  the same signing date and county, with names that do not agree, among other changes
@@ -36,6 +37,7 @@ from ..domain import names, vocab
 from ..domain.names import compatible_kinds, name_key, similarity
 
 SMALL_SHIFT_DAYS = 45
+RELABEL_ELSEWHERE = "only_change_in_block_other_county"
 
 
 class Unit(NamedTuple):
@@ -54,6 +56,7 @@ class Link:
     old: Unit
     new: Unit
     decision: str | None = None  # for doubtful pairs: 'same', 'different' (alias table) or None
+    reviewed: bool = False  # the decision is the reviewed alias table's
 
 
 class UnionFind:
@@ -174,20 +177,31 @@ def _classify(g: Unit, ga: dict, n: Unit, na: dict, same_agency, gone, new) -> t
     conflict = counties_conflict(ga["county"], na["county"]) and not same_moa
     rel = "same" if same_agency(g, n) else similarity(ga["name"], na["name"], g.state)
     if g.signed == n.signed:
-        if same_moa:
-            # ICE has pasted one agency's MOA link into another's row: a shared link alone is doubtful
-            return Link("rename" if rel else "doubtful", "same_moa", g, n), 0
-        if rel in ("same", "strong") and not conflict:
-            return Link("rename", f"name_{rel}", g, n), 0
         unique = (
             sum(1 for u, _ in gone if (u.state, u.model, u.signed) == (g.state, g.model, g.signed)) == 1
             and sum(1 for u, _ in new if (u.state, u.model, u.signed) == (n.state, n.model, n.signed)) == 1
         )
-        if unique:
-            # the only listing of its state, model and date to go, replaced by the only one to come:
-            # ICE relabelled the row (the agreement continues; two kinds of body stay two agencies),
-            # even across counties (Haskell PD, Muskogee County -> Haskell County SO, OK TFM)
-            return Link("relabel", "only_change_in_block", g, n, decision="same"), 0
+        # the only listing of its state, model and date to go, replaced by the only one to come, and not
+        # each with an MOA of its own: ICE relabelled the row (the agreement continues; two kinds of
+        # body, or bodies in two counties, stay two agencies)
+        own_moas = bool(ga["url"] and na["url"] and ga["url"] != na["url"])
+        relabel = unique and g.signed is not None and not own_moas
+        relabel_rule = (
+            "only_change_in_block" if not counties_conflict(ga["county"], na["county"]) else RELABEL_ELSEWHERE
+        )
+        if same_moa:
+            # ICE has pasted one agency's MOA link into another's row: a shared link alone is doubtful
+            if rel:
+                return Link("rename", "same_moa", g, n), 0
+            return (
+                (Link("relabel", relabel_rule, g, n, decision="same"), 0)
+                if relabel
+                else (Link("doubtful", "same_moa", g, n), 0)
+            )
+        if rel in ("same", "strong") and not conflict:
+            return Link("rename", f"name_{rel}", g, n), 0
+        if relabel:
+            return Link("relabel", relabel_rule, g, n, decision="same"), 0
         same_county = bool(ck_g and ck_g == ck_n)
         if conflict or (rel is None and not same_county):
             return (Link("doubtful", "only_change", g, n), 0) if unique else None
@@ -197,9 +211,9 @@ def _classify(g: Unit, ga: dict, n: Unit, na: dict, same_agency, gone, new) -> t
     if g.signed is None or n.signed is None:
         return Link("revision", "date_filled" if n.signed else "date_blanked", g, n), 0
     gap = abs((n.signed - g.signed).days)
-    rule = revision_rule(g.signed, n.signed, same_moa)
-    if rule:
-        return Link("revision", rule, g, n), gap
+    revised = revision_rule(g.signed, n.signed, same_moa)
+    if revised:
+        return Link("revision", revised, g, n), gap
     if n.signed > g.signed and ga.get("moa_state") == "pending":
         # never an MOA behind the old date ('link pending'): ICE re-dated a listing, nothing was renewed
         return Link("revision", "unlinked_redated", g, n), gap
@@ -213,12 +227,14 @@ def settle(link: Link, names: tuple[str, str]) -> Link:
     table says otherwise)."""
     found = aliases().get((link.old.state, frozenset({name_key(names[0]), name_key(names[1])})))
     if found and found[0] in ("same", "different"):
-        link.decision = found[0]
+        link.decision, link.reviewed = found[0], True
     return link
 
 
 def merges_agencies(link: Link, names: tuple[str, str]) -> bool:
     """Whether a link makes its two names one agency (not only one agreement listed under two names)."""
+    if link.kind == "relabel" and link.rule == RELABEL_ELSEWHERE and not link.reviewed:
+        return False  # one agreement relabelled from a body in one county to a body in another
     if link.kind in ("doubtful", "relabel"):
         return link.decision == "same" and compatible_kinds(*names)
     return link.kind in ("rename", "state_fixed") and compatible_kinds(*names)

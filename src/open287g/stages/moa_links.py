@@ -39,19 +39,32 @@ def file_date(url: str | None) -> dt.date | None:
 
 
 class MoaJudge:
-    """Judges links against the names every agency of a state was listed under."""
+    """Judges links against the names every agency that signed was listed under, per state."""
 
-    def __init__(self, names_by_state: dict[str, list[tuple[str, str]]]) -> None:
-        self.names_by_state = names_by_state  # state -> [(agency id, listed name)]
+    def __init__(self, names_by_state: dict[str, list[tuple[str, str, frozenset[str]]]]) -> None:
+        self.names_by_state = names_by_state  # state -> [(agency id, listed name, models it signed)]
 
-    def other_agency(self, url: str, state: str, agency_id: str, own_names: set[str]) -> str | None:
-        """The listed name of another agency of the state that the file names, when it names none of
-        this agency's names."""
+    def other_agency(
+        self, url: str, state: str, agency_id: str, own_names: set[str], model: str | None, signed: dt.date | None
+    ) -> str | None:
+        """What the file names instead of this agency, when it names none of its names: another agency
+        of the state that signed the file's model, or a body in another state. None when it may be
+        this agency's own (a state typed wrong beside the agency's own words). A date equal to the
+        row's SIGNED proves nothing: ICE copied the neighbour's date with its link (Melbourne Beach)."""
         moa = read(url)
-        if moa is None or any(moa_names.names_agency(moa, state, n) is not False for n in own_names):
+        if moa is None:
             return None
-        for other_id, name in self.names_by_state.get(state, []):
-            if other_id != agency_id and moa_names.names_agency(moa, state, name):
+        if any(moa_names.names_agency(moa, state, n) is not False for n in own_names):
+            return None
+        if moa.state and moa.state != state:
+            same_model = not (moa.model and model and moa.model != model)
+            if same_model and any(moa_names.names_agency(moa, moa.state, n) for n in own_names):
+                return None  # its own MOA, the state mistyped in the file name (Crow Wing County, MN)
+            return f"a body in {moa.state}"  # Lancaster County SO, PA, linked to Lancaster County, SC's WSO
+        for other_id, name, models in self.names_by_state.get(state, []):
+            if other_id == agency_id or (moa.model and moa.model not in models):
+                continue
+            if moa_names.names_agency(moa, state, name):
                 return name
         return None
 
@@ -65,7 +78,7 @@ class MoaJudge:
         model: str | None,
         signed: dt.date | None,
     ) -> Judgement:
-        other = self.other_agency(url, state, agency_id, own_names)
+        other = self.other_agency(url, state, agency_id, own_names, model, signed)
         if other is not None:
             return Judgement("mislinked", file_date(url), other)
         new = file_date(url)
@@ -73,6 +86,11 @@ class MoaJudge:
         if previous_url is None or new is None or moa is None or (moa.model and model and moa.model != model):
             return Judgement(None, new)
         since = max((d for d in (signed, file_date(previous_url)) if d), default=None)
-        if since is not None and (new - since).days >= RENEWAL_DAYS:
+        if since is not None and (new - since).days >= RENEWAL_DAYS and not _year_slip(since, new):
             return Judgement("renewed", new)
         return Judgement(None, new)
+
+
+def _year_slip(a: dt.date, b: dt.date) -> bool:
+    """The same day one year apart: ICE's slip of the year in a date or a file name, not a renewal."""
+    return (a.month, a.day) == (b.month, b.day) and abs(a.year - b.year) == 1

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
+from . import signing
+
 MAX_ITEMS = 50
 
 # (name, status when items are found, sentence, SQL returning one text column: the offending items)
@@ -114,7 +116,8 @@ CHECKS: list[tuple[str, str, str, str]] = [
         "rows repeating another row of their publication (the same agency's MOA link under a second date, or "
         "the same name, model and date under another state), folded into the original",
         """SELECT state || ' ' || agency_name || ' ' || coalesce(model, '') || ' ' || coalesce(signed::VARCHAR, '')
-                  || ' (' || rule || ', ' || n || ' publications from ' || since || ') -> ' || agreement_id
+                  || ' (' || rule || ', in ' || n || CASE WHEN n = 1 THEN ' publication' ELSE ' publications' END
+                  || ' from ' || since || ') -> ' || agreement_id
            FROM (SELECT state, agency_name, model, signed, rule, agreement_id, count(*) AS n, min(first_date) AS since
                  FROM folded_rows GROUP BY ALL)""",
     ),
@@ -144,9 +147,10 @@ CHECKS: list[tuple[str, str, str, str]] = [
     (
         "signed_vs_moa_date",
         "warn",
-        "agreements whose MOA file name gives a date more than 14 days from the signing date shown",
-        """SELECT agreement_id || ': signed ' || signed || ', MOA file ' || moa_file_date
-           FROM agreements WHERE abs(date_diff('day', signed, moa_file_date)) > 14""",
+        f"agreements whose MOA file name gives a date more than {signing.DISAGREE_DAYS} days from the signing "
+        "date shown",
+        f"""SELECT agreement_id || ': signed ' || signed || ', MOA file ' || moa_file_date
+           FROM agreements WHERE abs(date_diff('day', signed, moa_file_date)) > {signing.DISAGREE_DAYS}""",
     ),
     (
         "kind_matches_log",

@@ -64,7 +64,3 @@ def settle(
             f"SIGNED {signed} is a year before the MOA's {moa_date}, near which it was first listed",
         )
     return signed, "listed", None
-
-
-def disagrees(signed: dt.date | None, moa_date: dt.date | None) -> bool:
-    return signed is not None and moa_date is not None and abs((moa_date - signed).days) > DISAGREE_DAYS
