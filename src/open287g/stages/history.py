@@ -103,8 +103,9 @@ class _History:
         if not pending:
             self._fold(pub, raw, before or {})
         out: dict[Unit, dict] = {}
+        plain = pending or not (self.split or self.dups_in.get(pub["seq"]))
         for u0, v in raw.items():
-            u = u0 if pending else self.unit_of(v, pub["seq"])
+            u = u0 if plain else self.unit_of(v, pub["seq"])
             if u in out or (u != u0 and u in raw):
                 continue  # a duplicate beside its original: the original's row speaks
             out[u] = v
@@ -141,9 +142,7 @@ class _History:
                 if raw[o]["moa_url"]:
                     by_url[(o.state, o.model, raw[o]["moa_url"])].append(o)
                 by_listing[(o.key, o.model, o.signed)].append(o)
-        here: dict[tuple, set] = defaultdict(set)  # agency -> its names listed in this posting
-        for o in raw:
-            here[self.agencies.find((o.state, o.key))].add((o.state, o.key))
+        here: dict[tuple, set] | None = None  # agency -> its names listed in this posting (when asked)
         listed_before = {(o.state, o.key) for o in before}
         dups = self.dups_in.setdefault(pub["seq"], {})
         for u in fresh:
@@ -166,7 +165,13 @@ class _History:
                 self.folded_name.setdefault(u, (v["agency"], original))
                 continue
             node = (u.state, u.key)
-            if node in self.renamed_away and node not in listed_before and len(here[self.agencies.find(node)]) > 1:
+            if node not in self.renamed_away or node in listed_before:
+                continue
+            if here is None:
+                here = defaultdict(set)
+                for o in raw:
+                    here[self.agencies.find((o.state, o.key))].add((o.state, o.key))
+            if len(here[self.agencies.find(node)]) > 1:
                 # back on the list beside the name it was renamed to: another body of the old name
                 self.split[u] = Unit(u.state, f"{u.key}|since {pub['effective_from']}", u.model, u.signed)
 
@@ -184,6 +189,12 @@ class _History:
         # unmatched disappearances: (unit, values, from pub, gone date)
         pool: list[tuple[Unit, dict, dict, dt.date]] = []
         for pub in pubs:
+            if prev is not None and prev[0]["publication_id"] == pub["publication_id"]:
+                # the same list put up again as a new file: nothing to compare, nothing new to see
+                if prev[0]["seq"] in self.dups_in:
+                    self.dups_in[pub["seq"]] = self.dups_in[prev[0]["seq"]]
+                prev = (pub, prev[1])
+                continue
             units = self._units(pub, before=prev[1] if prev else None)
             for u in units:
                 self.agreements.find(u)
@@ -487,10 +498,12 @@ class _Tables:
         """agreement id -> (unit, row values) of the first row listing it, for one publication."""
         out: dict[str, tuple[Unit, dict]] = {}
         rows = self.h.rows_by_pub[pub["publication_id"]]
-        # a duplicate row speaks for its agreement only when the original's row is not listed
         seq = pub["seq"]
-        for row_number, v in sorted(rows, key=lambda r: self.h.unit_of(r[1], seq) != _unit(r[1], False)):
-            u = self.h.unit_of(v, seq)
+        plain = not (self.h.split or self.h.dups_in.get(seq))
+        if not plain:  # a duplicate row speaks for its agreement only when the original's row is not listed
+            rows = sorted(rows, key=lambda r: self.h.unit_of(r[1], seq) != _unit(r[1], False))
+        for row_number, v in rows:
+            u = _unit(v, False) if plain else self.h.unit_of(v, seq)
             ids = self._unit_ids.get(u)
             if ids is None:
                 agreement = self._ids[self.h.agreements.find(u)]
@@ -525,8 +538,9 @@ class _Tables:
         first: dict[Unit, tuple] = {}  # unit -> its first listing
         last: dict[Unit, int] = {}  # unit -> the last publication listing it
         for i, pub in enumerate(self.ok["participating"]):
+            plain = not (self.h.split or self.h.dups_in.get(pub["seq"]))
             for position, (_, v) in enumerate(self.h.rows_by_pub[pub["publication_id"]], start=1):
-                u = self.h.unit_of(v, pub["seq"])
+                u = _unit(v, False) if plain else self.h.unit_of(v, pub["seq"])
                 first.setdefault(u, _listing(pub, False, position))
                 last[u] = i
         self._ids: dict = {}
