@@ -463,7 +463,10 @@ class _Tables:
         self._name_agencies()
         self._assign_ids()
         self._folded_ids()
-        presence = [self._agreements_in(p) for p in pubs]
+        presence: list[dict[str, tuple[Unit, dict]]] = []
+        for i, p in enumerate(pubs):  # a list put up again right after itself lists the same agreements
+            repeat = i > 0 and pubs[i - 1]["publication_id"] == p["publication_id"]
+            presence.append(presence[-1] if repeat else self._agreements_in(p))
         supersedes = self._supersede_map()
         self._participating_events(pubs, presence, supersedes)
         self._spells(pubs, presence)
@@ -537,7 +540,10 @@ class _Tables:
             groups[self.h.agreements.find(u)].append(u)
         first: dict[Unit, tuple] = {}  # unit -> its first listing
         last: dict[Unit, int] = {}  # unit -> the last publication listing it
-        for i, pub in enumerate(self.ok["participating"]):
+        posts = self.ok["participating"]
+        for i, pub in enumerate(posts):
+            if i > 0 and posts[i - 1]["publication_id"] == pub["publication_id"]:
+                continue  # the same rows again: neither a first listing nor a new order of last ones
             plain = not (self.h.split or self.h.dups_in.get(pub["seq"]))
             for position, (_, v) in enumerate(self.h.rows_by_pub[pub["publication_id"]], start=1):
                 u = _unit(v, False) if plain else self.h.unit_of(v, pub["seq"])
