@@ -33,3 +33,8 @@ def parse_signed(value: object) -> tuple[dt.date | None, str]:
     except ValueError:
         pass
     return None, "unparsed"
+
+
+def year_apart(a: dt.date, b: dt.date) -> bool:
+    """The same day of the year one year apart: ICE's slip of the year, in SIGNED or in a file name."""
+    return (a.month, a.day) == (b.month, b.day) and abs(a.year - b.year) == 1

@@ -194,15 +194,20 @@ class Snapshot:
         ):
             self.agreements_of[agency_id].append(j)
         self.agreement_ids = _resolver(self._read("SELECT agreement_id, former_ids FROM agreements"))
-        # (agency, model) -> its records, pending ones first, then the most recently listed
-        self.records_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+        return True
+
+    @cached_property
+    def records_of(self) -> dict[tuple[str, str], list[str]]:
+        """(agency, model) -> its records, pending ones first, then the most recently listed (read
+        only when an id needs it)."""
+        out: dict[tuple[str, str], list[str]] = defaultdict(list)
         for agency_id, model, agreement_id in self._read(
             """SELECT agency_id, model, agreement_id FROM agreements
                ORDER BY agency_id, model, status <> 'pending', signed IS NOT NULL,
                         coalesce(last_listed, pending_last_listed) DESC, agreement_id"""
         ):
-            self.records_of[(agency_id, model)].append(agreement_id)
-        return True
+            out[(agency_id, model)].append(agreement_id)
+        return out
 
     @cached_property
     def _agencies(self) -> bool:

@@ -88,12 +88,12 @@ class _History:
         self.model_first_listed: dict[tuple, dt.date] = {}  # (node, model) -> first participating listing
 
     # -- participating list -------------------------------------------------------------------
-    def unit_of(self, v: dict, seq: int | None = None) -> Unit:
+    def unit_of(self, v: dict, seq: int) -> Unit:
         """The unit a participating row stands for in posting `seq`: its own, the listing it repeats
         there (a duplicate row), or a second body listed beside the name it was renamed to."""
         u = _unit(v, False)
         u = self.split.get(u, u)
-        found = self.dups_in.get(seq, {}).get(u) if seq is not None else None
+        found = self.dups_in.get(seq, {}).get(u)
         return found[0] if found else u
 
     def _units(self, pub: dict, pending: bool = False, before: dict | None = None) -> dict[Unit, dict]:
@@ -553,6 +553,7 @@ class _Tables:
         taken: set[str] = set()
         # one agency per agreement: the one it is listed under now, for its rows and events as well
         self.agreement_agency: dict[str, str] = {}
+        self.agreement_model: dict[str, str | None] = {}
         for root, units in sorted(groups.items(), key=lambda kv: min(first[u] for u in kv[1])):
             units.sort(key=lambda u: (first[u], repr(u)))
             # named by its first signing date, unless ICE's slip put that in another millennium
@@ -562,6 +563,7 @@ class _Tables:
             taken.add(aid)
             self._ids[root] = aid
             self.agreement_agency[aid] = self.aid((latest.state, latest.key))
+            self.agreement_model[aid] = u0.model
             for u in units:
                 self._listed_under[self.h.agency_of((u.state, u.key))].add(aid)
             for u in units:
@@ -700,7 +702,7 @@ class _Tables:
     def _moa_judge(self) -> None:
         models: dict[str, set[str]] = defaultdict(set)  # agency -> the models it signed
         for agreement, agency in self.agreement_agency.items():
-            models[agency].add(agreement.rsplit("/", 2)[1])
+            models[agency].add(self.agreement_model[agreement] or "")
         by_state: dict[str, set[tuple[str, str, frozenset[str]]]] = defaultdict(set)
         self.agency_names: dict[str, set[str]] = defaultdict(set)
         for node, (_, name, state, _) in self.h.first_seen.items():
@@ -727,9 +729,9 @@ class _Tables:
                 agreement,
                 previous_moa_url=real,
                 moa_date=j.moa_date,
-                rule=f"names {j.names}",
+                rule=f"names {j.other}",
             )
-            self.mislinked[agreement] = j.names or ""
+            self.mislinked[agreement] = j.other or ""
             return
         self.mislinked.pop(agreement, None)
         if url == real:

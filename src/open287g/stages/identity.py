@@ -34,6 +34,7 @@ from typing import NamedTuple
 from rapidfuzz.distance import DamerauLevenshtein
 
 from ..domain import names, vocab
+from ..domain.dates import year_apart
 from ..domain.names import compatible_kinds, name_key, similarity
 
 SMALL_SHIFT_DAYS = 45
@@ -95,17 +96,17 @@ def aliases() -> dict[tuple[str, frozenset[str]], tuple[str, str]]:
 def same_agency_pairs() -> list[tuple[tuple[str, str], tuple[str, str]]]:
     """The pairs of names the reviewed alias table makes one agency whatever their links say (a
     university's board and its police department): as (state, name key) nodes."""
-    return [
-        ((state, a), (state, b))
-        for (state, pair), (decision, _) in aliases().items()
-        if decision == "same_agency"
-        for a, b in [sorted(pair)]
-    ]
+    pairs = []
+    for (state, keys), (decision, _) in aliases().items():
+        if decision == "same_agency":
+            a, b = sorted(keys)
+            pairs.append(((state, a), (state, b)))
+    return pairs
 
 
 def revision_rule(old: dt.date, new: dt.date, same_moa: bool) -> str | None:
     """How ICE corrected a signing date, or None when the change looks like a new agreement."""
-    if (old.month, old.day) == (new.month, new.day) and abs(old.year - new.year) == 1:
+    if year_apart(old, new):
         return "year_slip"
     if old.year == new.year and (old.month, old.day) == (new.day, new.month):
         return "day_month_swap"

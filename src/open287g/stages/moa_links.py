@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..domain import moa_names
+from ..domain.dates import year_apart
 
 RENEWAL_DAYS = 180  # a later file this long after the signing (and the file it replaces) is a renewal
 
@@ -21,8 +22,8 @@ RENEWAL_DAYS = 180  # a later file this long after the signing (and the file it 
 @dataclass(frozen=True)
 class Judgement:
     kind: str | None  # 'mislinked' | 'renewed' | None (an ordinary posting or change)
-    moa_date: dt.date | None = None  # the date the file name encodes, when it gives a day or a month
-    names: str | None = None  # for 'mislinked': the listed name of the agency the file names
+    moa_date: dt.date | None = None  # the day the file name encodes (None when it gives less)
+    other: str | None = None  # for "mislinked": what the file names instead (an agency's listed name)
 
 
 @cache
@@ -86,11 +87,6 @@ class MoaJudge:
         if previous_url is None or new is None or moa is None or (moa.model and model and moa.model != model):
             return Judgement(None, new)
         since = max((d for d in (signed, file_date(previous_url)) if d), default=None)
-        if since is not None and (new - since).days >= RENEWAL_DAYS and not _year_slip(since, new):
+        if since is not None and (new - since).days >= RENEWAL_DAYS and not year_apart(since, new):
             return Judgement("renewed", new)
         return Judgement(None, new)
-
-
-def _year_slip(a: dt.date, b: dt.date) -> bool:
-    """The same day one year apart: ICE's slip of the year in a date or a file name, not a renewal."""
-    return (a.month, a.day) == (b.month, b.day) and abs(a.year - b.year) == 1

@@ -14,6 +14,7 @@ import datetime as dt
 from functools import cache
 
 from ..domain import vocab
+from ..domain.dates import year_apart
 from ..domain.text import fold
 
 NEAR_DAYS = 60  # a first listing this close to a date is "near" it
@@ -30,10 +31,6 @@ def fixes() -> dict[tuple[str, str, str, dt.date], tuple[dt.date, str]]:
         key = (row["state"], fold(row["agency"]), row["model"], dt.date.fromisoformat(row["listed_signed"]))
         out[key] = (dt.date.fromisoformat(row["signed"]), row["reason"])
     return out
-
-
-def _one_year(a: dt.date, b: dt.date) -> bool:
-    return (a.month, a.day) == (b.month, b.day) and b.year - a.year == 1
 
 
 def settle(
@@ -54,7 +51,8 @@ def settle(
     if (
         moa_date is not None
         and first_listed is not None
-        and _one_year(signed, moa_date)
+        and moa_date > signed
+        and year_apart(signed, moa_date)
         and abs((first_listed - moa_date).days) <= NEAR_DAYS
         and (first_listed - signed).days > NEAR_DAYS
     ):
