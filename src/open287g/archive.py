@@ -25,6 +25,7 @@ DATE_BASES = {
     "workbook_modified": "the workbook's own last-modified date (docProps/core.xml); no observation log",
     "file_mtime": "the file's modification time; no observation log and no date inside the file",
     "fetched": "time the file was downloaded from its source URL",
+    "documents_csv": "first_downloaded column of the folder's MOA log (e.g. moa/moa_sample.csv)",
 }
 
 

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from . import queries, warehouse
 from .archive import Archive
-from .output import Format, emit, emit_object, emit_profile
+from .output import Format, emit, emit_document, emit_object, emit_profile
 from .queries import params
 from .sources.local import SourceError
 
@@ -340,6 +340,70 @@ def serve(
         _fail(f"{state.db}: cannot be served ({reason}); run `open287g rebuild` to build it with this version")
     err.print(f"open287g on http://{host}:{port}/ ({state.db})", highlight=False)
     uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def moa(
+    file: Annotated[Path, typer.Argument(help="An MOA PDF (in the archive or not).", exists=False)],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """What one MOA PDF says: model, state, agency, signatures, the delegated authorities, the template revision.
+
+    Reads the text layer, OCRs scanned pages (with tesseract; cached beside the warehouse), and prints `model`
+    (JEM|TFM|WSO), `state` (2-letter), `agency`, `signatures` (a list of {`party` ICE|LEA|other, `name`, `title`,
+    `date` YYYY-MM-DD or null, `date_kind`, `date_reason`, `page`}), `authorities` (the document's own words, one
+    string per delegated authority), `authorities_matched` (each against the model's canonical list, with its page and
+    clause), `template_revision` (e.g. "Revised 02/15/2025", or null), `ocr_pages`, and the page each field was
+    read from. Exits 1 with one `error:` line when the file is not a readable PDF.
+    """
+    from .cache import Cache
+    from .sources.moa_pdf import MoaPdfError
+    from .stages import documents as docstage
+
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    try:
+        answer = docstage.describe(file.name, file.read_bytes(), Cache.beside(state.db))
+    except MoaPdfError as exc:
+        _fail(f"{file}: {exc}")
+        return
+    emit_document(answer, fmt)
+
+
+@app.command()
+def documents(
+    agency: Annotated[str | None, typer.Option(help="Only the documents of this agency (its id).")] = None,
+    search: Annotated[str | None, typer.Option(help='Full-text search: every word, or a "quoted phrase".')] = None,
+    limit: Annotated[int, typer.Option(help="Search: at most this many pages.")] = 50,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The MOA documents in the archive, or the pages that match a full-text search.
+
+    Without `--search`: one row per document (newest signing first) with `sha256`, `file_name`, `status`, `model`,
+    `state`, `agency`, `template_revision`, `signed_on`, `pages`, `ocr_pages`, `n_authorities`, `field_office`,
+    `agreement_ids` (the agreements it is linked to) and `agency_ids`. With `--search TEXT`: one row per matching
+    page, best first, with `sha256`, `page`, `snippet` (the matched words between « and »), `file_name`, `agency`,
+    `state` and `model`.
+    """
+    import polars
+
+    with _connect() as con:
+        if agency:
+            agency = queries.resolve_agency(con, agency) or agency
+        if search is not None:
+            found = queries.search_documents(con, state.db, search, limit=limit, agency_id=agency)
+            cols = ["sha256", "page", "snippet", "file_name", "agency", "state", "model"]
+            rows = [{c: h.get(c) for c in cols} for h in found["hits"]]
+            err.print(f"{found['total']} page(s) match {search!r}", highlight=False)
+            emit(polars.DataFrame(rows, schema=cols) if not rows else polars.DataFrame(rows), fmt)
+            return
+        rows = queries.documents(con, agency)
+    df = polars.DataFrame(rows) if rows else polars.DataFrame(schema=["sha256", "file_name", "status"])
+    emit(
+        df,
+        fmt,
+        ["sha256", "file_name", "status", "model", "state", "agency", "signed_on", "n_authorities"] if rows else None,
+    )
 
 
 @app.command()

@@ -144,3 +144,28 @@ def emit_profile(profile: dict, fmt: Format) -> None:
             ["date", "kind", "model", "agency_name", "signed", "previous_name", "previous_signed"],
             title="History",
         )
+
+
+def emit_document(doc: dict, fmt: Format) -> None:
+    """One MOA's fields: the JSON object, its signatures as CSV, or a summary and two tables."""
+    import polars
+
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=plain) + "\n")
+        return
+    signatures = polars.DataFrame(doc["signatures"]) if doc["signatures"] else polars.DataFrame(schema=["party"])
+    if fmt is Format.csv:
+        emit(signatures, fmt)
+        return
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    console.print(
+        f"[bold]{doc.get('agency') or '(agency not read)'}[/bold] ({doc.get('state') or '?'}) — "
+        f"{doc.get('model') or '?'} MOA, {doc.get('template_revision') or 'no revision line'}; {doc['pages']} pages"
+        f" (OCR: {', '.join(map(str, doc['ocr_pages'])) or 'none'})",
+        highlight=False,
+    )
+    if doc["signatures"]:
+        emit(signatures, fmt, ["party", "name", "title", "date", "date_kind", "page"], title="Signatures")
+    auth = doc["authorities_matched"]
+    if auth:
+        emit(polars.DataFrame(auth), fmt, ["n", "page", "clause", "text"], title="Delegated authorities")

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import atlas, queries, warehouse
+from . import atlas, queries, search, warehouse
 from .archive import Archive, Observation
+from .cache import Cache
 from .domain import tables as domain_tables
 from .sources import local, reference, us_atlas
-from .stages import aggregates, geography, history, qa, references
+from .stages import aggregates, documents, geography, history, qa, references
 from .stages import publications as pubstage
 from .stages.rows import RowStore
 
@@ -72,7 +73,7 @@ def import_paths(
         added = archive.record(new_obs)
         result.new_observations = len(added)
         result.new_files = len({o.sha256 for o in added} - known)
-        result.built = build(db_path, archive, progress, workers=workers)
+        result.built = build(db_path, archive, progress, workers=workers, cache=Cache.beside(db_path))
     with warehouse.connect(db_path) as con:
         errors = queries.file_errors(con, sorted(touched))
         missing = [kind for kind in reference.KINDS if kind not in queries.reference_tables(con)]
@@ -91,15 +92,22 @@ def _missing_references(kinds: list[str], paths: list[Path]) -> str:
 
 
 def build(
-    db_path: Path, archive: Archive, progress: Progress | None = None, force: bool = False, workers: int | None = None
+    db_path: Path,
+    archive: Archive,
+    progress: Progress | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    cache: Cache | None = None,
 ) -> bool:
-    """Rebuild the warehouse from the archive unless it already reflects it. True if rebuilt."""
+    """Rebuild the warehouse from the archive unless it already reflects it. True if rebuilt. MOA text
+    (OCR included) comes from `cache` when it has it, and goes into it when not."""
     stamp = fingerprint(archive)  # first: it fails in one line when the atlas is missing
     current = warehouse.meta(db_path)
     if not force and all(current.get(k) == v for k, v in stamp.items()):
         return False
     everything = archive.observations()
-    observations = [o for o in everything if not references.is_reference(o)]
+    observations = [o for o in everything if not references.is_reference(o) and not documents.is_document(o)]
+    document_obs = [o for o in everything if documents.is_document(o)]
     shas = sorted({o.sha256 for o in observations})
     loaded: dict[str, Any] = {}
 
@@ -118,6 +126,14 @@ def build(
     tables["observations"] = pubstage.observation_rows(everything)
     tables.update(geography.build(tables, loaded["geo"]))
     tables["model_powers"] = domain_tables.model_powers()
+    doc_shas = sorted({o.sha256 for o in document_obs})
+    readings = documents.read_all(
+        doc_shas, archive.read, cache, (lambda i, n: progress("documents", i, n)) if progress else None
+    )
+    doc_tables = documents.build(document_obs, readings, tables)
+    tables["files"] += doc_tables.pop("files")
+    tables.update(doc_tables)
+    documents.attach(tables["agreements"], tables["documents"], tables["document_links"])
     if progress:
         progress("write", 0, 1)
     warehouse.publish(
@@ -127,6 +143,8 @@ def build(
         qa.run,
         aggregates.derive,
     )
+    with warehouse.connect(db_path) as con:
+        search.build(db_path, con)
     if progress:
         progress("write", 1, 1)
     return True

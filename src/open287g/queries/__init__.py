@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from .documents import agreement_documents, archived_file, document, documents, search_documents, unmatched_documents
 from .snapshot import MODELS, Snapshot
 
 if TYPE_CHECKING:  # polars costs 0.4 s to import; commands that print nothing never pay it
@@ -30,7 +31,9 @@ __all__ = [
     "Snapshot",
     "agencies",
     "agency_profile",
+    "agreement_documents",
     "agreements",
+    "archived_file",
     "changes",
     "counts",
     "counts_by",
@@ -39,6 +42,8 @@ __all__ = [
     "county_figures",
     "coverage",
     "coverage_by",
+    "document",
+    "documents",
     "file_errors",
     "find_agencies",
     "in_effect",
@@ -50,9 +55,11 @@ __all__ = [
     "resolve_agency",
     "resolve_agreement",
     "roster_rows",
+    "search_documents",
     "snapshot_of",
     "state_summary",
     "states",
+    "unmatched_documents",
 ]
 
 PUBLICATION_STATUSES = ("ok", "suspect", "rejected")

@@ -32,7 +32,8 @@ MODELS = vocab.MODELS
 AGREEMENT_COLUMNS = """a.agreement_id, a.agency_id, a.agency_name, a.state, a.model, a.signed, a.status, a.first_listed,
     a.last_listed, a.ended_on, a.county, a.agency_type, a.moa_url, a.moa_state, a.superseded_by, a.supersedes,
     a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names, a.former_ids, a.signed_listed,
-    a.signed_basis, a.signed_reason, a.moa_url_listed, a.moa_file_date, a.moa_mislinked_to, a.renewed_on"""
+    a.signed_basis, a.signed_reason, a.moa_url_listed, a.moa_file_date, a.moa_mislinked_to, a.renewed_on,
+    a.moa_sha256, a.addendum_sha256"""
 AGREEMENT_ORDER = "a.state, a.agency_name, a.model, a.signed, a.agreement_id"
 EVENT_COLUMNS = """date, kind, agency_id, agreement_id, state, model, agency_name, signed, previous_name,
     previous_signed, moa_url, previous_moa_url, moa_date, related_agreement_id, rule, previous_date,

@@ -3,6 +3,10 @@
 A folder's `snapshots.csv` (columns date_observed, kind, file; file relative to the folder; other
 columns ignored) says when each file was observed, and which files the folder holds; without it every
 *.xlsx below the folder is taken and dated by the workbook's own modified date.
+
+MOA PDFs (`*.pdf`) anywhere below a folder are taken too. A CSV below the folder with the columns
+`file` and `first_downloaded` (the shared data's `moa/moa_sample.csv`) dates the PDFs it lists (the
+file relative to the folder imported, or to the CSV's own folder); other PDFs are dated by their mtime.
 """
 
 from __future__ import annotations
@@ -15,6 +19,15 @@ from pathlib import Path
 from . import ice_roster, reference
 
 SNAPSHOTS = "snapshots.csv"
+DOCUMENT = "moa"  # the kind hint of MOA PDFs (stages/documents.py)
+
+
+def _is_pdf(p: Path) -> bool:
+    """By name, or by content: a PDF under another name is still a document."""
+    if p.suffix.lower() == ".pdf":
+        return True
+    with p.open("rb") as fh:
+        return b"%PDF-" in fh.read(1024)
 
 
 @dataclass(frozen=True)
@@ -41,12 +54,47 @@ def discover(paths: list[Path], observed: dt.date | None = None) -> tuple[list[C
         elif (p / SNAPSHOTS).is_file():
             out.extend(_from_snapshots(p))
             out.extend(_single(f, observed) for f in _references(p))
+            out.extend(_documents(p, observed))
         else:
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm"))
             out.extend(_single(f, observed) for f in found + _references(p))
+            out.extend(_documents(p, observed))
             if observed is None and found:
                 notices.append(f"{p}: no {SNAPSHOTS}; {len(found)} file(s) dated by the workbook's own modified date")
     return out, notices
+
+
+def _documents(folder: Path, observed: dt.date | None) -> list[Candidate]:
+    """The PDFs below a folder, dated by a documents log when one lists them."""
+    pdfs = sorted(f for f in folder.rglob("*") if f.is_file() and f.suffix.lower() == ".pdf")
+    if not pdfs:
+        return []
+    dates: dict[Path, str] = {}
+    for log in sorted(folder.rglob("*.csv")):
+        with log.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            if not {"file", "first_downloaded"} <= set(reader.fieldnames or []):
+                continue
+            for line, row in enumerate(reader, start=2):
+                rel = (row["file"] or "").strip()
+                try:
+                    when = dt.date.fromisoformat((row["first_downloaded"] or "").strip()[:10])
+                except ValueError:
+                    raise SourceError(f"{log}: line {line}: bad first_downloaded {row['first_downloaded']!r}") from None
+                for base in (folder, log.parent):
+                    if (base / rel).is_file():
+                        dates[(base / rel).resolve()] = when.isoformat()
+                        break
+    out = []
+    for f in pdfs:
+        logged = dates.get(f.resolve())
+        if observed is not None:
+            out.append(Candidate(f, observed.isoformat(), "given", DOCUMENT))
+        elif logged:
+            out.append(Candidate(f, logged, "documents_csv", DOCUMENT))
+        else:
+            out.append(Candidate(f, None, "file_mtime", DOCUMENT))
+    return out
 
 
 def _references(folder: Path) -> list[Path]:
@@ -55,7 +103,7 @@ def _references(folder: Path) -> list[Path]:
 
 
 def _single(p: Path, observed: dt.date | None) -> Candidate:
-    kind = reference.kind_of(p.name) or ""
+    kind = reference.kind_of(p.name) or (DOCUMENT if _is_pdf(p) else "")
     if observed is not None:
         return Candidate(p, observed.isoformat(), "given", kind)
     return Candidate(p, None, "workbook_modified", kind)
