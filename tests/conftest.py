@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import pytest
 from helpers import SHARED
 from open287g import pipeline
 from open287g.archive import Archive
+
+# The text of the shared MOAs (OCR of ~260 scanned pages, minutes of work) is kept between runs in one
+# cache for every warehouse the tests build; it holds results keyed by file and extractor version only.
+os.environ.setdefault("OPEN287G_CACHE", str(Path(__file__).resolve().parents[1] / ".cache" / "tests"))
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,8 @@ def test_failure_while_writing_keeps_the_old_warehouse(small, tmp_path, monkeypa
             small, Archive(tmp_path / "w.archive"), [sheet("ice/pending/2025-02-20/pendingAgencies.xlsx")]
         )
     assert contents(small) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.archive", "w.duckdb"]
+    # no half-written file is left (the MOA search index beside the warehouse is the earlier build's)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.archive", "w.duckdb", "w.search.sqlite"]
     # the file reached the archive before the build failed; the next build picks it up
     monkeypatch.undo()
     assert pipeline.build(small, Archive(tmp_path / "w.archive"))

@@ -19,8 +19,10 @@ from typing import Any
 class Cache:
     @classmethod
     def beside(cls, db_path: Path) -> Cache:
-        """The default cache of a warehouse: <db stem>.cache in the same folder."""
-        return cls(db_path.with_name(db_path.stem + ".cache"))
+        """The cache of a warehouse: $OPEN287G_CACHE when set (one cache for many warehouses, as the
+        tests use), else <db stem>.cache in the same folder."""
+        shared = os.environ.get("OPEN287G_CACHE")
+        return cls(shared) if shared else cls(db_path.with_name(db_path.stem + ".cache"))
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from . import queries, warehouse
 from .archive import Archive
+from .cache import Cache
 from .output import Format, emit, emit_document, emit_object, emit_profile
 from .queries import params
 from .sources.local import SourceError
@@ -79,8 +80,14 @@ def import_(
     imported and dated by the workbook's own modified date, and the command says so. `--observed YYYY-MM-DD` dates
     single files.
 
+    MOA PDFs (single files, or every `*.pdf` below a folder) are archived too, dated by a CSV below the folder with
+    the columns `file` and `first_downloaded` when one lists them (the shared data's `moa/moa_sample.csv`), else by
+    their modification time; their text is read (scanned pages OCRed with tesseract, on every core) and cached
+    beside the warehouse (`<db stem>.cache`, or `$OPEN287G_CACHE`), so no page is OCRed twice.
+
     Exits 1, with one `error:` line per file naming the file and the problem, when a file is not a readable
-    roster; that file is still archived and listed as `rejected`, and nothing already built changes.
+    roster or MOA (truncated, encrypted, empty, not a PDF, no text even by OCR); that file is still archived and
+    listed as `rejected`, and nothing already built changes.
     """
     from . import pipeline  # the build stages load only for an import
 
@@ -117,7 +124,7 @@ def rebuild() -> None:
         _fail(f"{archive.root}: no archive yet (run `open287g import` first)")
     with archive.writing(), _progress() as progress:
         try:
-            pipeline.build(state.db, archive, progress, force=True)
+            pipeline.build(state.db, archive, progress, force=True, cache=Cache.beside(state.db))
         except SourceError as exc:
             _fail(str(exc))
     err.print(f"warehouse rebuilt from {archive.root} ({state.db})", highlight=False, soft_wrap=True)
@@ -356,7 +363,6 @@ def moa(
     clause), `template_revision` (e.g. "Revised 02/15/2025", or null), `ocr_pages`, and the page each field was
     read from. Exits 1 with one `error:` line when the file is not a readable PDF.
     """
-    from .cache import Cache
     from .sources.moa_pdf import MoaPdfError
     from .stages import documents as docstage
 

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+READER = "ocr/1"  # bump when the reading of tesseract's output changes: the page OCR cache is keyed by it
 LANG = "eng"
 DPI = 300
 UNSURE = 60  # words tesseract is less than this sure of (0-100) are marked doubtful
@@ -24,10 +25,25 @@ class OcrUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class OcrText:
+    """One page read by OCR (`record`/`from_record` for the cache)."""
+
     text: str
     unsure: tuple[tuple[int, int], ...]  # character spans (start, end) of the doubtful words
     confidence: float  # mean word confidence, 0-100
-    halves: tuple[str, str] = ("", "")  # the words of the left and of the right half of the page
+    # the words of the left and of the right half of the page, below "By signing this" when the page says it
+    halves: tuple[str, str] = ("", "")
+
+    def record(self) -> dict:
+        return {
+            "text": self.text,
+            "unsure": [list(u) for u in self.unsure],
+            "confidence": self.confidence,
+            "halves": list(self.halves),
+        }
+
+    @classmethod
+    def from_record(cls, r: dict) -> OcrText:
+        return cls(r["text"], tuple((a, b) for a, b in r["unsure"]), r["confidence"], (r["halves"][0], r["halves"][1]))
 
 
 @functools.cache
@@ -66,6 +82,7 @@ def recognise(image: bytes) -> OcrText:
 def _from_tsv(tsv: str) -> OcrText:
     """Words back into lines and paragraphs (tesseract's block/paragraph/line numbers)."""
     words: list[tuple[tuple[str, str], tuple[str, str, str], int, str, float]] = []
+    tops: list[int] = []
     width = 0
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
@@ -78,11 +95,22 @@ def _from_tsv(tsv: str) -> OcrText:
             words.append(
                 ((cells[2], cells[3]), (cells[2], cells[3], cells[4]), centre, cells[11].strip(), float(cells[10]))
             )
+            tops.append(int(cells[7]))
     text, unsure = _join(words)
     confs = [w[4] for w in words]
     mid = width / 2
-    halves = (_join([w for w in words if w[2] < mid])[0], _join([w for w in words if w[2] >= mid])[0])
+    below = _signing_line(words, tops)
+    lower = [w for w, top in zip(words, tops) if top > below]
+    halves = (_join([w for w in lower if w[2] < mid])[0], _join([w for w in lower if w[2] >= mid])[0])
     return OcrText(text, tuple(unsure), round(sum(confs) / len(confs), 1) if confs else 0.0, halves)
+
+
+def _signing_line(words: list, tops: list[int]) -> int:
+    """The top of the line that says "By signing this …" (-1: none, the whole page)."""
+    for i in range(1, len(words)):
+        if words[i][3].lower().startswith("signing") and words[i - 1][3].lower() == "by":
+            return tops[i] + 5
+    return -1
 
 
 def _join(words: list) -> tuple[str, list[tuple[int, int]]]:

@@ -30,12 +30,12 @@ _REVISION = re.compile(
 _DHS = r"\((?:DHS|OHS|D\.H\.S\.|DRS|OHS\.)\)"
 _PARTY = re.compile(
     _DHS + r",?\s+and\s+(?:the\s+)?(?P<agency>[^()]{3,160}?)\s*,?\s*"
-    r"(?:\(?hereinafter|pursuant\s+to\s+which|\((?:the\s+)?\"?LEA|\(\"?LEA)",
+    r"(?:\(?hereinafter|pursuant\s+to\s+which|\((?:the\s+)?\"?LEA|\(\"?[A-Z]{2,8}\"?\))",
     re.S,
 )
 _DATE_WORDS = (
     r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>20\d\d)"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(?P<year>20\d\d)"
 )
 DATE = re.compile(
     r"(?i)(?<![\d/])(?:"
@@ -47,10 +47,16 @@ DATE = re.compile(
 _MONTHS = {
     m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
 }
+# A digital signature's stamp: "Digitally signed by NAME Date: 2025.03.20 14:19:53 -04'00'". Text layers
+# made by OCR misread it ("Dlgltally", "2020.D6.30"), so letters that look like digits are read as them.
 _DIGITAL = re.compile(
-    r"(?is)digitally\s*signed\s*by\s*:?\s*(?P<name>[A-Za-z][A-Za-z .'’-]{2,60}?)\s*(?:\n|date\s*:)\s*(?:date\s*:\s*)?"
-    r"(?P<date>20\d\d[.\-/]\d{1,2}[.\-/]\d{1,2})"
+    r"(?is)d\W?[il1]\W?g\W?[il1]\W?t\W?[a@]\W?[il1]{1,2}\W?y\W?\s*s\W?[il1]\W?g\W?n\W?e\W?d\W?\s*by\W?"
 )
+# the stamp's date, read up to its time: "2020.D6.30 16:47:SO", "~~~~~020.06.0914:37:04" (year's last two digits)
+_STAMP_DATE = re.compile(
+    r"(?P<y>[0-9OoDQSIl]{2})\s*\.\s*(?P<m>[0-9OoDQSIl]{2})\s*\.\s*(?P<d>[0-9OoDQSIl]{2})\s*[0-9OoDQSIl]{1,2}\s*:\s*[0-9OoDQSIl]"
+)
+_LOOKALIKE = str.maketrans("OoDQSIl", "0000511")
 _FIELD_OFFICE = re.compile(
     r"(?i)for\s*(?:DHS|OHS|ICE)\s*:\s*(?:the\s+)?(?:ICE\s+)?(?:ERO\s+)?"
     r"(?P<fo>[A-Z][A-Za-z .]{2,30}?)[.,]?\s+field\s+office\s+director"
@@ -105,7 +111,8 @@ class MoaFields:
     template_revision: Found | None = None
     revision_date: dt.date | None = None
     agency: Found | None = None
-    state: Found | None = None
+    state: Found | None = None  # as the party line says it
+    state_mentions: Found | None = None  # the state the text names most (weak)
     county_body: Found | None = None
     field_office: Found | None = None
     lea_contact: Found | None = None
@@ -124,6 +131,7 @@ def read(pages: Sequence[PageLike]) -> MoaFields:
     f.template_revision, f.revision_date = _revision(pages)
     f.agency = _agency(pages)
     f.state = _state(pages, f.agency)
+    f.state_mentions = _state_mentions(pages)
     f.county_body = _county_body(pages)
     f.field_office = _first(pages, _FIELD_OFFICE, "fo")
     f.lea_contact = _lea_contact(pages)
@@ -158,6 +166,11 @@ def _model(pages: Sequence[PageLike]) -> tuple[Found | None, Found | None]:
         if hits:
             _, model, words = min(hits)
             return Found(model, p.number), Found(" ".join(words.split()), p.number)
+    text, starts = _joined(pages)
+    sections = [(m.start(), model) for model, rx in _SECTION_START.items() for m in [rx.search(text)] if m]
+    if len(sections) == 1:  # the delegation clause names its model's list ("only delegated the two authorities")
+        pos, model = sections[0]
+        return Found(model, _page_at(starts, pos)), None
     counts: Counter[str] = Counter()
     where: dict[str, int] = {}
     for p in pages:
@@ -196,12 +209,47 @@ def _revision(pages: Sequence[PageLike]) -> tuple[Found | None, dt.date | None]:
 
 
 def _agency(pages: Sequence[PageLike]) -> Found | None:
+    """The agency party: the opening paragraph's "…(DHS), and the X, hereinafter…"; where the template's
+    blank was filled in a form field, its value; else the complaint appendix's "agreement between ICE
+    and the X", the "The LEA represents X" line, or the signature block's "Agency: X"."""
     for p in pages[:2]:
         m = _PARTY.search(p.text)
-        if m:
-            name = " ".join(m["agency"].split()).strip(" ,")
-            return Found(name, p.number)
+        if m and _names_something(m["agency"]):
+            return Found(_tidy_party(m["agency"]), p.number)
+    for p in pages[:1]:
+        if FORM_HEAD in p.text:
+            first = p.text.split(FORM_HEAD, 1)[1].strip().splitlines()
+            if first and _names_something(first[0]):
+                return Found(_tidy_party(first[0]), p.number)
+    fallbacks = (
+        re.compile(
+            r"(?is)agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(?P<agency>[^()]{3,120}?)\s*,?\s*\(?hereinafter"
+        ),
+        re.compile(r"(?is)the\s+LEA\s+represents\s+(?:the\s+)?(?P<agency>[^()]{3,120}?)\s+in\s+the\s+implementation"),
+        re.compile(r"(?im)^\s*agency\s*:\s*(?P<agency>[^\n]{3,100}?)\s+agency\s*:"),
+    )
+    for rx in fallbacks:
+        for p in pages:
+            m = rx.search(p.text)
+            if m and _names_something(m["agency"]):
+                return Found(_tidy_party(m["agency"]), p.number)
     return None
+
+
+def _names_something(text: str) -> bool:
+    """Not a template's blank ("the____"), nor the template's own words."""
+    t = " ".join(text.split())
+    return (
+        "__" not in t
+        and len(re.findall(r"[A-Za-z]{3,}", t)) >= 2
+        and not re.match(r"(?i)(hereinafter|the\s+law\s+enforcement\s+agency|an\s+agency\s+of)", t)
+    )
+
+
+def _tidy_party(text: str) -> str:
+    t = " ".join(text.split()).strip(" ,.'‘’\"")
+    t = re.sub(r'\s*\(\s*"?[A-Z]{2,8}"?\s*\)\s*$', "", t)  # its acronym: ("PSO")
+    return re.sub(r"^(?i:the)(?=[A-Z])", "", t).strip(" ,")
 
 
 _STATE_NAMES = None
@@ -219,34 +267,43 @@ _SUFFIX = re.compile(r",\s*([A-Z]{2})\.?$")
 
 
 def _state(pages: Sequence[PageLike], agency: Found | None) -> Found | None:
-    """The agency's state: the code after its name in the party line ("Lake City Police Department, FL"),
-    a state named in its name ("Florida Fish and Wildlife"), else the state its addresses and
-    signature blocks name most (Washington, DC and the United States aside)."""
+    """The agency's state as the party line says it: the code after its name ("Lake City Police
+    Department, FL"), or a state its name names ("Florida Fish and Wildlife", "Iowa Dept. of …")."""
+    lookup = _state_lookup()
+    if not agency:
+        return None
+    m = _SUFFIX.search(agency.value)
+    if m and m.group(1) in set(lookup.values()):
+        return Found(m.group(1), agency.page)
+    low = agency.value.lower().replace("1ndiana", "indiana")
+    for name, code in sorted(lookup.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(name)}\b", low) and not (name == "washington" and "washington, d" in low):
+            return Found(code, agency.page)
+    return None
+
+
+def _state_mentions(pages: Sequence[PageLike]) -> Found | None:
+    """The state the text names most outside ICE's own addresses and the case law it cites ("Garrity v.
+    New Jersey"): weak evidence, for when nothing else says."""
     lookup = _state_lookup()
     codes = set(lookup.values())
-    if agency:
-        m = _SUFFIX.search(agency.value)
-        if m and m.group(1) in codes:
-            return Found(m.group(1), agency.page)
-        low = agency.value.lower()
-        for name, code in sorted(lookup.items(), key=lambda kv: -len(kv[0])):
-            if re.search(rf"\b{re.escape(name)}\b", low) and not (name == "washington" and "washington, d" in low):
-                return Found(code, agency.page)
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     pattern = re.compile(r"(?i)\b(" + "|".join(re.escape(n) for n in sorted(lookup, key=len, reverse=True)) + r")\b")
     for p in pages:
-        text = re.sub(
-            r"(?i)washington,?\s*d\.?\s*c\.?|district of columbia|united states|state of the union", " ", p.text
-        )
-        for m in pattern.finditer(text):
-            code = lookup[m.group(1).lower()]
-            counts[code] += 1
-            first.setdefault(code, p.number)
-        for m in _POSTAL_ZIP.finditer(text):
-            if m.group(1) in codes and m.group(1) != "DC":
-                counts[m.group(1)] += 2
-                first.setdefault(m.group(1), p.number)
+        for line in p.text.splitlines():
+            if re.search(
+                r"(?i)\bv\.\s|field\s+office|immigration\s+and\s+customs|\bice\b|\bdhs\b|washington,?\s*d", line
+            ):
+                continue
+            for m in pattern.finditer(line):
+                code = lookup[m.group(1).lower()]
+                counts[code] += 1
+                first.setdefault(code, p.number)
+            for m in _POSTAL_ZIP.finditer(line):
+                if m.group(1) in codes:
+                    counts[m.group(1)] += 2
+                    first.setdefault(m.group(1), p.number)
     if not counts:
         return None
     code = counts.most_common(1)[0][0]
@@ -320,9 +377,20 @@ def _unsure(page: PageLike, start: int, end: int) -> bool:
 
 # --- signatures -------------------------------------------------------------------------------
 
-ICE_TITLES = re.compile(
-    r"(?i)(acting\s+)?(deputy\s+)?director\b(?!.{0,20}(sheriff|police|department of|division))|"
-    r"executive\s+associate\s+director|assistant\s+director|field\s+office\s+director"
+# What marks ICE's block: its officials' titles and offices (DOMAIN §1.3), and the names of the ICE
+# officials seen signing (data/moa_signers.csv).
+ICE_MARKS = re.compile(
+    r"(?i)immigration\s+and\s+customs|enforcement\s+and\s+removal|homeland\s+security|\bfor\s+(ice|dhs|ohs)\b|"
+    r"(acting|deputy)\s+(executive\s+associate\s+)?director\b|executive\s+associate\s+director|"
+    r"assistant\s+director,?\s+enforcement|agency\s*:\s*(u\.?s\.?\s+)?(ice|dhs)\b"
+)
+LEA_MARKS = re.compile(
+    r"(?i)\bsheriff|chief\b|\bfor\s+the\s+lea\b|commissioner|superintendent|colonel|constable|attorney\s+general|"
+    r"secretary|chair(man|woman|person)?\b|mayor|warden|police|county|\binterim\s+director|adjutant"
+)
+_TITLE_WORDS = re.compile(
+    r"(?i)^(?:high\s+)?sheriff\b|^chief\b|director\b|commissioner|superintendent|colonel|constable|"
+    r"attorney\s+general|secretary|chair|mayor|warden|adjutant|manager|captain|major|lieutenant|president"
 )
 _SIGNERS = None
 
@@ -336,24 +404,34 @@ def ice_signers() -> list[dict]:
 
 
 def _signature_pages(pages: Sequence[PageLike]) -> list[tuple[PageLike, int, str]]:
-    """(page, where the blocks start, block): the page(s) after "By signing this MOA", and each addendum's."""
+    """(page, where its blocks start, block): the page that says "By signing this MOA" (and the next one
+    when the blocks run over), and each addendum's signing page."""
     out = []
     for i, p in enumerate(pages):
         m = re.search(r"(?i)by\s+signing\s+this\s+(moa|memorandum|addendum)", p.text)
-        if m:
-            block = "addendum" if m.group(1).lower() == "addendum" or _is_addendum(p) else "moa"
-            out.append((p, m.end(), block))
-            rest = p.text[m.end() :]
-            if not DATE.search(rest) and not re.search(r"(?i)digitally\s*signed", rest) and i + 1 < len(pages):
-                out.append((pages[i + 1], 0, block))
-    if not out:
+        if not m:
+            continue
+        block = "addendum" if m.group(1).lower() == "addendum" or _is_addendum(p) else "moa"
+        out.append((p, m.end(), block))
+        if i + 1 < len(pages) and _runs_over(p.text[m.end() :], pages[i + 1]):
+            out.append((pages[i + 1], 0, block))
+    if not out:  # an addendum or a replacement signature page without the sentence
         for p in pages:
             m = re.search(
-                r"(?i)for\s+the\s+lea\s*:?\s*\n?.{0,80}for\s+ice|for\s+ice\s*:?.{0,80}for\s+the\s+lea", p.text, re.S
+                r"(?i)for\s+the\s+lea\b.{0,200}for\s+(ice|dhs)|for\s+(ice|dhs)\b.{0,200}for\s+the\s+lea", p.text, re.S
             )
-            if m and re.search(r"(?i)date", p.text[m.start() :]):
+            if m and re.search(r"(?i)\bdate", p.text[m.start() :]):
                 out.append((p, m.start(), "addendum" if _is_addendum(p) else "moa"))
     return out
+
+
+def _runs_over(rest: str, nxt: PageLike) -> bool:
+    """Whether the signature blocks continue on the next page: this page has at most one of them."""
+    if re.match(r"\s*(appendix|addendum)", nxt.text, re.I):
+        return False
+    head = nxt.text[:600]
+    has_ice, has_lea = bool(ICE_MARKS.search(rest)), bool(LEA_MARKS.search(rest))
+    return not (has_ice and has_lea) and bool(re.search(r"(?i)\bdate|signature|sheriff|director", head))
 
 
 def _is_addendum(p: PageLike) -> bool:
@@ -363,99 +441,174 @@ def _is_addendum(p: PageLike) -> bool:
 def _signatures(pages: Sequence[PageLike]) -> list[Signature]:
     out: list[Signature] = []
     for p, start, block in _signature_pages(pages):
-        out.extend(_blocks(p, start, block))
-    # the same signer read twice (the blocks run over a page break): keep the dated reading
-    seen: dict[tuple[str, str, str | None], int] = {}
-    kept: list[Signature] = []
-    for s in out:
-        key = (s.block, s.party, (s.name or "").lower() or None)
-        if key in seen and s.name:
-            j = seen[key]
-            if kept[j].date is None and s.date is not None:
-                kept[j] = s
-            continue
-        seen[key] = len(kept)
-        kept.append(s)
-    return kept
+        for sig in _blocks(p, start, block):
+            same = [i for i, s in enumerate(out) if s.block == sig.block and s.party == sig.party]
+            if same:  # the same party's block read on two pages: keep the one that says more
+                i = same[0]
+                if _says_more(sig, out[i]):
+                    out[i] = sig
+                continue
+            out.append(sig)
+    return out
+
+
+def _says_more(a: Signature, b: Signature) -> bool:
+    return (a.date is not None, a.name is not None, a.title is not None) > (
+        b.date is not None,
+        b.name is not None,
+        b.title is not None,
+    )
+
+
+def _clean_region(text: str) -> str:
+    """Signature text without what looks like a date but is not a signing date: footers' revision
+    lines, form fields' header, page numbers."""
+    text = _REVISION.sub(" ", text)
+    return re.sub(r"(?m)^\s*\d{1,2}\s*$", "", text.replace(FORM_HEAD, ""))
+
+
+FORM_HEAD = "[form fields]"  # how sources/moa_pdf.py heads the values of a page's form fields
 
 
 def _blocks(p: PageLike, start: int, block: str) -> list[Signature]:
-    """The signature blocks of one page: digital stamps first, then typed dates, assigned to ICE or the
-    agency by the column "For ICE:" / "For the LEA:" heads, the signer's title or name."""
-    text = p.text[start:]
-    offset = start
-    sigs: list[Signature] = []
-    used: list[tuple[int, int]] = []
-    for m in _DIGITAL.finditer(text):
-        name = " ".join(m["name"].split())
-        day = _iso(m["date"])
-        party = _party_of_name(name) or _party_near(text, m.start())
-        sigs.append(
-            Signature(party, _title_case(name), None, day, "digital", "digital signature stamp", p.number, block)
-        )
-        used.append((m.start(), m.end()))
-    left_party, right_party = _column_parties(text)
+    """The signature blocks of one page: side by side (read from the page's two halves) or one under
+    the other; each is ICE's or the agency's by its head ("For ICE:"), its title or its signer."""
+    region = p.text[start:]
+    digital = _digital(region, p, block)
+    parts: list[tuple[str, int]] = []  # (text, offset in the page's text; -1 for a half)
     halves = p.halves
-    if halves and left_party and right_party:
-        for half, party in ((halves[0], left_party), (halves[1], right_party)):
-            if any(s.party == party for s in sigs):
-                continue
-            sigs.append(_block_from(half, party, p, block, halves_mode=True))
-        return [s for s in sigs if s.party in ("ICE", "LEA", "other")]
-    # one column, or no heads: each typed date line is a block
-    for m in re.finditer(r"(?im)^.*\bdate\b.*$", text):
-        line = m.group(0)
-        if any(a <= m.start() < b for a, b in used):
+    if halves and all(_block_like(h) for h in halves):
+        parts = [(halves[0], -1), (halves[1], -1)]
+    else:
+        parts = _stacked(region, start)
+    sigs: list[Signature] = []
+    parties = _parties([t for t, _ in parts])
+    for (text, offset), party in zip(parts, parties):
+        if party is None:
             continue
-        dates = [(d, parse_date(d)) for d in DATE.finditer(line)]
-        dates = [(d, v) for d, v in dates if v]
-        if not dates:
-            continue
-        for k, (d, v) in enumerate(dates):
-            party = right_party if k == 1 and right_party else (left_party or _party_near(text, m.start()))
-            sure = not (p.ocr and _unsure(p, offset + m.start() + d.start(), offset + m.start() + d.end()))
-            if any(s.party == party and s.date for s in sigs):
-                continue
-            signer, title = _name_title_after(text, m.end(), party)
-            sigs.append(
-                Signature(
-                    party or "LEA",
-                    signer,
-                    title,
-                    v if sure else None,
-                    "typed",
-                    None if sure else "OCR not sure of the date",
-                    p.number,
-                    block,
-                )
-            )
-    if not sigs:
-        for head in (left_party, right_party):
-            if head:
-                sigs.append(
-                    Signature(head, None, None, None, "none", "no printed date (handwritten or blank)", p.number, block)
-                )
+        stamp = next((d for d in digital if d.party == party), None)
+        sigs.append(stamp or _read_block(text, offset, party, p, block))
+    for d in digital:  # a stamp whose block was not otherwise found
+        if not any(s.party == d.party for s in sigs):
+            sigs.append(d)
     return sigs
 
 
-def _block_from(half: str, party: str, p: PageLike, block: str, halves_mode: bool) -> Signature:
-    m = re.search(r"(?i)\bdate\b[:.;]?\s*(.{0,40})", half)
-    day = None
-    if m:
-        d = DATE.search(m.group(1))
-        day = parse_date(d) if d else None
-    if day is None:
-        d = DATE.search(half)
-        day = parse_date(d) if d else None
-    name = _labelled(half, "name")
-    title = _labelled(half, "title")
-    if name is None:
-        name = _known_name(half)
-    reason = None if day else "no printed date (handwritten or blank)"
-    kind = "typed" if day else "none"
-    if day and p.ocr:
-        kind = "typed"
+def _block_like(text: str) -> bool:
+    return bool(re.search(r"(?i)\bdate|signature|name\s*:|title\s*:", text)) and len(text.strip()) > 8
+
+
+def _stacked(region: str, start: int) -> list[tuple[str, int]]:
+    """Blocks one under the other: cut where one party's marks give way to the other's."""
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", region)]
+    kinds = []
+    for _, line in lines:
+        ice, lea = bool(ICE_MARKS.search(line)), bool(LEA_MARKS.search(line)) and not ICE_MARKS.search(line)
+        kinds.append("ICE" if ice else "LEA" if lea else None)
+    marked = [k for k in kinds if k]
+    if not marked:
+        return [(region, start)]
+    # the first change of party after a party's marks: blocks start at a "Date" line or a head
+    cuts = [0]
+    current = None
+    for i, k in enumerate(kinds):
+        if k and current and k != current:
+            j = i
+            while j > cuts[-1] + 1 and not re.search(r"(?i)\bdate|^\s*for\s", lines[j - 1][1]) and kinds[j - 1] is None:
+                j -= 1
+            back = next((x for x in range(i, cuts[-1], -1) if re.search(r"(?i)\bdate\b|^\s*for\s", lines[x][1])), None)
+            cuts.append(back if back is not None and back > cuts[-1] else i)
+        if k:
+            current = k
+    out = []
+    for a, b in zip(cuts, [*cuts[1:], len(lines)]):
+        if a >= len(lines):
+            continue
+        lo = lines[a][0]
+        hi = lines[b][0] if b < len(lines) else len(region)
+        out.append((region[lo:hi], start + lo))
+    return out
+
+
+def _parties(texts: list[str]) -> list[str | None]:
+    """Each block's party: its head, else ICE's marks, else the agency; two blocks are two parties."""
+    out: list[str | None] = []
+    for t in texts:
+        head = re.search(r"(?i)\bfor\s+(the\s+lea|ice|dhs|ohs)\b", t)
+        if head:
+            out.append("LEA" if "lea" in head.group(1).lower() else "ICE")
+        elif ICE_MARKS.search(t) or _known_name(t):
+            out.append("ICE")
+        elif _block_like(t) or LEA_MARKS.search(t):
+            out.append("LEA")
+        else:
+            out.append(None)
+    if len(out) == 2 and out[0] == out[1] and out[0] is not None:
+        heads = [bool(re.search(r"(?i)\bfor\s+(the\s+lea|ice|dhs)\b", t)) for t in texts]
+        if not all(heads):  # one side was only guessed: it is the other party
+            k = heads.index(False) if not heads[0] or not heads[1] else 1
+            out[k] = "LEA" if out[1 - k] == "ICE" else "ICE"
+    return out
+
+
+def _digital(region: str, p: PageLike, block: str) -> list[Signature]:
+    """Digital signature stamps: the signer (the words after "signed by") and the stamp's date."""
+    out = []
+    for m in _DIGITAL.finditer(region):
+        after = region[m.end() : m.end() + 160]
+        d = _STAMP_DATE.search(after)
+        day = None
+        if d:
+            try:
+                y, mo, da = (int(d[k].translate(_LOOKALIKE)) for k in ("y", "m", "d"))
+                day = dt.date(2000 + y, mo, da)
+            except ValueError:
+                day = None
+        words = re.match(r"\s*([A-Za-z][A-Za-z .'’-]{2,60}?)\s*(?:\n|date\b|$)", after, re.I)
+        name = _title_case(" ".join(words.group(1).split())) if words else None
+        party = (
+            "ICE"
+            if (name and _party_of_name(name)) or _known_name(region[max(0, m.start() - 80) : m.end() + 120])
+            else None
+        )
+        party = party or ("ICE" if ICE_MARKS.search(region[m.end() : m.end() + 300]) else "LEA")
+        known = _known_name(region[max(0, m.start() - 80) : m.end() + 200]) if party == "ICE" else None
+        reason = "digital signature stamp" if day else "digital signature stamp; its date not readable"
+        out.append(Signature(party, known or name, None, day, "digital", reason, p.number, block))
+    return out
+
+
+def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> Signature:
+    clean = _clean_region(text)
+    day: dt.date | None = None
+    reason: str | None = "no printed date (handwritten or blank)"
+    kind = "none"
+    label = re.search(r"(?i)\bdate\b\s*[:.;]?", clean)
+    found = None
+    if label:
+        found = DATE.search(clean, label.end(), label.end() + 60) or DATE.search(clean)
+    else:
+        found = DATE.search(clean)
+    if found:
+        value = parse_date(found)
+        # OCR's doubt about the characters: offsets are the page's only when the block is a span of it
+        unsure = p.ocr and offset >= 0 and _unsure_text(p, text, found.group(0), offset)
+        if value and (value.year < 2000 or value.year > 2035):
+            value = None
+        if value and not unsure:
+            day, reason, kind = value, None, "typed"
+        elif value:
+            reason, kind = "OCR not sure of the date (handwritten?)", "handwritten"
+    known = _known_name(clean) if party == "ICE" else None  # OCR drops letters ("odd M. Lyons")
+    name = known or _labelled(clean, "name") or _name_line(clean)
+    title = _labelled(clean, "title") or _title_line(clean)
+    title = title.strip(" |_-.:") or None if title else None
     return Signature(party, name, title, day, kind, reason, p.number, block)
+
+
+def _unsure_text(p: PageLike, text: str, found: str, offset: int) -> bool:
+    at = p.text.find(found, offset)
+    return at >= 0 and _unsure(p, at, at + len(found))
 
 
 def _labelled(text: str, label: str) -> str | None:
@@ -463,61 +616,42 @@ def _labelled(text: str, label: str) -> str | None:
     if not m:
         return None
     value = re.split(r"(?i)\s(?:title|name|date|signature|agency)\s*[:.]", m["v"])[0]
-    value = " ".join(value.split()).strip(" _-")
-    return value or None
+    value = " ".join(value.split()).strip(" _-.:")
+    return value if re.search(r"[A-Za-z]{2}", value) and "___" not in value else None
 
 
 def _known_name(text: str) -> str | None:
     low = text.lower()
     for s in ice_signers():
-        if s["surname"].lower() in low:
+        if re.search(rf"\b{re.escape(s['surname'].lower())}\b", low):
             return s["name"]
     return None
 
 
-def _column_parties(text: str) -> tuple[str | None, str | None]:
-    """Which party heads the left and which the right column ("For the LEA: For ICE:" on one line)."""
-    m = re.search(r"(?im)^.*for\s+(the\s+lea|ice|dhs)\b.*for\s+(the\s+lea|ice|dhs)\b.*$", text)
-    if not m:
-        return None, None
-    first = "LEA" if "lea" in m.group(1).lower() else "ICE"
-    return first, "ICE" if first == "LEA" else "LEA"
+_NAME = re.compile(r"^(?:[A-Z][a-zA-Z'’.-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-zA-Z'’.-]*|[A-Z]\.|I{1,3}|Jr\.?|Sr\.?)){1,4}$")
+
+
+def _name_line(text: str) -> str | None:
+    """A line that is only a person's name, just above the title line."""
+    lines = [" ".join(line.split()).strip(" ,.") for line in text.splitlines()]
+    for i, line in enumerate(lines):
+        if _TITLE_WORDS.search(line) and i > 0:
+            for prev in reversed(lines[max(0, i - 2) : i]):
+                if _NAME.match(prev) and not _TITLE_WORDS.search(prev) and not LEA_MARKS.search(prev):
+                    return prev
+    return None
+
+
+def _title_line(text: str) -> str | None:
+    for line in text.splitlines():
+        line = " ".join(line.split()).strip(" ,.")
+        if 3 <= len(line) <= 80 and _TITLE_WORDS.search(line) and not re.search(r"(?i)\bdate\b|signature", line):
+            return re.sub(r"(?i)^title\s*[:.]\s*", "", line)
+    return None
 
 
 def _party_of_name(name: str) -> str | None:
-    low = name.lower()
-    return "ICE" if any(s["surname"].lower() in low for s in ice_signers()) else None
-
-
-def _party_near(text: str, pos: int) -> str:
-    """The party of a block by the heads and titles just around it."""
-    window = text[max(0, pos - 200) : pos + 300]
-    heads = [
-        (m.start(), "LEA" if "lea" in m.group(1).lower() else "ICE")
-        for m in re.finditer(r"(?i)for\s+(the\s+lea|ice|dhs)\b", window)
-    ]
-    if heads:
-        before = [h for h in heads if h[0] <= pos - max(0, pos - 200)]
-        return (before[-1] if before else heads[0])[1]
-    if any(s["surname"].lower() in window.lower() for s in ice_signers()) or ICE_TITLES.search(window):
-        return "ICE"
-    return "LEA"
-
-
-def _name_title_after(text: str, pos: int, party: str | None) -> tuple[str | None, str | None]:
-    lines = [line.strip() for line in text[pos : pos + 300].splitlines() if line.strip()][:4]
-    name = title = None
-    for line in lines:
-        if re.match(r"(?i)(name|title)\s*[:.]", line):
-            key, _, rest = line.partition(":") if ":" in line else line.partition(".")
-            value = re.split(r"(?i)\s(?:title|name|date|signature)\s*[:.]", rest)[0].strip(" _-")
-            if key.strip().lower() == "name" and value:
-                name = value
-            elif value:
-                title = value
-    if name is None:
-        name = _known_name(" ".join(lines))
-    return name, title
+    return "ICE" if _known_name(name) else None
 
 
 def _title_case(name: str) -> str:
@@ -571,7 +705,13 @@ def _authorities(pages: Sequence[PageLike], model: str) -> list[Authority]:
     items = _items(section, m.end())
     out: list[Authority] = []
     taken: set[int] = set()
-    for pos, item in items:
+    merged: list[tuple[int, str]] = []
+    for pos, item in items:  # a paragraph that is no power of its own belongs to the one before
+        if merged and not re.match(r"(?i)\W*(the\s+)?(power|authority)", item):
+            merged[-1] = (merged[-1][0], merged[-1][1] + " " + item)
+        else:
+            merged.append((pos, item))
+    for pos, item in merged:
         low = " ".join(item.lower().split())
         n = None
         for r in canon:
@@ -579,8 +719,8 @@ def _authorities(pages: Sequence[PageLike], model: str) -> list[Authority]:
             if k not in taken and re.search(r["match"], low):
                 n = k
                 break
-        if n is None and len(low) < 60:
-            continue  # a fragment (a page footer between items), not an item
+        if n is None and (len(low) < 60 or not re.match(r"\W*(the\s+)?(power|authority)", low)):
+            continue  # the lead-in's tail, a footer between items: not an item
         if n is not None:
             taken.add(n)
         out.append(Authority(n, " ".join(item.split()), _page_at(starts, pos), _CLAUSE[model]))

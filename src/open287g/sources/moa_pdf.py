@@ -11,9 +11,11 @@ truncated, encrypted, no pages, or no text at all.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 
@@ -22,12 +24,13 @@ import pypdfium2.raw as pdfium_c
 
 from .. import ocr
 
-EXTRACTOR = "moa_pdf/2"  # bump when the reading of pages changes: the text cache is keyed by it
+EXTRACTOR = "moa_pdf/4"  # bump when the reading of pages changes: the text cache is keyed by it
 LAYER_MIN = 200  # characters: a page with an image and less text than this is a scan
 TAIL = 1024  # a PDF's %%EOF marker sits within its last kilobyte (as readers check it)
 
 
 # Words of a signature page: its halves are kept, since blocks stand side by side
+FORM_MARK = "[form fields]"  # heads the values of a page's form fields, after its text
 SIGNATURE_CUE = re.compile(r"(?i)signature|digitally signed|by signing this|for the lea|for ice")
 
 
@@ -62,8 +65,14 @@ def is_pdf(data: bytes) -> bool:
 
 
 def version() -> str:
-    """What the text depends on besides the bytes: this reader, pdfium and tesseract."""
-    parts = (EXTRACTOR, pdfium.version.PDFIUM_INFO.build, str(ocr.DPI), ocr.LANG, str(LAYER_MIN), ocr.version())
+    """What the text depends on besides the bytes: this reader, pdfium and the OCR."""
+    parts = (EXTRACTOR, pdfium.version.PDFIUM_INFO.build, str(LAYER_MIN), ocr_version())
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
+def ocr_version() -> str:
+    """What one page's OCR depends on: the rendering and tesseract (the page OCR cache's key)."""
+    parts = (ocr.READER, pdfium.version.PDFIUM_INFO.build, str(ocr.DPI), ocr.LANG, ocr.version())
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
@@ -85,42 +94,110 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
     return pdf
 
 
-def read(data: bytes, pool: Executor | None = None) -> list[Page]:
-    """Every page's text; scanned pages OCRed, in parallel on `pool` when given."""
+OcrCache = tuple[Callable[[int], "ocr.OcrText | None"], Callable[[int, "ocr.OcrText"], None]]
+
+
+def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None = None) -> list[Page]:
+    """Every page's text; scanned pages OCRed, in parallel on `pool` when given. `ocr_cache` is a
+    (get, put) pair keyed by page number: a page OCRed once is never OCRed again, whatever else of the
+    reading changes."""
     pdf = open_pdf(data)
     layers: list[str] = []
     pending: dict[int, Future | ocr.OcrText] = {}
     halves: dict[int, tuple[str, str]] = {}
+    forms: dict[int, list[tuple[str, bool | None]]] = {}
     for i in range(len(pdf)):
         page = pdf[i]
         textpage = page.get_textpage()
         text = _clean(textpage.get_text_bounded())
         layers.append(text.strip())
+        top = _signing_top(page, textpage)
         if len(text.strip()) < LAYER_MIN and _has_image(page):
-            image = _render(page)
-            pending[i] = pool.submit(ocr.recognise, image) if pool else ocr.recognise(image)
+            cached = ocr_cache[0](i + 1) if ocr_cache else None
+            if cached is not None:
+                pending[i] = cached
+            else:
+                image = _render(page)
+                pending[i] = pool.submit(ocr.recognise, image) if pool else ocr.recognise(image)
         elif SIGNATURE_CUE.search(text):
-            width, height = page.get_size()
-            halves[i] = (
-                _clean(textpage.get_text_bounded(0, 0, width / 2, height)),
-                _clean(textpage.get_text_bounded(width / 2, 0, width, height)),
-            )
+            halves[i] = _halves(page, textpage, top)
+        forms[i] = _form_values(page, top)
+        if forms[i]:  # typed into the form's fields: not in the text layer, and what the blanks say
+            layers[-1] = (layers[-1] + "\n\n" + FORM_MARK + "\n" + "\n".join(v for v, _ in forms[i])).strip()
         textpage.close()
         page.close()
     pdf.close()
     pages = []
     for i, layer in enumerate(layers):
         got = pending.get(i)
+        sides = forms.get(i, [])
         if got is None:
-            pages.append(Page(i + 1, layer, False, len(layer), halves=halves.get(i)))
+            pages.append(Page(i + 1, layer, False, len(layer), halves=_with_forms(halves.get(i), sides)))
             continue
-        read_ = got.result() if isinstance(got, Future) else got
-        text = read_.text + ("\n\n" + layer if layer else "")
+        if isinstance(got, Future):
+            got = got.result()
+            if ocr_cache:
+                ocr_cache[1](i + 1, got)
+        text = got.text + ("\n\n" + layer if layer else "")
         cue = SIGNATURE_CUE.search(text)
-        pages.append(Page(i + 1, text, True, len(layer), read_.confidence, read_.unsure, read_.halves if cue else None))
+        shown = _with_forms(got.halves, sides) if cue else None
+        pages.append(Page(i + 1, text, True, len(layer), got.confidence, got.unsure, shown))
     if not any(p.text.strip() for p in pages):
         raise MoaPdfError("no text on any page (image-only, and OCR read nothing)")
     return pages
+
+
+def _with_forms(halves: tuple[str, str] | None, forms: list[tuple[str, bool | None]]) -> tuple[str, str] | None:
+    """The halves with the form values below the signing line added on their side."""
+    below = [(v, right) for v, right in forms if right is not None]
+    if halves is None or not below:
+        return halves
+    left = "\n".join([halves[0], *(v for v, r in below if not r)])
+    right = "\n".join([halves[1], *(v for v, r in below if r)])
+    return left, right
+
+
+def _signing_top(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> float | None:
+    """The height of the "By signing this" line on the page (PDF units, from the bottom), if any."""
+    searcher = textpage.search("by signing this", match_case=False)
+    found = searcher.get_next()
+    searcher.close()
+    return textpage.get_charbox(found[0])[1] - 1 if found else None
+
+
+def _halves(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, top: float | None) -> tuple[str, str]:
+    """The left and right halves of the page below "By signing this" (the whole page when absent)."""
+    width, height = page.get_size()
+    top = height if top is None else top
+    return (
+        _clean(textpage.get_text_bounded(0, 0, width / 2, top)),
+        _clean(textpage.get_text_bounded(width / 2, 0, width, top)),
+    )
+
+
+def _form_values(page: pdfium.PdfPage, top: float | None) -> list[tuple[str, bool | None]]:
+    """The values typed into the page's form fields (widget annotations), in order, each with its side
+    of the page (True: right half) when it lies below the signing line (None: above it)."""
+    width = page.get_width()
+    out: list[tuple[str, bool | None]] = []
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page, i)
+        try:
+            n = pdfium_c.FPDFAnnot_GetStringValue(annot, b"V", None, 0)
+            if n > 2:
+                buf = (ctypes.c_ushort * (n // 2 + 1))()
+                pdfium_c.FPDFAnnot_GetStringValue(annot, b"V", buf, n)
+                value = bytes(buf)[:n].decode("utf-16-le", errors="ignore").rstrip("\x00").strip()
+                if value:
+                    rect = pdfium_c.FS_RECTF()
+                    side = None
+                    # below the signing line; on a scan (no line in its text layer) anywhere on the page
+                    if pdfium_c.FPDFAnnot_GetRect(annot, rect) and (top is None or rect.top <= top + 2):
+                        side = (rect.left + rect.right) / 2 > width / 2
+                    out.append((" ".join(value.split()), side))
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return out
 
 
 def _clean(text: str) -> str:

@@ -63,7 +63,7 @@ def read_all(
                 out[sha] = Reading(sha, [moa_pdf.Page.from_record(p) for p in got["pages"]], None, True)
             else:
                 try:
-                    pages = moa_pdf.read(read(sha), pool)
+                    pages = moa_pdf.read(read(sha), pool, _ocr_cache(cache, sha) if cache else None)
                     out[sha] = Reading(sha, pages, None, False)
                     if cache:
                         cache.put("text", sha, version, {"pages": [p.record() for p in pages]})
@@ -76,6 +76,19 @@ def read_all(
             if progress:
                 progress(i + 1, len(shas))
     return out
+
+
+def _ocr_cache(cache: Cache, sha: str) -> moa_pdf.OcrCache:
+    version = moa_pdf.ocr_version()
+
+    def get(page: int) -> ocr.OcrText | None:
+        got = cache.get("ocr", f"{sha}-{page}", version)
+        return ocr.OcrText.from_record(got) if got else None
+
+    def put(page: int, value: ocr.OcrText) -> None:
+        cache.put("ocr", f"{sha}-{page}", version, value.record())
+
+    return get, put
 
 
 def build(
@@ -158,14 +171,14 @@ def _file_row(sha: str, seen: list[Observation], names: list[str], error: str | 
 def _state(fields: moa_text.MoaFields, names: list[str]) -> tuple[str | None, str | None]:
     """(state, how it was read): the text's party line or agency name, else the file name's state, else
     the state the text names most."""
-    if fields.state and fields.state.page and fields.agency and fields.state.page == fields.agency.page:
+    if fields.state:
         return fields.state.value, "text (party)"
     for n in names:
         parsed = moa_names.parse(n)
         if parsed and parsed.state:
             return parsed.state, "file name"
-    if fields.state:
-        return fields.state.value, "text"
+    if fields.state_mentions:
+        return fields.state_mentions.value, "text (mentions)"
     return None, None
 
 
@@ -347,7 +360,7 @@ def _check(doc: dict, a: dict) -> tuple[list[str], list[str]]:
             problems.append(f"the text is a {doc['model']} MOA, the agreement {a['model']}")
     else:
         checks.append("model not read")
-    if doc.get("state") and doc.get("state_basis") != "file name":
+    if doc.get("state") and doc.get("state_basis") == "text (party)":
         ok = doc["state"] == a["state"]
         checks.append(f"state {'agrees' if ok else 'differs'} ({doc['state']})")
         if not ok:

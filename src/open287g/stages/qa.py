@@ -255,6 +255,40 @@ CHECKS: list[tuple[str, str, str, str]] = [
                   || ', content is ' || kind
            FROM files WHERE status = 'ok' AND len(published_as) > 0 AND NOT list_contains(published_as, kind)""",
     ),
+    (
+        "documents_linked",
+        "fail",
+        "documents linked to an agreement the warehouse does not have",
+        """SELECT l.sha256[:12] || ' -> ' || l.agreement_id FROM document_links l
+           LEFT JOIN agreements a USING (agreement_id) WHERE a.agreement_id IS NULL""",
+    ),
+    (
+        "documents_unmatched",
+        "warn",
+        "readable MOA documents linked to no agreement (listed, never guessed)",
+        """SELECT file_name || ' (' || sha256[:12] || ')' FROM documents
+           WHERE status = 'ok' AND len(agreement_ids) = 0 ORDER BY 1""",
+    ),
+    (
+        "documents_mislinked",
+        "info",
+        "roster links to an MOA whose text contradicts the agreement (ICE linked another agency's or model's file)",
+        """SELECT l.agreement_id || ': ' || d.file_name || ' (' || l.reason || ')' FROM document_links l
+           JOIN documents d USING (sha256) WHERE l.status = 'mismatch' ORDER BY 1""",
+    ),
+    (
+        "documents_model_unread",
+        "warn",
+        "readable MOA documents whose model the text does not say",
+        "SELECT file_name FROM documents WHERE status = 'ok' AND model IS NULL ORDER BY 1",
+    ),
+    (
+        "documents_ocr",
+        "info",
+        "MOA documents with pages read by OCR (scans without a text layer)",
+        """SELECT file_name || ': pages ' || array_to_string(ocr_pages, ',') FROM documents
+           WHERE len(ocr_pages) > 0 ORDER BY 1""",
+    ),
 ]
 
 
