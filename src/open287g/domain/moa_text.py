@@ -27,10 +27,10 @@ MODEL_TITLES = {
 _REVISION = re.compile(
     r"(?i)\b(?P<word>r[eo]v(?:ised|\.)?|rovised|reviscd)\s*:?\s*(?P<m>\d{1,2})\s*/\s*(?P<d>\d{1,2})\s*/\s*(?P<y>\d{4}|\d{2})\b"
 )
-_DHS = r"\((?:DHS|OHS|D\.H\.S\.|DRS|OHS\.)\)"
+_DHS = r"(?:\((?:DHS|OHS|D\.H\.S\.|DRS|OHS\.)\)|\bDH\b)"
 _PARTY = re.compile(
-    _DHS + r",?\s+and\s+(?:the\s+)?(?P<agency>[^()]{3,160}?)\s*,?\s*"
-    r"(?:\(?hereinafter|pursuant\s+to\s+which|\((?:the\s+)?\"?LEA|\(\"?[A-Z]{2,8}\"?\))",
+    _DHS + r",?\s+(?:and|end|aud|ard)\s+(?:e\s+)?(?:the\s+)?(?P<agency>[^()]{3,160}?)\s*,?\s*"
+    r"(?:\(?\w?hereinafter|pursuant\s+to\s+which|\((?:the\s+)?\"?LEA|\(\"?[A-Z]{2,8}\"?\)|\(\"?[A-Z][a-z]+\"?\))",
     re.S,
 )
 _DATE_WORDS = (
@@ -222,23 +222,50 @@ def _agency(pages: Sequence[PageLike]) -> Found | None:
             if first and _names_something(first[0]):
                 return Found(_tidy_party(first[0]), p.number)
     fallbacks = (
-        re.compile(
-            r"(?is)agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(?P<agency>[^()]{3,120}?)\s*,?\s*\(?hereinafter"
-        ),
+        # the name typed over the template's blank lands at the end of the line, or inside it
+        re.compile(r"(?i)the_{3,}.{0,40}delegates\s+to\s+nominated,[ \t]*(?P<agency>[A-Z][^\n]{3,80}?)[ \t]*\n", re.S),
+        re.compile(r"the_{3,}.{0,20}pursuant\s+to\s+(?P<agency>[A-Z][^\n]{3,80}?)\s+which\s+ICE", re.S),
+        re.compile(r"(?is)employees\s+of\s*(?:the\s*)?(?P<agency>[A-Z][^()\n]{3,100}?)\s*\(hereinafter"),
+        re.compile(r"(?is)agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(?P<agency>[^()]{3,120}?)\s*,?\s*\(?hereinafter"),
         re.compile(r"(?is)the\s+LEA\s+represents\s+(?:the\s+)?(?P<agency>[^()]{3,120}?)\s+in\s+the\s+implementation"),
-        re.compile(r"(?im)^\s*agency\s*:\s*(?P<agency>[^\n]{3,100}?)\s+agency\s*:"),
     )
     for rx in fallbacks:
-        for p in pages:
+        for p in pages[:12]:
             m = rx.search(p.text)
-            if m and _names_something(m["agency"]):
+            if m and _names_something(m["agency"]) and not re.fullmatch(r"[A-Z]{2,8}", m["agency"].strip()):
                 return Found(_tidy_party(m["agency"]), p.number)
-    return None
+    return _footer_agency(pages)
+
+
+_AGENCY_WORDS = re.compile(r"(?i)sheriff|police|department|office|county|commission|bureau|patrol|corrections|constable")
+
+
+def _footer_agency(pages: Sequence[PageLike]) -> Found | None:
+    """The agency's name as the page footers repeat it ("Limestone County Sheriffs Office, AL 9")."""
+    seen: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for p in pages:
+        lines = p.text.splitlines()
+        tail = lines[-4:]
+        before_revision = {tail[i - 1] for i in range(1, len(tail)) if _REVISION.fullmatch(tail[i].strip())}
+        # a header the form repeats across the page ("X, AL X, AL X, AL") counts once per page
+        head = [re.sub(r"^(.+?)(?:\s+\1)+$", r"\1", line.strip()) for line in lines[:3]]
+        for raw in set(tail) | set(head):
+            line = _REVISION.sub(" ", raw)
+            line = " ".join(re.sub(r"\b\d{1,2}\b", " ", line).split()).strip(" ,.")
+            if 8 <= len(line) <= 90 and _AGENCY_WORDS.search(line) and not ICE_MARKS.search(line):
+                seen[line] += 3 if raw in before_revision else 1  # the footer's line above "Revised …"
+                first.setdefault(line, p.number)
+    common = [(n, line) for line, n in seen.items() if n >= 3]
+    if not common:
+        return None
+    n, line = max(common)
+    return Found(line, first[line])
 
 
 def _names_something(text: str) -> bool:
     """Not a template's blank ("the____"), nor the template's own words."""
-    t = " ".join(text.split())
+    t = " ".join(text.split()).strip(" ,.;:'‘’\"")
     return (
         "__" not in t
         and len(re.findall(r"[A-Za-z]{3,}", t)) >= 2

@@ -24,7 +24,7 @@ import pypdfium2.raw as pdfium_c
 
 from .. import ocr
 
-EXTRACTOR = "moa_pdf/4"  # bump when the reading of pages changes: the text cache is keyed by it
+EXTRACTOR = "moa_pdf/5"  # bump when the reading of pages changes: the text cache is keyed by it
 LAYER_MIN = 200  # characters: a page with an image and less text than this is a scan
 TAIL = 1024  # a PDF's %%EOF marker sits within its last kilobyte (as readers check it)
 
@@ -112,7 +112,7 @@ def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None =
         text = _clean(textpage.get_text_bounded())
         layers.append(text.strip())
         top = _signing_top(page, textpage)
-        if len(text.strip()) < LAYER_MIN and _has_image(page):
+        if (len(text.strip()) < LAYER_MIN or not _readable(text)) and _has_image(page):
             cached = ocr_cache[0](i + 1) if ocr_cache else None
             if cached is not None:
                 pending[i] = cached
@@ -138,6 +138,8 @@ def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None =
             got = got.result()
             if ocr_cache:
                 ocr_cache[1](i + 1, got)
+        if not _readable(layer):
+            layer = ""  # the unreadable layer is replaced by the OCR, not kept beside it
         text = got.text + ("\n\n" + layer if layer else "")
         cue = SIGNATURE_CUE.search(text)
         shown = _with_forms(got.halves, sides) if cue else None
@@ -202,6 +204,12 @@ def _form_values(page: pdfium.PdfPage, top: float | None) -> list[tuple[str, boo
 
 def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-").replace("\ufffe", "-")
+
+
+def _readable(text: str) -> bool:
+    """Whether a text layer is words: a font without a character map gives control codes instead."""
+    plain = sum(1 for c in text if c.isascii() and (c.isalnum() or c in " \n\t.,;:'\"()-/§$%&"))
+    return plain >= 0.8 * len(text)
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:

@@ -124,6 +124,11 @@ def build(
         doc["first_observed"] = min(o.observed_on for o in seen)
         doc["folders"] = sorted({PurePath(o.source).parent.name for o in seen})
         links = index.link(sha, names, doc)
+        if doc["state_basis"] in (None, "text (mentions)"):
+            # neither the party line nor the file name says: the state of the agreements ICE linked it from
+            states = {index.agreements[lk["agreement_id"]]["state"] for lk in links if lk["status"] == "linked"}
+            if len(states) == 1:
+                doc["state"], doc["state_basis"] = states.pop(), "linked agreement"
         out["document_links"].extend(links)
         doc["agreement_ids"] = sorted({lk["agreement_id"] for lk in links if lk["status"] == "linked"})
         out["documents"].append(doc)
