@@ -25,7 +25,7 @@ MODEL_TITLES = {
     "WSO": re.compile(r"(?i)warrant\s*service\s*officer"),
 }
 _REVISION = re.compile(
-    r"(?i)\b(?P<word>r[eo]v(?:ised|\.)?|rovised|reviscd)\s*:?\s*(?P<m>\d{1,2})\s*/\s*(?P<d>\d{1,2})\s*/\s*(?P<y>\d{4}|\d{2})\b"
+    r"(?i)\b(?P<word>r[eo]v(?:\s?ised|\.)?|rovised|reviscd)\s*:?\s*(?P<m>\d{1,2})\s*/\s*(?P<d>\d{1,2})\s*/\s*(?P<y>\d{4}|\d{2})\b"
 )
 _DHS = r"(?:\((?:DHS|OHS|D\.H\.S\.|DRS|OHS\.)\)|\bDH\b)"
 _PARTY = re.compile(
@@ -54,9 +54,9 @@ _DIGITAL = re.compile(
 )
 # the stamp's date, read up to its time: "2020.D6.30 16:47:SO", "~~~~~020.06.0914:37:04" (year's last two digits)
 _STAMP_DATE = re.compile(
-    r"(?P<y>[0-9OoDQSIl]{2})\s*\.\s*(?P<m>[0-9OoDQSIl]{2})\s*\.\s*(?P<d>[0-9OoDQSIl]{2})\s*[0-9OoDQSIl]{1,2}\s*:\s*[0-9OoDQSIl]"
+    r"(?P<y>[0-9ODo]{2})\s*\.\s*(?P<m>[0-9ODo]{2})\s*\.\s*(?P<d>[0-9ODo]{2})\s*[0-9OoDQSsIil]{1,2}\s*[:;]\s*[0-9OoDQSsIil]"
 )
-_LOOKALIKE = str.maketrans("OoDQSIl", "0000511")
+_LOOKALIKE = str.maketrans("OoD", "000")
 _FIELD_OFFICE = re.compile(
     r"(?i)for\s*(?:DHS|OHS|ICE)\s*:\s*(?:the\s+)?(?:ICE\s+)?(?:ERO\s+)?"
     r"(?P<fo>[A-Z][A-Za-z .]{2,30}?)[.,]?\s+field\s+office\s+director"
@@ -125,10 +125,13 @@ class MoaFields:
     addenda: list[Found] = field(default_factory=list)
 
 
-def read(pages: Sequence[PageLike]) -> MoaFields:
+def read(pages: Sequence[PageLike], observed: dt.date | None = None) -> MoaFields:
+    """The fields of one MOA; `observed` (the day the file was first seen) bounds its signing dates."""
     f = MoaFields()
     f.model, f.title = _model(pages)
     f.template_revision, f.revision_date = _revision(pages)
+    if f.revision_date and observed and f.revision_date > observed:  # OCR's misreading ("02/16/2026")
+        f.template_revision, f.revision_date = None, None
     f.agency = _agency(pages)
     f.state = _state(pages, f.agency)
     f.state_mentions = _state_mentions(pages)
@@ -148,7 +151,7 @@ def read(pages: Sequence[PageLike]) -> MoaFields:
         ),
     )
     f.steering_committee = _sentence(pages, re.compile(r"(?i)steering\s+committee"))
-    f.signatures = _signatures(pages)
+    f.signatures = _plausible(_signatures(pages), f.revision_date, observed)
     if f.model:
         f.authorities = _authorities(pages, f.model.value)
     f.addenda = _addenda(pages)
@@ -226,7 +229,9 @@ def _agency(pages: Sequence[PageLike]) -> Found | None:
         re.compile(r"(?i)the_{3,}.{0,40}delegates\s+to\s+nominated,[ \t]*(?P<agency>[A-Z][^\n]{3,80}?)[ \t]*\n", re.S),
         re.compile(r"the_{3,}.{0,20}pursuant\s+to\s+(?P<agency>[A-Z][^\n]{3,80}?)\s+which\s+ICE", re.S),
         re.compile(r"(?is)employees\s+of\s*(?:the\s*)?(?P<agency>[A-Z][^()\n]{3,100}?)\s*\(hereinafter"),
-        re.compile(r"(?is)agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(?P<agency>[^()]{3,120}?)\s*,?\s*\(?hereinafter"),
+        re.compile(
+            r"(?is)agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(?P<agency>[^()]{3,120}?)\s*,?\s*\(?hereinafter"
+        ),
         re.compile(r"(?is)the\s+LEA\s+represents\s+(?:the\s+)?(?P<agency>[^()]{3,120}?)\s+in\s+the\s+implementation"),
     )
     for rx in fallbacks:
@@ -237,7 +242,9 @@ def _agency(pages: Sequence[PageLike]) -> Found | None:
     return _footer_agency(pages)
 
 
-_AGENCY_WORDS = re.compile(r"(?i)sheriff|police|department|office|county|commission|bureau|patrol|corrections|constable")
+_AGENCY_WORDS = re.compile(
+    r"(?i)sheriff|police|department|office|county|commission|bureau|patrol|corrections|constable"
+)
 
 
 def _footer_agency(pages: Sequence[PageLike]) -> Found | None:
@@ -259,7 +266,7 @@ def _footer_agency(pages: Sequence[PageLike]) -> Found | None:
     common = [(n, line) for line, n in seen.items() if n >= 3]
     if not common:
         return None
-    n, line = max(common)
+    line = max(common)[1]
     return Found(line, first[line])
 
 
@@ -407,12 +414,12 @@ def _unsure(page: PageLike, start: int, end: int) -> bool:
 # What marks ICE's block: its officials' titles and offices (DOMAIN §1.3), and the names of the ICE
 # officials seen signing (data/moa_signers.csv).
 ICE_MARKS = re.compile(
-    r"(?i)immigration\s+and\s+customs|enforcement\s+and\s+removal|homeland\s+security|\bfor\s+(ice|dhs|ohs)\b|"
+    r"(?i)immigration\s+and\s+customs|enforcement\s+and\s+removal|homeland\s+security|\bfor\s*(ice|dhs|ohs)\b|"
     r"(acting|deputy)\s+(executive\s+associate\s+)?director\b|executive\s+associate\s+director|"
     r"assistant\s+director,?\s+enforcement|agency\s*:\s*(u\.?s\.?\s+)?(ice|dhs)\b"
 )
 LEA_MARKS = re.compile(
-    r"(?i)\bsheriff|chief\b|\bfor\s+the\s+lea\b|commissioner|superintendent|colonel|constable|attorney\s+general|"
+    r"(?i)\bsheriff|chief\b|\bfor\s*the\s*lea\b|commissioner|superintendent|colonel|constable|attorney\s+general|"
     r"secretary|chair(man|woman|person)?\b|mayor|warden|police|county|\binterim\s+director|adjutant"
 )
 _TITLE_WORDS = re.compile(
@@ -465,6 +472,29 @@ def _is_addendum(p: PageLike) -> bool:
     return bool(re.search(r"(?i)^\s*addendum", p.text[:300], re.M))
 
 
+def _plausible(sigs: list[Signature], revision: dt.date | None, observed: dt.date | None) -> list[Signature]:
+    """A signing date before the template it signs was revised, after the file was first seen, years
+    from the other party's, or an addendum's before the MOA it amends, is a misreading (OCR of
+    handwriting or of a stamp, "2021" for "2025"): no date, with the reason."""
+    out = []
+    moa_dates = [o.date for o in sigs if o.block == "moa" and o.date]
+    for s in sigs:
+        others = [o.date for o in sigs if o is not s and o.date and o.block == s.block]
+        wrong = None
+        if s.date and revision and s.date < revision:
+            wrong = f"read as {s.date.isoformat()}, before the template's revision of {revision.isoformat()}"
+        elif s.date and observed and s.date > observed:
+            wrong = f"read as {s.date.isoformat()}, after the file was first seen ({observed.isoformat()})"
+        elif s.date and others and min(abs((s.date - o).days) for o in others) > 366:
+            wrong = f"read as {s.date.isoformat()}, over a year from the other signature's date"
+        elif s.date and s.block == "addendum" and moa_dates and s.date < min(moa_dates):
+            wrong = f"read as {s.date.isoformat()}, before the MOA the addendum amends was signed"
+        if wrong:
+            s = Signature(s.party, s.name, s.title, None, s.date_kind, wrong, s.page, s.block)
+        out.append(s)
+    return out
+
+
 def _signatures(pages: Sequence[PageLike]) -> list[Signature]:
     out: list[Signature] = []
     for p, start, block in _signature_pages(pages):
@@ -504,21 +534,37 @@ def _blocks(p: PageLike, start: int, block: str) -> list[Signature]:
     digital = _digital(region, p, block)
     parts: list[tuple[str, int]] = []  # (text, offset in the page's text; -1 for a half)
     halves = p.halves
-    if halves and all(_block_like(h) for h in halves):
+    if halves and all(_block_like(h) or _HEAD.search(h) for h in halves) and any(_block_like(h) for h in halves):
         parts = [(halves[0], -1), (halves[1], -1)]
     else:
         parts = _stacked(region, start)
     sigs: list[Signature] = []
     parties = _parties([t for t, _ in parts])
+    used: set[int] = set()
     for (text, offset), party in zip(parts, parties):
         if party is None:
             continue
-        stamp = next((d for d in digital if d.party == party), None)
+        # a stamp inside this block is this block's party's, whoever the stamp names
+        own = [d for d in _digital(text, p, block) if d.date] or [
+            d for d in digital if d.date and d.party == party and all(i not in used for i in [digital.index(d)])
+        ]
+        stamp = _restamp(own[0], party) if own else None
+        if stamp is not None:
+            used.update(i for i, d in enumerate(digital) if d.date == stamp.date)
         sigs.append(stamp or _read_block(text, offset, party, p, block))
-    for d in digital:  # a stamp whose block was not otherwise found
-        if not any(s.party == d.party for s in sigs):
+    for i, d in enumerate(digital):  # a stamp whose block was not otherwise found
+        if i not in used and not any(s.party == d.party for s in sigs):
             sigs.append(d)
     return sigs
+
+
+def _restamp(d: Signature, party: str) -> Signature:
+    """A stamp as the block it sits in: that block's party (the name only when it fits the party)."""
+    name = d.name if party == "LEA" or _party_of_name(d.name or "") else None
+    return Signature(party, name, d.title, d.date, d.date_kind, d.date_reason, d.page, d.block)
+
+
+_HEAD = re.compile(r"(?i)\bfor\s*(the\s*lea|ice|dhs|ohs)\b")
 
 
 def _block_like(text: str) -> bool:
@@ -561,7 +607,7 @@ def _parties(texts: list[str]) -> list[str | None]:
     """Each block's party: its head, else ICE's marks, else the agency; two blocks are two parties."""
     out: list[str | None] = []
     for t in texts:
-        head = re.search(r"(?i)\bfor\s+(the\s+lea|ice|dhs|ohs)\b", t)
+        head = re.search(r"(?i)\bfor\s*(the\s*lea|ice|dhs|ohs)\b", t)
         if head:
             out.append("LEA" if "lea" in head.group(1).lower() else "ICE")
         elif ICE_MARKS.search(t) or _known_name(t):
@@ -571,7 +617,7 @@ def _parties(texts: list[str]) -> list[str | None]:
         else:
             out.append(None)
     if len(out) == 2 and out[0] == out[1] and out[0] is not None:
-        heads = [bool(re.search(r"(?i)\bfor\s+(the\s+lea|ice|dhs)\b", t)) for t in texts]
+        heads = [bool(re.search(r"(?i)\bfor\s*(the\s*lea|ice|dhs)\b", t)) for t in texts]
         if not all(heads):  # one side was only guessed: it is the other party
             k = heads.index(False) if not heads[0] or not heads[1] else 1
             out[k] = "LEA" if out[1 - k] == "ICE" else "ICE"
@@ -613,7 +659,10 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
     label = re.search(r"(?i)\bdate\b\s*[:.;]?", clean)
     found = None
     if label:
-        found = DATE.search(clean, label.end(), label.end() + 60) or DATE.search(clean)
+        found = DATE.search(clean, label.end(), label.end() + 60)
+        written = re.sub(r"[\s_.:\-—|]", "", clean[label.end() :].split("\n", 1)[0])
+        if found is None and len(written) < 3:  # the label's line is blank: the date was typed elsewhere
+            found = DATE.search(clean)
     else:
         found = DATE.search(clean)
     if found:

@@ -24,7 +24,7 @@ import pypdfium2.raw as pdfium_c
 
 from .. import ocr
 
-EXTRACTOR = "moa_pdf/5"  # bump when the reading of pages changes: the text cache is keyed by it
+EXTRACTOR = "moa_pdf/9"  # bump when the reading of pages changes: the text cache is keyed by it
 LAYER_MIN = 200  # characters: a page with an image and less text than this is a scan
 TAIL = 1024  # a PDF's %%EOF marker sits within its last kilobyte (as readers check it)
 
@@ -119,6 +119,8 @@ def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None =
             else:
                 image = _render(page)
                 pending[i] = pool.submit(ocr.recognise, image) if pool else ocr.recognise(image)
+            if text.strip() and _readable(text):  # a few typed words over the scan: keep their sides too
+                halves[i] = _halves(page, textpage, top)
         elif SIGNATURE_CUE.search(text):
             halves[i] = _halves(page, textpage, top)
         forms[i] = _form_values(page, top)
@@ -142,7 +144,13 @@ def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None =
             layer = ""  # the unreadable layer is replaced by the OCR, not kept beside it
         text = got.text + ("\n\n" + layer if layer else "")
         cue = SIGNATURE_CUE.search(text)
-        shown = _with_forms(got.halves, sides) if cue else None
+        layer_sides = halves.get(i)
+        both = (
+            got.halves
+            if layer_sides is None
+            else (got.halves[0] + "\n" + layer_sides[0], got.halves[1] + "\n" + layer_sides[1])
+        )
+        shown = _with_forms(both, sides) if cue else None
         pages.append(Page(i + 1, text, True, len(layer), got.confidence, got.unsure, shown))
     if not any(p.text.strip() for p in pages):
         raise MoaPdfError("no text on any page (image-only, and OCR read nothing)")
@@ -203,7 +211,26 @@ def _form_values(page: pdfium.PdfPage, top: float | None) -> list[tuple[str, boo
 
 
 def _clean(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-").replace("\ufffe", "-")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-").replace("\ufffe", "-")
+    return "\n".join(_unshift(line) for line in text.split("\n"))
+
+
+# Some signature pages' fonts map each glyph 29 code points too low (")RUWKH/($" for "FortheLEA",
+# "6LJQDWXUH" for "Signature"): a line whose words read as words once shifted back is shifted.
+_COMMON = frozenset("the and for of to date signature name title agency ice lea by this moa sheriff office".split())
+
+
+def _unshift(line: str) -> str:
+    return re.sub(r"\S+", lambda m: _unshift_word(m.group(0)), line)
+
+
+def _unshift_word(word: str) -> str:
+    shifted = "".join(chr(ord(c) + 29) if 32 < ord(c) < 98 else c for c in word)
+    if re.fullmatch(r"B{4,}", word):
+        return shifted  # a blank's underscores
+    low, was = shifted.lower(), word.lower()
+    gained = sum(low.count(w) for w in _COMMON if len(w) >= 3) - sum(was.count(w) for w in _COMMON if len(w) >= 3)
+    return shifted if gained > 0 and re.fullmatch(r"[A-Za-z_&,.:'()\-]+", shifted) else word
 
 
 def _readable(text: str) -> bool:

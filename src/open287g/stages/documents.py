@@ -118,7 +118,8 @@ def build(
                 }
             )
             continue
-        fields = moa_text.read(reading.pages)
+        first_seen = min(dt.date.fromisoformat(o.observed_on) for o in seen)
+        fields = moa_text.read(reading.pages, first_seen)
         state = _state(fields, names)
         doc = document_row(sha, names, seen[0].size, reading.pages, fields, state)
         doc["first_observed"] = min(o.observed_on for o in seen)
@@ -423,7 +424,7 @@ def describe(name: str, data: bytes, cache: Cache | None = None) -> dict:
     reading = read_all([sha], lambda _: data, cache)[sha]
     if reading.pages is None:
         raise moa_pdf.MoaPdfError(reading.error or "unreadable")
-    fields = moa_text.read(reading.pages)
+    fields = moa_text.read(reading.pages, dt.date.today())  # a loose file: seen today
     doc = document_row(sha, [name], len(data), reading.pages, fields, _state(fields, [name]))
     return {
         **doc,
