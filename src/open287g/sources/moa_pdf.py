@@ -217,7 +217,27 @@ def _clean(text: str) -> str:
 
 # Some signature pages' fonts map each glyph 29 code points too low (")RUWKH/($" for "FortheLEA",
 # "6LJQDWXUH" for "Signature"): a line whose words read as words once shifted back is shifted.
-_COMMON = frozenset("the and for of to date signature name title agency ice lea by this moa sheriff office".split())
+_COMMON = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "of",
+        "to",
+        "date",
+        "signature",
+        "name",
+        "title",
+        "agency",
+        "ice",
+        "lea",
+        "by",
+        "this",
+        "moa",
+        "sheriff",
+        "office",
+    ]
+)
 
 
 def _unshift(line: str) -> str:
