@@ -217,26 +217,21 @@ def _clean(text: str) -> str:
 
 # Some signature pages' fonts map each glyph 29 code points too low (")RUWKH/($" for "FortheLEA",
 # "6LJQDWXUH" for "Signature"): a line whose words read as words once shifted back is shifted.
-_COMMON = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "of",
-        "to",
-        "date",
-        "signature",
-        "name",
-        "title",
-        "agency",
-        "ice",
-        "lea",
-        "by",
-        "this",
-        "moa",
-        "sheriff",
-        "office",
-    ]
+_COMMON = (
+    "the",
+    "and",
+    "for",
+    "date",
+    "signature",
+    "name",
+    "title",
+    "agency",
+    "ice",
+    "lea",
+    "this",
+    "moa",
+    "sheriff",
+    "office",
 )
 
 
@@ -249,7 +244,7 @@ def _unshift_word(word: str) -> str:
     if re.fullmatch(r"B{4,}", word):
         return shifted  # a blank's underscores
     low, was = shifted.lower(), word.lower()
-    gained = sum(low.count(w) for w in _COMMON if len(w) >= 3) - sum(was.count(w) for w in _COMMON if len(w) >= 3)
+    gained = sum(low.count(w) for w in _COMMON) - sum(was.count(w) for w in _COMMON)
     return shifted if gained > 0 and re.fullmatch(r"[A-Za-z_&,.:'()\-]+", shifted) else word
 
 
