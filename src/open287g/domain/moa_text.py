@@ -524,7 +524,7 @@ def _clean_region(text: str) -> str:
     return re.sub(r"(?m)^\s*\d{1,2}\s*$", "", text.replace(FORM_HEAD, ""))
 
 
-FORM_HEAD = "[form fields]"  # how sources/moa_pdf.py heads the values of a page's form fields
+FORM_HEAD = "[form fields]"  # heads the values typed into a page's form fields, after its text
 
 
 def _blocks(p: PageLike, start: int, block: str) -> list[Signature]:
@@ -663,6 +663,14 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
         written = re.sub(r"[\s_.:\-—|]", "", clean[label.end() :].split("\n", 1)[0])
         if found is None and len(written) < 3:  # the label's line is blank: the date was typed elsewhere
             found = DATE.search(clean)
+        elif found is None:  # OCR cut the year ("March 17, Sy"): the same month and day typed elsewhere
+            part = re.match(_DATE_WORDS.split("(?P<year>")[0], clean[label.end() :].strip(" _:.|"), re.I)
+            if part:
+                month, day_ = _MONTHS[part["mon"][:3].lower()], int(part["day"])
+                found = next(
+                    (m for m in DATE.finditer(clean) if (d := parse_date(m)) and (d.month, d.day) == (month, day_)),
+                    None,
+                )
     else:
         found = DATE.search(clean)
     if found:

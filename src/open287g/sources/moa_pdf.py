@@ -23,6 +23,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from .. import ocr
+from ..domain.moa_text import FORM_HEAD as FORM_MARK  # heads the values of a page's form fields
 
 EXTRACTOR = "moa_pdf/9"  # bump when the reading of pages changes: the text cache is keyed by it
 LAYER_MIN = 200  # characters: a page with an image and less text than this is a scan
@@ -30,7 +31,6 @@ TAIL = 1024  # a PDF's %%EOF marker sits within its last kilobyte (as readers ch
 
 
 # Words of a signature page: its halves are kept, since blocks stand side by side
-FORM_MARK = "[form fields]"  # heads the values of a page's form fields, after its text
 SIGNATURE_CUE = re.compile(r"(?i)signature|digitally signed|by signing this|for the lea|for ice")
 
 
