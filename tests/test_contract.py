@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.main import get_command
 
-from helpers import run
+from helpers import SHARED, run
 from open287g import queries
 from open287g.cli import app
 from open287g.web.app import create_app
@@ -28,6 +28,9 @@ HINT = f"(if the change is intended, update {CONTRACT_FILE.relative_to(CONTRACT_
 # Answers that are empty on the shared data, so that only their type can be checked here. The two listings
 # of the newest pending list belong to agreements that are already active: no agreement has status pending.
 MAY_BE_EMPTY = {"agreements --status pending"}
+# Nested lists that may be empty on the shared data, so that only their type can be checked: a document's departures
+# from its template (the Ellis County MOA of the contract may well have none).
+EMPTY_PATHS = {"$.departures[*]"}
 
 
 def fields(shape, seen: tuple[str, ...] = ()) -> dict[str, dict | None]:
@@ -109,7 +112,11 @@ class Check:
     def report(self, what: str, may_be_empty: bool = False) -> str:
         lines = list(self.problems)
         if not may_be_empty:
-            lines += [f"{path}: empty, so its fields were not checked" for path, n in self.records.items() if not n]
+            lines += [
+                f"{path}: empty, so its fields were not checked"
+                for path, n in self.records.items()
+                if not n and path not in EMPTY_PATHS
+            ]
         return "" if not lines else f"{what} does not match tests/contract.json {HINT}:\n  " + "\n  ".join(lines)
 
 
@@ -181,7 +188,7 @@ def test_every_json_command_is_in_the_contract():
 
 @pytest.mark.parametrize("line", list(CONTRACT["cli"]))
 def test_cli_json_matches_the_contract(built, line):
-    result = run(built, *shlex.split(line), "--format", "json")
+    result = run(built, *shlex.split(line.replace("$SHARED", str(SHARED))), "--format", "json")
     # check exits 1 when a QA check fails; its JSON must keep its shape all the same
     assert result.exit_code in ((0, 1) if line == "check" else (0,)), result.output
     value = json.loads(result.stdout)
