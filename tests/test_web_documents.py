@@ -396,7 +396,7 @@ def test_document_page_marks_the_ocr_pages(server, browser, listed, lang, mark):
 @in_browser
 def test_search_finds_the_steering_committee_with_its_passage(server, browser):
     page, problems = visit(browser, f"{server}/documents", "documents")
-    page.get_by_label("Search the text of every MOA").fill('"steering committee"')
+    page.get_by_role("searchbox", name="Search the text of every MOA").fill('"steering committee"')
     with page.expect_navigation():
         page.get_by_role("button", name="Search").last.click()
     page.wait_for_load_state("networkidle")
