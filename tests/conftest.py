@@ -9,13 +9,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from helpers import SHARED
-from open287g import pipeline
+from helpers import REPO, SHARED
+from open287g import cache, pipeline
 from open287g.archive import Archive
 
-# The text of the shared MOAs (OCR of ~260 scanned pages, minutes of work) is kept between runs in one
-# cache for every warehouse the tests build; it holds results keyed by file and extractor version only.
-os.environ.setdefault("OPEN287G_CACHE", str(Path(__file__).resolve().parents[1] / ".cache" / "tests"))
+# The text of the shared MOAs (OCR included) is kept across test sessions, so a run never OCRs a page a
+# previous run has read: every warehouse a test builds (in this process or in a CLI it starts) uses it.
+# $OPEN287G_CACHE, when set, names another folder.
+TEXT_CACHE = Path(os.environ.setdefault(cache.ENV, str(REPO / "artifacts" / "text-cache")))
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,7 @@ def built(shared, tmp_path_factory) -> Path:
     """A warehouse imported from every shared workbook (built once per test session)."""
     root = tmp_path_factory.mktemp("full")
     db = root / "open287g.duckdb"
-    result = pipeline.import_paths(db, Archive(root / "open287g.archive"), [shared])
+    result = pipeline.import_paths(db, Archive(root / "open287g.archive"), [shared], cache=cache.Cache(TEXT_CACHE))
     assert result.built and not result.rejected
     return db
 

@@ -127,8 +127,10 @@ def test_pages_render(client, path):
 
 def test_spanish_pages_translate_the_interface(client):
     es = client.get("/agencies/MN/freeborn-county-sheriffs-office?lang=es").text
-    assert 'lang="es"' in es and "Historial" in es and "Lo que los agentes pueden hacer" in es
-    assert "Entregar y ejecutar órdenes de arresto" in es  # the WSO powers in Spanish
+    assert 'lang="es"' in es and "Historial" in es
+    # no MOA of Freeborn's is on file: the WSO powers of the model, in Spanish, marked as not read from its MOA
+    assert "Las facultades del modelo, no leídas del MOA de esta agencia" in es
+    assert "Entregar y ejecutar órdenes de arresto" in es
 
 
 def test_unknown_pages_are_404(client):
@@ -147,11 +149,15 @@ def test_unknown_pages_are_404(client):
             "/api/v1/changes",
             "/api/v1/coverage",
             "/api/v1/counties",
+            "/api/v1/documents",
             "/changes",
             "/search",
+            "/documents",
         ]
     ),
-    key=st.sampled_from(["on", "since", "until", "state", "model", "status", "kind", "format", "q", "lang"]),
+    key=st.sampled_from(
+        ["on", "since", "until", "state", "model", "status", "kind", "format", "q", "lang", "agency", "limit", "offset"]
+    ),
     value=st.text(max_size=30),
 )
 def test_no_parameter_makes_a_server_error(client, path, key, value):

@@ -84,7 +84,9 @@ def venv(dist, outside) -> Path:
 @pytest.fixture(scope="module")
 def warehouse(venv, outside) -> Path:
     db = outside / "w.duckdb"
-    _ok(_run([venv / "bin" / "open287g", "--db", db, "import", SHARED], cwd=outside))
+    # the session's MOA text cache (results keyed by file and version only, nothing of the checkout's code)
+    env = _env(OPEN287G_CACHE=os.environ["OPEN287G_CACHE"])
+    _ok(_run([venv / "bin" / "open287g", "--db", db, "import", SHARED], cwd=outside, env=env))
     return db
 
 

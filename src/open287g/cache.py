@@ -4,7 +4,8 @@ Keyed by the file's sha256 and the version of the code and tools that made the r
 never OCRs a page twice, and a new extractor or tesseract makes fresh entries instead of trusting old
 ones. The cache is disposable: deleting it costs time, never data (the archive keeps the files).
 
-Layout: <root>/<namespace>/<sha[:2]>/<sha256>.<version>.json
+Layout: <root>/<namespace>/<sha[:2]>/<sha256>.<version>.json. By default the root is beside the
+warehouse; $OPEN287G_CACHE puts it elsewhere.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+ENV = "OPEN287G_CACHE"
+
 
 class Cache:
     @classmethod
     def beside(cls, db_path: Path) -> Cache:
-        """The cache of a warehouse: $OPEN287G_CACHE when set (one cache for many warehouses, as the
-        tests use), else <db stem>.cache in the same folder."""
-        shared = os.environ.get("OPEN287G_CACHE")
+        """The default cache of a warehouse: $OPEN287G_CACHE when that is set (one cache shared by several
+        warehouses, e.g. every warehouse a test session builds), else <db stem>.cache in the same folder."""
+        shared = os.environ.get(ENV)
         return cls(shared) if shared else cls(db_path.with_name(db_path.stem + ".cache"))
 
     def __init__(self, root: str | os.PathLike):

@@ -52,6 +52,16 @@ def csv_text(df: pl.DataFrame) -> str:
     return buf.getvalue()
 
 
+def csv_records(rows: list[dict], columns) -> str:
+    """CSV of plain records with the given header (also when there are none); lists joined with '|'."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(plain(row.get(c))) for c in columns])
+    return buf.getvalue()
+
+
 def _shown(value) -> str:
     """A value in a table cell: lists joined with ', ', nothing for None."""
     if isinstance(value, list):

@@ -48,7 +48,10 @@ def import_paths(
     observed: dt.date | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    cache: Cache | None = None,
 ) -> ImportResult:
+    """Archive the files under `paths` and rebuild the warehouse; MOA text comes from `cache` (default:
+    Cache.beside the warehouse)."""
     result = ImportResult()
     candidates, result.notices = local.discover(paths, observed)
     result.files_seen = len(candidates)
@@ -73,7 +76,7 @@ def import_paths(
         added = archive.record(new_obs)
         result.new_observations = len(added)
         result.new_files = len({o.sha256 for o in added} - known)
-        result.built = build(db_path, archive, progress, workers=workers, cache=Cache.beside(db_path))
+        result.built = build(db_path, archive, progress, workers=workers, cache=cache or Cache.beside(db_path))
     with warehouse.connect(db_path) as con:
         errors = queries.file_errors(con, sorted(touched))
         missing = [kind for kind in reference.KINDS if kind not in queries.reference_tables(con)]

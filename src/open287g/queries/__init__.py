@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from .documents import agreement_documents, archived_file, document, documents, search_documents, unmatched_documents
+from .documents import (
+    DOCUMENT_FIELDS,
+    HIT_FIELDS,
+    agreement_documents,
+    agreement_links,
+    archived_file,
+    document,
+    documents,
+    search_documents,
+    unmatched_documents,
+)
 from .snapshot import MODELS, Snapshot
 
 if TYPE_CHECKING:  # polars costs 0.4 s to import; commands that print nothing never pay it
@@ -24,7 +34,9 @@ __all__ = [
     "AGREEMENT_STATUSES",
     "COUNTS_BY",
     "COVERAGE_BY",
+    "DOCUMENT_FIELDS",
     "EVENT_KINDS",
+    "HIT_FIELDS",
     "KINDS",
     "MODELS",
     "PUBLICATION_STATUSES",
@@ -32,6 +44,7 @@ __all__ = [
     "agencies",
     "agency_profile",
     "agreement_documents",
+    "agreement_links",
     "agreements",
     "archived_file",
     "changes",

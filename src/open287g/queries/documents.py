@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 DOCUMENT_COLUMNS = """d.sha256, d.file_name, d.status, d.error, d.model, d.state, d.agency, d.template_revision,
     d.revision_date, d.signed_on, d.pages, d.ocr_pages, d.n_authorities, d.field_office, d.agreement_ids,
     d.first_observed, d.names"""
+# The fields of a row of documents() and of a hit of search_documents(), in order (a CSV twin's header
+# even when nothing matches).
+DOCUMENT_FIELDS = (
+    *(c.strip().removeprefix("d.") for c in DOCUMENT_COLUMNS.split(",")),
+    "agency_ids",
+    "agency_names",
+)
+HIT_FIELDS = ("sha256", "page", "snippet", "file_name", "agency", "state", "model", "signed_on")
 MEDIA_TYPES = {
     "moa": "application/pdf",
     "participating": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -34,18 +42,33 @@ def _rows(db: Db, sql: str, params: dict) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
 
 
-def documents(db: Db, agency_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    """Every MOA document (newest signing first), or those linked to one agency's agreements."""
+def documents(
+    db: Db,
+    agency_id: str | None = None,
+    status: str | None = None,
+    state: str | None = None,
+    model: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every MOA document (newest signing first), or those linked to one agency's agreements; `state`
+    and `model` keep the documents whose text (or file name) says that state, or that model. `agency_ids`
+    are the agencies whose agreements it is linked to, `agency_names` their names (in the same order)."""
     sql = f"""
+        WITH linked AS (
+            SELECT DISTINCT l.sha256, l.agency_id, coalesce(g.name, l.agency_id) AS name
+            FROM document_links l LEFT JOIN agencies g USING (agency_id) WHERE l.status = 'linked'
+        )
         SELECT {DOCUMENT_COLUMNS},
-               list(DISTINCT l.agency_id ORDER BY l.agency_id) FILTER (l.status = 'linked') AS agency_ids
-        FROM documents d LEFT JOIN document_links l USING (sha256)
+               coalesce(list(l.agency_id ORDER BY l.agency_id) FILTER (l.agency_id IS NOT NULL), []) AS agency_ids,
+               coalesce(list(l.name ORDER BY l.agency_id) FILTER (l.agency_id IS NOT NULL), []) AS agency_names
+        FROM documents d LEFT JOIN linked l USING (sha256)
         WHERE ($status::VARCHAR IS NULL OR d.status = $status)
+          AND ($state::VARCHAR IS NULL OR d.state = $state)
+          AND ($model::VARCHAR IS NULL OR d.model = $model)
         GROUP BY ALL
         HAVING $agency::VARCHAR IS NULL OR list_contains(agency_ids, $agency)
         ORDER BY d.signed_on DESC NULLS LAST, d.state, d.agency, d.sha256
     """
-    return _rows(db, sql, {"agency": agency_id, "status": status})
+    return _rows(db, sql, {"agency": agency_id, "status": status, "state": state, "model": model})
 
 
 def document(db: Db, sha256: str) -> dict[str, Any] | None:
@@ -92,7 +115,8 @@ def document(db: Db, sha256: str) -> dict[str, Any] | None:
 
 def agreement_documents(db: Db, agency_id: str) -> dict[str, dict[str, Any]]:
     """agreement id -> its MOA on file (signers, authorities with the law in plain words, departures,
-    addenda), for an agency page."""
+    addenda), for an agency page. `addendum_document` is the separate addendum PDF ICE links beside the
+    MOA when it is on file ({sha256, file_name, pages, ocr_pages}), else None."""
     rows = _rows(
         db,
         """SELECT a.agreement_id, a.moa_sha256, a.addendum_sha256 FROM agreements a
@@ -104,7 +128,33 @@ def agreement_documents(db: Db, agency_id: str) -> dict[str, dict[str, Any]]:
         doc = document(db, r["moa_sha256"])
         if doc is not None:
             doc.pop("page_texts", None)
+            doc["addendum_document"] = None
+            if r["addendum_sha256"]:
+                found = _rows(
+                    db,
+                    "SELECT sha256, file_name, pages, ocr_pages FROM documents WHERE sha256 = $s",
+                    {"s": r["addendum_sha256"]},
+                )
+                doc["addendum_document"] = found[0] if found else None
             out[r["agreement_id"]] = doc
+    return out
+
+
+def agreement_links(db: Db, agency_id: str) -> dict[str, list[dict[str, Any]]]:
+    """agreement id -> every document ICE's links (or its file name) tie to it, linked or not, with the
+    reason a link was refused (`status` mismatch: the text contradicts the agreement, e.g. another agency's
+    MOA); for an agency page to say which file ICE links and why it is not this agreement's MOA."""
+    rows = _rows(
+        db,
+        """SELECT l.agreement_id, l.sha256, d.file_name, l.role, l.basis, l.status, l.checks, l.reason,
+                  d.agency AS document_agency, d.state AS document_state, d.model AS document_model
+           FROM document_links l JOIN documents d USING (sha256)
+           WHERE l.agency_id = $a ORDER BY l.agreement_id, l.status, d.file_name, l.sha256""",
+        {"a": agency_id},
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r.pop("agreement_id"), []).append(r)
     return out
 
 
@@ -120,17 +170,25 @@ def unmatched_documents(db: Db) -> list[dict[str, Any]]:
 
 
 def search_documents(
-    db: Db, db_path: Path, text: str, limit: int = 50, offset: int = 0, agency_id: str | None = None
+    db: Db,
+    db_path: Path,
+    text: str,
+    limit: int = 50,
+    offset: int = 0,
+    agency_id: str | None = None,
+    state: str | None = None,
+    model: str | None = None,
 ) -> dict[str, Any]:
     """Pages of MOAs that contain every word of `text` (or its "quoted phrases"), best first, each with
-    the matched passage: {query, total, hits: [{sha256, page, snippet, file_name, agency, state, model}]}."""
+    the matched passage: {query, total, limit, offset, hits: [{sha256, page, snippet, file_name, agency, state,
+    model, signed_on}]} (every hit has every field of HIT_FIELDS). `agency_id`, `state` and `model` keep the
+    pages of the documents documents() lists with the same filters."""
     from . import _cursor
 
     with _cursor(db) as con:
         path = fts.fresh(Path(db_path), con)
-    allowed = None
-    if agency_id:
-        allowed = {d["sha256"] for d in documents(db, agency_id)}
+    if agency_id or state or model:
+        allowed = {d["sha256"] for d in documents(db, agency_id, state=state, model=model)}
         hits, _ = fts.search(path, text, limit=100_000)
         hits = [h for h in hits if h.sha256 in allowed]
         total, hits = len(hits), hits[offset : offset + limit]
@@ -145,13 +203,13 @@ def search_documents(
             {"shas": sorted({h.sha256 for h in hits}) or [""]},
         )
     }
-    return {
-        "query": text,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "hits": [{**meta.get(h.sha256, {}), "sha256": h.sha256, "page": h.page, "snippet": h.snippet} for h in hits],
-    }
+    found = []
+    for h in hits:
+        about = meta.get(h.sha256, {})
+        found.append(
+            {**{k: about.get(k) for k in HIT_FIELDS}, "sha256": h.sha256, "page": h.page, "snippet": h.snippet}
+        )
+    return {"query": text, "total": total, "limit": limit, "offset": offset, "hits": found}
 
 
 def archived_file(db: Db, sha256: str) -> dict[str, Any] | None:

@@ -84,6 +84,26 @@ def coverage_by(value: str | None) -> str | None:
     return _one_of("by", value, COVERAGE_BY, "breakdown")
 
 
+_SHA = re.compile(r"[0-9a-f]{8,64}")
+
+
+def sha256(value: str) -> str:
+    """A file's sha256 (64 hex digits), or a unique prefix of it of at least 8 -> lower case."""
+    v = (value or "").strip().lower()
+    if not _SHA.fullmatch(v):
+        raise ParamError("sha256", f"{value!r} is not a sha256: use its 64 hex digits (or the first 8 or more)")
+    return v
+
+
+def search_text(value: str | None) -> str | None:
+    """Words to search MOA text for (nothing: no search); blank is an error, not a search for everything."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise ParamError("q", 'empty search: give a word or a "quoted phrase"')
+    return value.strip()
+
+
 def window(since: dt.date | None, until: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
     if since and until and until < since:
         raise ParamError("until", f"{until} is before since {since}")

@@ -6,24 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import duckdb
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from .. import queries
 from ..domain import vocab
-from ..output import csv_text, json_with, records
+from ..output import csv_records, csv_text, json_with, records
 from ..queries import Snapshot, params
 from . import charts, mapsvg
 
@@ -172,7 +175,7 @@ class _Cache:
         self.app, self.snapshot = app, snapshot
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+        if scope["type"] != "http" or scope["path"].startswith(UNCACHED):
             return await self.app(scope, receive, send)
         snapshot = self.snapshot
         # opening a new snapshot takes ~0.3 s: never on the event loop
@@ -212,6 +215,7 @@ class _Cache:
         await self.app(scope, receive, keep)
 
 
+UNCACHED = ("/static/", "/files/")  # files on disk: served from there, never copied into memory
 CACHE_BYTES = 64 << 20  # the whole cache; the oldest answers go first
 CACHE_ENTRY_BYTES = 4 << 20  # larger answers are computed each time
 CACHE_ENTRY_OVERHEAD = 512  # what an entry costs beyond its key, headers and body (objects, list, dict slot)
@@ -235,6 +239,8 @@ def create_app(db_path: Path) -> FastAPI:
     app.add_middleware(_Guard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["marked"] = marked
+    templates.env.filters["fill"] = fill
 
     def served(request: Request) -> Served:
         # the snapshot the answer cache saw for this request, so that what it keeps is consistent
@@ -363,6 +369,65 @@ def create_app(db_path: Path) -> FastAPI:
             return csv_body("publications", queries.publications(mem))
         return json_body(queries.publications(mem, as_json=True))
 
+    @app.get("/api/v1/documents", tags=["api"])
+    def api_documents(
+        response: Response,
+        agency: str | None = Query(
+            None, description="Only the documents linked to this agency's agreements (its id, current or former)"
+        ),
+        state: str | None = Query(None, description="Only the documents of this state (as their text says): TX, Texas"),
+        model: str | None = Query(
+            None, description="Only the documents of this model (as their text says): JEM, TFM, WSO"
+        ),
+        q: str | None = Query(
+            None,
+            description='Full-text search over every MOA page: every word must occur, "quoted words" as a phrase, '
+            "a trailing * for a prefix. The answer is then one row per matching page, best first, with `page` and "
+            "`snippet` (the matched passage, the matched words between « and »); the header X-Total-Count gives "
+            "the number of matching pages.",
+        ),
+        limit: int = Query(50, ge=1, le=500, description="With q: at most this many pages"),
+        offset: int = Query(0, ge=0, description="With q: skip this many pages first (paging)"),
+        format: str = Fmt,
+        mem=Mem,
+    ):
+        """The MOA documents in the archive (newest signing first), each with the agreements it is linked to;
+        or, with `q`, the pages that match a full-text search."""
+        fmt, text = params.output_format(format), params.search_text(q)
+        agency_id = None
+        if agency is not None:
+            agency_id = queries.resolve_agency(mem, agency)
+            if agency_id is None:
+                raise params.ParamError(
+                    "agency", f"unknown agency {agency!r}: use an id such as TX/harris-county-sheriffs-office"
+                )
+        filters = {"agency_id": agency_id, "state": params.state(state), "model": params.model(model)}
+        if text is None:
+            rows, columns = queries.documents(mem, **filters), queries.DOCUMENT_FIELDS
+            total = len(rows)
+        else:
+            found = queries.search_documents(mem, snapshot.path, text, limit, offset, **filters)
+            rows, columns, total = found["hits"], queries.HIT_FIELDS, found["total"]
+        headers = {"X-Total-Count": str(total)}
+        if fmt == "csv":
+            return PlainTextResponse(
+                csv_records(rows, columns),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'inline; filename="documents.csv"', **headers},
+            )
+        return JSONResponse(rows, headers=headers)
+
+    @app.get("/api/v1/documents/{sha256}", tags=["api"])
+    def api_document(sha256: str, mem=Mem):
+        """One MOA document whole: its fields (each with the page it came from), signatures, the delegated
+        authorities matched against the model's list (with the power and the law in plain words), departures
+        from its template, the agreements it is linked to (and refused links with their reason) and the text
+        of every page (`ocr`, `ocr_confidence`). `sha256`: the file's sha256, or a unique prefix of 8 or more."""
+        doc = queries.document(mem, params.sha256(sha256))
+        if doc is None:
+            raise HTTPException(404, f"no document {sha256!r}")
+        return JSONResponse(doc)
+
     def moved(request: Request, path: str) -> Response:
         """A permanent redirect to where an id now lives, keeping the query (path and query only)."""
         query = request.url.query
@@ -381,7 +446,7 @@ def create_app(db_path: Path) -> FastAPI:
             args = {k: v for k, v in args.items() if v not in (None, "")}
             if lang != "en":
                 args["lang"] = lang
-            query = "&".join(f"{k}={v}" for k, v in args.items())
+            query = "&".join(f"{k}={quote(str(v), safe='/,')}" for k, v in args.items())
             return path + ("?" + query if query else "")
 
         other = "es" if lang == "en" else "en"
@@ -462,6 +527,8 @@ def create_app(db_path: Path) -> FastAPI:
             agency=profile["agency"],
             agreements=agreements,
             events=records(profile["events"]),
+            documents=queries.agreement_documents(mem, agency_id),
+            links=queries.agreement_links(mem, agency_id),
             powers={m: records(queries.model_powers(mem, m)) for m in models},
         )
 
@@ -509,6 +576,61 @@ def create_app(db_path: Path) -> FastAPI:
         found = records(queries.find_agencies(mem, q).head(50)) if q.strip() else []
         return page(request, "search.html", q=q, state=code, found=found)
 
+    @app.get("/documents", response_class=HTMLResponse, include_in_schema=False)
+    def documents_page(
+        request: Request, q: str = "", state: str = "", model: str = "", offset: str = "", mem=Mem
+    ) -> HTMLResponse:
+        problems: list[str] = []  # as on the changes page: a bad filter is named and left out
+        code = _lenient(params.state, state or None, None, problems)
+        m = _lenient(params.model, model or None, None, problems)
+        start = _lenient(_offset, offset, 0, problems)
+        context: dict[str, Any] = {"text": q, "state": code or "", "model": m or "", "models": queries.MODELS}
+        if q.strip():
+            found = queries.search_documents(mem, snapshot.path, q.strip(), PAGE_HITS, start, state=code, model=m)
+            return page(request, "documents.html", found=found, error="; ".join(problems) or None, **context)
+        rows = queries.documents(mem, state=code, model=m)
+        reasons = {u["sha256"]: u["reasons"] for u in queries.unmatched_documents(mem)}
+        return page(
+            request,
+            "documents.html",
+            found=None,
+            linked=[r for r in rows if r["agreement_ids"]],
+            unmatched=[
+                {**r, "reasons": reasons.get(r["sha256"]) or []}
+                for r in rows
+                if not r["agreement_ids"] and r["status"] == "ok"
+            ],
+            unreadable=[r for r in rows if r["status"] != "ok"],
+            error="; ".join(problems) or None,
+            **context,
+        )
+
+    @app.get("/documents/{sha256}", response_class=HTMLResponse, include_in_schema=False)
+    def document_page(request: Request, sha256: str, mem=Mem):
+        sha = _lenient(params.sha256, sha256, None, [])
+        doc = queries.document(mem, sha) if sha else None
+        if doc is None:
+            return page(request, "not_found.html", status=404, what=sha256)
+        if doc["sha256"] != sha:  # a prefix: the page lives at the whole sha256
+            return moved(request, f"/documents/{doc['sha256']}")
+        return page(request, "document.html", doc=doc)
+
+    @app.get("/files/{sha256}", include_in_schema=False)
+    def archived_file(request: Request, sha256: str, mem=Mem):
+        """An archived file exactly as received (MOA PDFs, ICE's workbooks, reference tables), under its
+        original name and media type."""
+        found = queries.archived_file(mem, sha256) if _FULL_SHA.fullmatch(sha256.lower()) else None
+        if found is None or found["path"] is None or not Path(found["path"]).is_file():
+            return page(request, "not_found.html", status=404, what=sha256)
+        return FileResponse(
+            found["path"],
+            media_type=found["media_type"],
+            filename=found["name"],
+            # a PDF opens in the browser (saved under its name); a workbook or table downloads
+            content_disposition_type="inline" if found["media_type"] == "application/pdf" else "attachment",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},  # a sha256 names one content forever
+        )
+
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
     def methodology(request: Request, mem=Mem):
         return page(
@@ -523,6 +645,33 @@ def create_app(db_path: Path) -> FastAPI:
         return page(request, "downloads.html")
 
     return app
+
+
+PAGE_HITS = 50  # search hits per page of /documents
+_FULL_SHA = re.compile(r"[0-9a-f]{64}")
+_MARKED = re.compile(r"«([^«»]*)»")
+
+
+def marked(snippet: str | None) -> Markup:
+    """A search snippet as HTML: the text escaped, the words the search matched (between « and ») in <mark>."""
+    return Markup(_MARKED.sub(r"<mark>\1</mark>", str(escape(snippet or ""))))
+
+
+def fill(text: str, **parts) -> Markup:
+    """A translated sentence with {name} places filled: the sentence and plain parts escaped, the parts
+    that are already HTML (Markup, e.g. a link made with {% set %}) kept as they are."""
+    out = str(escape(text))
+    for name, part in parts.items():
+        out = out.replace("{" + name + "}", str(part if isinstance(part, Markup) else escape(str(part))))
+    return Markup(out)
+
+
+def _offset(value: str) -> int:
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise params.ParamError("offset", f"{value!r} is not a number of results to skip: use 0, 50, 100…")
+    return int(value)
 
 
 def _lenient(check, value, default, problems: list[str]):
