@@ -7,8 +7,10 @@ and full-text search latency over a corpus the size of 2,000 MOAs of 20 pages â€
 * OCR: seconds per scanned page, one page at a time on one core (OMP_THREAD_LIMIT=1), over a sample;
 * all MOAs: reading (text + OCR on every core) and fields of the 80 shared MOAs, cold (empty cache)
   and warm (cached), plus the fields alone;
-* search: median and worst latency of 20 queries over an SQLite FTS5 index of 40,000 pages (the
-  shared pages repeated to 2,000 documents), against a full scan of the same pages with LIKE.
+* search: median and worst latency of 20 queries (the 50 best pages with their passages, and the count
+  of all matching pages) over an SQLite FTS5 index of 40,000 pages (the shared pages repeated to 2,000
+  documents), against counting the matching pages with a LIKE scan of the same table (what answering
+  without an index costs before any ranking).
 """
 
 from __future__ import annotations
@@ -138,9 +140,7 @@ def search_latency(files: list[Path], cache: Cache, tmp: Path) -> dict:
     con = sqlite3.connect(path)
     words = [q.strip('"*') for q in QUERIES]
     scan = [
-        timed(
-            lambda w=w: con.execute("SELECT sha256, page FROM plain WHERE text LIKE ? LIMIT 50", (f"%{w}%",)).fetchall()
-        )[0]
+        timed(lambda w=w: con.execute("SELECT count(*) FROM plain WHERE text LIKE ?", (f"%{w}%",)).fetchall())[0]
         for w in words
     ]
     con.close()

@@ -98,9 +98,12 @@ def search(path: Path, text: str, limit: int = 50, offset: int = 0) -> tuple[lis
         return [], 0
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as idx:
         total = idx.execute("SELECT count(*) FROM pages WHERE pages MATCH ?", (expr,)).fetchone()[0]
+        # rank every matching page, but make passages only for the pages shown: a snippet costs far more
+        # than a score, and ICE's templates put the same words on every MOA
         rows = idx.execute(
-            "SELECT sha256, page, snippet(pages, 2, '«', '»', '…', ?), bm25(pages) FROM pages "
-            "WHERE pages MATCH ? ORDER BY bm25(pages), sha256, page LIMIT ? OFFSET ?",
-            (SNIPPET_TOKENS, expr, limit, offset),
+            "WITH top AS (SELECT rowid, rank FROM pages WHERE pages MATCH ?1 ORDER BY rank, rowid LIMIT ?2 OFFSET ?3) "
+            "SELECT sha256, page, snippet(pages, 2, '«', '»', '…', ?4), top.rank FROM pages JOIN top "
+            "ON pages.rowid = top.rowid WHERE pages MATCH ?1 ORDER BY top.rank, top.rowid",
+            (expr, limit, offset, SNIPPET_TOKENS),
         ).fetchall()
     return [Hit(s, int(p), " ".join(snip.split()), float(r)) for s, p, snip, r in rows], int(total)

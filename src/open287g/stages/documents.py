@@ -14,6 +14,7 @@ a document with no candidate is listed as unmatched. Nothing is guessed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -397,7 +398,15 @@ def agency_agrees(text_name: str, state: str, listed: list[str]) -> str:
     best = max((fuzz.token_set_ratio(text_name.lower(), n.lower()) for n in listed), default=0)
     if best >= 85:
         return "agrees"
-    return "differs" if best < 60 and all(v is False for v in verdicts) else "unsure"
+    # a name OCR garbled ("Law Comaly Shuntts Ofn") contradicts nothing: it must name a body, spelt right
+    legible = bool(_BODY.search(text_name))
+    return "differs" if legible and best < 60 and all(v is False for v in verdicts) else "unsure"
+
+
+_BODY = re.compile(
+    r"(?i)\b(sheriff'?s?|police|department|office|corrections|patrol|bureau|commission|constable|county|city|"
+    r"attorney|detention|jail|guard)\b"
+)
 
 
 def attach(agreements: list[dict], docs: list[dict], links: list[dict]) -> None:
