@@ -154,7 +154,7 @@ _MARKS = str.maketrans({"[": "l", "]": "l", "|": "l", "!": "l"})  # OCR's I and 
 _CONFUSED = re.compile(r"lll|rn|rm|nn|ln|cl|vv")  # letters OCR reads for one another (m, d, w)
 _CONFUSED_AS = {"lll": "m", "rn": "m", "rm": "m", "nn": "m", "ln": "m", "cl": "d", "vv": "w"}
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_WORD_MAP = {"ohs": "dhs", "0hs": "dhs", "tbe": "the"}
+_WORD_MAP = {"ohs": "dhs", "0hs": "dhs", "tbe": "the", "foo": "fod"}  # "FOO" is OCR of "FOD"
 _STOP_WORDS = "the a an of and or to in on at by for its is be as all"
 _BULLETS = frozenset(["•", "·", "◦", "▪", "●", "o", "©", "x", "*", "-", "–", "»", ">", "■", "□", "➢", "✓"])
 _ABBREV = frozenset(
@@ -214,7 +214,7 @@ _END = re.compile(r"[.?!][\"'”’)\]]*$")
 _REVISION_LINE = re.compile(r"(?i)\br[a-z]{0,2}v[a-z]{0,5}\.?\s*:?\s*\d{1,2}\s*/\s*\d")
 _PAGE_LINE = re.compile(r"(?i)^\W*(?:page\s*)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?\W*$")
 _ROMAN = {"I": 1, "V": 5, "X": 10}
-_TOP = re.compile(r"^(?P<num>[IVXLl1]{1,5})\s*[.,]\s*(?P<title>[A-Z][A-Z0-9 ,.&/'’()\-]{2,90})$")
+_TOP = re.compile(r"^(?P<num>[IVXLl1]{1,5})\s*[.,]\s*(?P<title>[A-Z][A-Za-z0-9 ,.&/'’()\-]{2,90})$")
 _APPENDIX = re.compile(r"^APPEND\W?[I1l\[\]|]?X\s*(?P<letter>[A-F])?\b\W*(?P<rest>.*)$")
 _ADDENDUM = re.compile(r"^ADDENDUM\b")
 _SUB = re.compile(r"^(?:[A-Z8]|\d{1,2})\s*[.)]\s+(?P<title>[A-Z][A-Za-z0-9 ,&/'’()\-]{2,80})\.?$")
@@ -264,9 +264,10 @@ class _Seq:
     label: list[str] = field(default_factory=list)  # the section heading over each word
     content: list[bool] = field(default_factory=list)  # the word counts (see _content)
     zone_keys: frozenset[str] = frozenset()  # the words of its signature blocks and lists of contacts
+    clause_content: list[list[int]] = field(default_factory=list)  # each clause's words that count
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.keys)
 
     def add(self, other: _Seq, i: int) -> None:
         for name in _SEQ_FIELDS:
@@ -282,6 +283,7 @@ class _Seq:
             [self.head[i] for i in keep],
             [self.starts[i] for i in keep],
         )
+        _starts_at_headings(out)
         _finish(out)
         return out
 
@@ -328,7 +330,9 @@ def _line_key(line: str) -> str:
 def _is_running(line: str, k: str, running: set[str]) -> bool:
     if len(line) > 100:
         return False
-    if _PAGE_LINE.match(line) or (_REVISION_LINE.search(line) and len(line.split()) <= 14):
+    if k in running or (len(line) <= 16 and _PAGE_LINE.match(line)):
+        return True
+    if "/" in line and _REVISION_LINE.search(line) and len(line.split()) <= 14:
         return True
     # (an OCR variant of a running line has about its length: a body line that begins with the agency's
     # name, as the parties clause does, is longer)
@@ -395,12 +399,17 @@ def _acronym(text: str | None) -> str | None:
 
 
 def _heading(line: str, last_top: int, in_addendum: bool) -> tuple[int, str | None, int]:
-    """(level, label, numeral) of a heading line: level 1 a section, 2 a subsection, 0 not a heading."""
+    """(level, label, numeral) of a heading line: level 1 a section, 2 a subsection, 0 not a heading.
+    The label is the line as the template writes it ("Vlll." reads "VIII.", "APPEND[X B" and
+    "APPENDIXB" read "APPENDIX B"), so that every MOA's headings are the same words."""
+    if len(line) > 100 or not (line[:1].isupper() or line[:1].isdigit()):
+        return 0, None, last_top
     if _ADDENDUM.match(line):
         return 1, ADDENDUM, last_top
     m = _APPENDIX.match(line)
     if m:
-        label = "APPENDIX" + (f" {m.group('letter')}" if m.group("letter") else "")
+        rest = " ".join(m.group("rest").split())
+        label = "APPENDIX" + (f" {m.group('letter')}" if m.group("letter") else "") + (f" {rest}" if rest else "")
         return 1, label, last_top
     if in_addendum:
         return 0, None, last_top
@@ -409,7 +418,8 @@ def _heading(line: str, last_top: int, in_addendum: bool) -> tuple[int, str | No
         letters = [c for c in m.group("title") if c.isalpha()]
         num = _roman(m.group("num"))
         if letters and sum(c.isupper() for c in letters) >= 0.8 * len(letters) and num and num >= last_top:
-            num = max(num, last_top + 1)  # "VII." twice: OCR dropped an I of "VIII."
+            # (a numeral again is still a heading: OCR drops an I of "VIII.", and Texas AG's TFM numbers
+            # two sections XV.; the numeral is kept as written)
             return 1, f"{_roman_text(num)}. {' '.join(m.group('title').split())}", num
     m = _SUB.match(line)
     if m and len(line) <= 80:
@@ -474,15 +484,20 @@ def _lines(doc: DocText) -> tuple[list[tuple[int, str]], _Acronym]:
 
 def _prepare(doc: DocText, interner: _Interner) -> _Doc:
     lines, acronym = _lines(doc)
-    body: list[tuple[str, str, int, int, bool]] = []  # (key, word, page, heading level, begins a clause)
-    extra: list[tuple[str, str, int, int, bool]] = []  # the same, of the addenda
+    body, extra = _Seq(), _Seq()  # the MOA's words; the words of its addenda
     addenda: list[tuple[int, int]] = []  # ranges of `extra`
     last_top, in_addendum, top_line, page, first_lines = 0, False, False, -1, 0
     pending, brk, soft = "", True, False
+    key = _key
     for num, line in lines:
         first_lines = 0 if num != page else first_lines + 1
         page = num
-        level, label, last_top = _heading(line, last_top, in_addendum)
+        if len(line) <= 100 and (line[0].isupper() or line[0].isdigit()):
+            level, label, last_top = _heading(line, last_top, in_addendum)
+            if level == 1 and label and label != ADDENDUM:
+                line = label
+        else:
+            level, label = 0, None
         if label == ADDENDUM and first_lines < 4:
             in_addendum = True
             addenda.append((len(extra), len(extra)))
@@ -490,10 +505,11 @@ def _prepare(doc: DocText, interner: _Interner) -> _Doc:
             level, label = 0, None
         elif label and label.startswith("APPENDIX") and in_addendum:
             in_addendum = False
-        if not level and top_line and len(line) <= 80 and _CAPS_LINE.match(line):
+        if top_line and not level and len(line) <= 80 and _CAPS_LINE.match(line):
             level = 1  # the heading's second line ("APPENDIX A" / "STANDARD OPERATING PROCEDURE (SOP)")
         top_line = level == 1
         target = extra if in_addendum else body
+        keys, shown, pages, heads, starts = target.keys, target.words, target.pages, target.head, target.starts
         words = line.split()
         if level:
             brk = True
@@ -501,21 +517,47 @@ def _prepare(doc: DocText, interner: _Interner) -> _Doc:
             pending += words[0] + " "
             words = words[1:]
             brk = True
-        for w in words:
-            k = _key(w)
+        ks = list(map(key, words))
+        if acronym:
+            ks = ["lea" if k[:2] in acronym.prefixes and _is_acronym(k, acronym.keys) else k for k in ks]
+        if words and not pending and "" not in ks:
+            # (the common case, at list speed: every word has letters or digits)
+            if keys and not brk:
+                prev = shown[-1]
+                if soft or (prev[-1] in _END_CHARS and _ends_clause(prev, keys[-2:-1])):
+                    brk = _opens(words[0])
+            line_starts = [brk] + [False] * (len(words) - 1)
+            for i in [i for i, w in enumerate(words[:-1], 1) if w[-1] in _END_CHARS]:
+                before = ks[i - 2 : i - 1] if i >= 2 else keys[-1:]
+                if _ends_clause(words[i - 1], before) and _opens(words[i]):
+                    line_starts[i] = True
+            keys.extend(ks)
+            shown.extend(words)
+            pages.extend([num] * len(words))
+            heads.extend([level] * len(words))
+            starts.extend(line_starts)
+            brk = soft = False
+            words_seen = True
+        else:
+            words_seen = False
+        for w, k in zip(words, ks):
+            if words_seen:
+                break
             if not k:
                 pending += w + " "
                 continue
             if pending:
                 w, pending = pending + w, ""
-            if acronym and k[:2] in acronym.prefixes and _is_acronym(k, acronym.keys):
-                k = "lea"
-            if target and not brk:
-                prev = target[-1][1]
-                if soft or (prev[-1] in _END_CHARS and _ends_clause(prev, (target[-2][0],) if len(target) > 1 else ())):
+            if keys and not brk:
+                prev = shown[-1]
+                if soft or (prev[-1] in _END_CHARS and _ends_clause(prev, keys[-2:-1])):
                     brk = _opens(w)
             soft = False
-            target.append((k, w, num, level, brk))
+            keys.append(k)
+            shown.append(w)
+            pages.append(num)
+            heads.append(level)
+            starts.append(brk)
             brk = False
         # a heading or a line ending in ":" ends its clause; so does a short line (a list, an address)
         # when the next one opens like a sentence
@@ -525,19 +567,11 @@ def _prepare(doc: DocText, interner: _Interner) -> _Doc:
             soft = True
         if in_addendum and addenda:
             addenda[-1] = (addenda[-1][0], len(extra))
-    seq, extra_seq = _seq(body, interner), _seq(extra, interner)
-    addendum_pages = {page for _, _, page, _, _ in extra}
-    return _Doc(doc, family(doc.model, doc.revision_date), seq, _addendum_texts(extra_seq, addenda), addendum_pages)
-
-
-def _seq(tokens: list[tuple[str, str, int, int, bool]], interner: _Interner) -> _Seq:
-    if not tokens:
-        seq = _Seq()
-    else:
-        keys, words, pages, head, starts = (list(x) for x in zip(*tokens))
-        seq = _Seq([interner[k] for k in keys], keys, words, pages, head, starts)
-    _finish(seq)
-    return seq
+    for seq in (body, extra):
+        seq.ids = [interner[k] for k in seq.keys]
+        _finish(seq)
+    addendum_pages = {p for p in extra.pages if p is not None}
+    return _Doc(doc, family(doc.model, doc.revision_date), body, _addendum_texts(extra, addenda), addendum_pages)
 
 
 def _is_acronym(key: str, keys: frozenset[str]) -> bool:
@@ -549,15 +583,19 @@ def _drop_pages(seq: _Seq, pages: set[int]) -> _Seq:
     return seq.take([i for i, p in enumerate(seq.pages) if p not in pages])
 
 
+_CLOSING = re.compile(r"[\"'”’)\]]+$")
+_INITIAL = re.compile(r"[a-z]\.")
+_INITIALS = re.compile(r"(?:[a-z]\.){2,}")
+
+
 def _ends_clause(word: str, before: Sequence[str] = ()) -> bool:
     """Whether a word ends a sentence (not "U.S.C.", "e.g.", "No.", an initial; but "Appendix A.")."""
     if not _END.search(word):
         return False
-    last = word.split()[-1].lstrip("([\"'“‘").lower()
-    last = re.sub(r"[\"'”’)\]]+$", "", last)
-    if re.fullmatch(r"[a-z]\.", last):
+    last = _CLOSING.sub("", word.rsplit(None, 1)[-1].lstrip("([\"'“‘").lower())
+    if _INITIAL.fullmatch(last):
         return bool(before) and before[-1] in _NAMED_BY_LETTER
-    return not (last in _ABBREV or re.fullmatch(r"(?:[a-z]\.){2,}", last))
+    return not (last in _ABBREV or _INITIALS.fullmatch(last))
 
 
 def _opens(word: str) -> bool:
@@ -565,16 +603,26 @@ def _opens(word: str) -> bool:
     return c.isupper() or c.isdigit()
 
 
+def _starts_at_headings(seq: _Seq) -> None:
+    """A clause begins wherever the heading level changes (and at the first word)."""
+    head, starts = seq.head, seq.starts
+    for i in [i for i in range(1, len(head)) if head[i] != head[i - 1]]:
+        starts[i] = True
+    if starts:
+        starts[0] = True
+
+
 def _finish(seq: _Seq) -> None:
     """Clauses, signature blocks and section labels of a sequence whose words are read."""
     n = len(seq)
-    starts, head = seq.starts, seq.head
-    cuts = [0, *(i for i in range(1, n) if starts[i] or head[i] != head[i - 1]), n] if n else [0]
+    starts, head = seq.starts, seq.head  # (a clause begins wherever the heading level changes)
+    cuts = [0, *itertools.compress(range(n), starts), n]
     seq.clauses = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
     seq.clause = []
     for c, (a, b) in enumerate(seq.clauses):
         seq.clause.extend([c] * (b - a))
-    seq.content = [len(k) > 1 or k.isdigit() for k in seq.keys]  # _content
+    seq.content = content = [len(k) > 1 or k.isdigit() for k in seq.keys]  # _content
+    seq.clause_content = [list(itertools.compress(range(a, b), content[a:b])) for a, b in seq.clauses]
     seq.zone, seq.label = [], []
     signing, contacts, label = False, False, TITLE
     clauses = seq.clauses
@@ -713,6 +761,7 @@ def _build(fam: str, members: list[_Doc]) -> _Template:
     for i in range(1, len(seq)):  # a clause break the words show (the members' breaks may be dropped)
         if not seq.starts[i] and _ends_clause(seq.words[i - 1]) and _opens(seq.words[i]):
             seq.starts[i] = True
+    _starts_at_headings(seq)
     _finish(seq)
     alignments = {m.doc.sha256: _align(seq.ids, m.body.ids) for m in members}
     touched: Counter[int] = Counter()
@@ -754,11 +803,11 @@ def _common(docs: Iterable[_Doc]) -> frozenset[str]:
 def _unreadable(p: _Doc, common: frozenset[str]) -> set[int]:
     """Pages whose text is not words (a text layer in a broken font encoding, an empty page): what
     the template has there cannot be said to be missing."""
-    words: dict[int, list[str]] = {num: [] for num, _ in p.doc.pages if num not in p.addendum_pages}
-    for k, page, c in zip(p.body.keys, p.body.pages, p.body.content):
-        if c and page is not None:
-            words.setdefault(page, []).append(k)
-    return {page for page, ks in words.items() if not ks or sum(k in common for k in ks) < READABLE_SHARE * len(ks)}
+    body = p.body
+    counted = Counter(page for page, c in zip(body.pages, body.content) if c)
+    known = Counter(page for page, c, k in zip(body.pages, body.content, body.keys) if c and k in common)
+    pages = {num for num, _ in p.doc.pages if num not in p.addendum_pages} | {q for q in counted if q is not None}
+    return {q for q in pages if not counted[q] or known[q] < READABLE_SHARE * counted[q]}
 
 
 def _fill(templates: Iterable[_Template]) -> frozenset[str]:
@@ -786,9 +835,12 @@ class _Dep:
     diff: str | None
     order: tuple[int, int]  # position (document word, template word) for the output order
     keys: str = ""  # the clause's letters (folded), to find a clause removed in one place and added in another
+    span: tuple[int, int] = (0, 0)  # the clause: template words (removed), document words (added)
+    place: tuple[int, int] = (0, 0)  # removed: the document's words between the template's clauses around it
 
 
 _SAME, _BLANK, _REAL = 0, 1, 2
+_ROMAN_KEY = re.compile(r"[xvlm]+")  # a roman numeral's key (I folds to l, III to m)
 # contact details, in keys (digits folded: 0 o, 1 l, 5 s, 6 b): a ZIP code, a phone number, an e-mail
 # address (the key drops "@" and "."), a suite or box
 _D = "[0-9olsb]"
@@ -805,6 +857,8 @@ def _slip(tk: Sequence[str], dk: Sequence[str], words: _Words) -> bool:
         return False  # numbers are read, not forgiven
     if len(a) <= 2 and len(b) <= 2:
         return True  # a stray mark
+    if _ROMAN_KEY.fullmatch(a) and _ROMAN_KEY.fullmatch(b) and a.strip("lm") == b.strip("lm"):
+        return True  # a section's numeral with an I more or less ("XVII" for "XVIII"): OCR drops and adds Is
     if Levenshtein.distance(a, b) <= max(1.0, SLIP_EDITS * max(len(a), len(b))):
         return True  # letters misread, words run together or split ("ofthe", "avai I able")
     if len(tk) <= 2 and len(dk) <= 2 and all(w in _stop() or len(w) <= 2 for w in (*tk, *dk)):
@@ -928,10 +982,13 @@ def _kinds(
     nt = len(t)
     kinds = []
     for i1, i2, j1, j2 in runs:
-        blank = any(g in slots for g in range(i1, i2 + 1))
-        zone = (i1 > 0 and t.zone[i1 - 1]) or (i1 < nt and t.zone[i1]) or (j2 > j1 and all(d.zone[j1:j2]))
         tk, dk = t.keys[i1:i2], d.keys[j1:j2]
-        if blank or zone:
+        # the template's words of a signature block or list of contacts; the document's words at a blank
+        # or in such a block, in place of two of the template's words at most (_split cuts longer runs)
+        in_zone = i2 > i1 and all(t.zone[i1:i2])
+        near = (i1 > 0 and t.zone[i1 - 1]) or (i1 < nt and t.zone[i1]) or (j2 > j1 and all(d.zone[j1:j2]))
+        blank = near or any(g in slots for g in range(i1, i2 + 1))
+        if in_zone or (blank and sum(t.content[i1:i2]) <= 2):
             kinds.append(_BLANK)
         elif j2 > j1 and _illegible(d.words[j1:j2]):
             kinds.append(_SAME)  # what OCR could not read is not said to differ
@@ -951,14 +1008,44 @@ def _kinds(
     return kinds
 
 
+def _split(t: _Seq, slots: set[int], d: _Seq, runs: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """The runs of differences, a run that reaches from a blank or a signature block into the template's
+    text cut in two: the document's words go with the blank, the template's words beyond it are a
+    difference of their own (a page missing after the list of contacts is not a fill-in)."""
+    out = []
+    for i1, i2, j1, j2 in runs:
+        if i2 - i1 < 2 or sum(t.content[i1:i2]) <= 2:
+            out.append((i1, i2, j1, j2))
+            continue
+        inside = [t.zone[i] for i in range(i1, i2)]
+        if i2 in slots and not any(inside):
+            out += [(i1, i2, j1, j1), (i2, i2, j1, j2)]  # the blank after the template's words
+        elif (
+            any(g in slots for g in range(i1, i2))
+            or (i1 > 0 and t.zone[i1 - 1] and not t.zone[i1])
+            or (j2 > j1 and all(d.zone[j1:j2]) and not any(inside))
+        ):
+            out += [(i1, i1, j1, j2), (i1, i2, j2, j2)]  # the blank before them (or among them)
+        elif any(inside) and not all(inside):
+            z = next(k for k in range(i1, i2) if t.zone[k] != t.zone[i1]) if t.zone[i1] else None
+            if z is None:
+                out.append((i1, i2, j1, j2))
+            else:
+                out += [(i1, z, j1, j2), (z, i2, j2, j2)]  # the block of contacts, then text
+        else:
+            out.append((i1, i2, j1, j2))
+    return out
+
+
 def _differences(
     t: _Seq, slots: set[int], d: _Seq, al: _Alignment, words: _Words, unreadable: set[int], fills: bool = True
 ) -> list[_Dep]:
     """The departures of document `d` from template `t` (`fills`: the document fills the template's
     blanks; False when `d` is a template too)."""
     nt, nd = len(t), len(d)
-    kinds = _kinds(t, slots, d, al.runs, words, fills)
-    real = [r for r, kind in zip(al.runs, kinds) if kind == _REAL]
+    runs = _split(t, slots, d, al.runs)
+    kinds = _kinds(t, slots, d, runs, words, fills)
+    real = [r for r, kind in zip(runs, kinds) if kind == _REAL]
     t_del = [False] * nt  # a template word the document lacks
     d_new = [False] * nd  # a document word the template lacks
     owned: dict[int, list[int]] = defaultdict(list)  # template clause -> document words of its own in it
@@ -969,41 +1056,35 @@ def _differences(
         if owner is not None:
             owned[owner].extend(range(j1, j2))
     # a template clause the document has elsewhere, word for word, is moved, not removed
-    elsewhere = [r for r, kind in zip(al.runs, kinds) if kind != _SAME and r[3] > r[2]]
+    elsewhere = [r for r, kind in zip(runs, kinds) if kind != _SAME and r[3] > r[2]]
     taken = [False] * nd
-    for a, b in t.clauses:
+    for (a, b), content in zip(t.clauses, t.clause_content):
         if t.head[a] or t.zone[a]:
             continue
-        content = [i for i in range(a, b) if t.content[i]]
-        if len(content) >= REMOVED_MIN and sum(t_del[i] for i in content) > 0.5 * len(content):
+        if len(content) >= REMOVED_MIN and sum(map(t_del.__getitem__, content)) > 0.5 * len(content):
             found = _find_moved(t, a, b, d, elsewhere, taken)
             if found is not None:
                 t_del[a:b] = [False] * (b - a)
                 d_new[found[0] : found[1]] = [False] * (found[1] - found[0])
     # and so are words the text extraction put elsewhere (form fields, columns read out of order)
     for i1, i2, _j1, _j2 in real:
-        if sum(t.content[i] and t_del[i] for i in range(i1, i2)) >= REMOVED_MIN:
-            found = _find_moved(t, i1, i2, d, elsewhere, taken)
+        for x1, x2 in _stretches(t, i1, i2, t_del):
+            found = _find_moved(t, x1, x2, d, elsewhere, taken)
             if found is not None:
-                t_del[i1:i2] = [False] * (i2 - i1)
+                t_del[x1:x2] = [False] * (x2 - x1)
                 d_new[found[0] : found[1]] = [False] * (found[1] - found[0])
-    d_label = _doc_labels(t, d, al)
-    t_page = _template_pages(t, d, al)
     out: list[_Dep] = []
     claimed = [False] * nd
     gone = _gone(t, t_del)
     for c, (a, b) in enumerate(t.clauses):
-        if t.head[a] or t.zone[a]:
+        content = t.clause_content[c]
+        if len(content) < REMOVED_MIN or t.head[a] or t.zone[a]:
             continue
-        content = [i for i in range(a, b) if t.content[i]]
-        if len(content) < REMOVED_MIN:
-            continue
-        lost = sum(t_del[i] for i in content)
+        lost = sum(map(t_del.__getitem__, content))
         if gone[c] and unreadable and _on_unreadable(t, al, d, c, gone, unreadable):
             continue
         if gone[c]:
-            keys = "".join(t.keys[a:b])
-            out.append(_Dep("removed", t.label[a], t_page[a], None, t.text(a, b), None, (_doc_pos(al, a), a), keys))
+            out.append(_removed(t, d, al, a, b))
             _release(al, a, b, d_new)
             continue
         own = [j for j in owned.get(c, []) if d_new[j] and d.content[j]]
@@ -1026,35 +1107,59 @@ def _differences(
             continue
         if fuzz.ratio("".join(t.keys[a:b]), "".join(d.keys[j1:j2])) < CHANGED_SIMILARITY:
             # a few words in common, scattered: another clause in its place, not this one reworded
-            keys = "".join(t.keys[a:b])
-            out.append(_Dep("removed", t.label[a], t_page[a], None, t.text(a, b), None, (_doc_pos(al, a), a), keys))
+            out.append(_removed(t, d, al, a, b))
             _release(al, a, b, d_new)
             continue
         claimed[j1:j2] = [True] * (j2 - j1)
         diff = _word_diff(t, a, b, d, j1, j2, runs, local)
         out.append(_Dep("changed", t.label[a], d.pages[j1], d.text(j1, j2), t.text(a, b), diff, (j1, a)))
-    for a, b in d.clauses:
-        if d.head[a] or d.zone[a]:
+    t_of: list[int] = []
+    for (a, b), content in zip(d.clauses, d.clause_content):
+        if len(content) < ADDED_MIN or d.head[a] or d.zone[a]:
             continue
-        content = [j for j in range(a, b) if d.content[j]]
         new = [j for j in content if d_new[j] and not claimed[j]]
         if len(new) >= ADDED_MIN and len(new) > 0.5 * len(content):
+            if not t_of:
+                t_of = _reverse(al, nd)
             keys = "".join(d.keys[a:b])
-            out.append(_Dep("added", d_label[a], d.pages[new[0]], d.text(a, b), None, None, (a, -1), keys))
-    return _unmoved(out)
+            label = _doc_label(t, d, t_of, a)
+            out.append(_Dep("added", label, d.pages[new[0]], d.text(a, b), None, None, (a, -1), keys, (a, b)))
+    return _paired(out, t, slots, d, words, fills)
 
 
-def _unmoved(deps: list[_Dep]) -> list[_Dep]:
-    """The departures less each clause removed in one place and added, word for word, in another."""
+def _removed(t: _Seq, d: _Seq, al: _Alignment, a: int, b: int) -> _Dep:
+    """Template clause [a, b) missing from the document."""
+    lo = _doc_pos(al, a)
+    hi = next((al.match[k] for k in range(b, len(al.match)) if al.match[k] >= 0), len(d))
+    keys = "".join(t.keys[a:b])
+    page = _page_at(d, al, a)
+    return _Dep("removed", t.label[a], page, None, t.text(a, b), None, (lo, a), keys, (a, b), (lo, hi))
+
+
+def _paired(deps: list[_Dep], t: _Seq, slots: set[int], d: _Seq, words: _Words, fills: bool) -> list[_Dep]:
+    """A clause removed in one place and added word for word in another is moved: neither. A clause
+    removed and one added in its place that keeps much of its words is the clause reworded: changed."""
     removed = [k for k, x in enumerate(deps) if x.change == "removed"]
     added = [k for k, x in enumerate(deps) if x.change == "added"]
     gone: set[int] = set()
+    out = list(deps)
     for r in removed:
         for k in added:
-            if k not in gone and fuzz.ratio(deps[r].keys, deps[k].keys) >= MOVED_RATIO:
+            if k in gone:
+                continue
+            score = fuzz.ratio(deps[r].keys, deps[k].keys)
+            if score >= MOVED_RATIO:
                 gone |= {r, k}
                 break
-    return [x for k, x in enumerate(deps) if k not in gone]
+            (a, b), (c, e), (lo, hi) = deps[r].span, deps[k].span, deps[r].place
+            if lo <= c <= hi and score >= CHANGED_SIMILARITY:
+                runs = [(x1 + a, x2 + a, y1 + c, y2 + c) for x1, x2, y1, y2 in _align(t.ids[a:b], d.ids[c:e]).runs]
+                kinds = _kinds(t, slots, d, runs, words, fills)
+                diff = _word_diff(t, a, b, d, c, e, runs, kinds)
+                out[r] = _Dep("changed", deps[r].section, d.pages[c], d.text(c, e), t.text(a, b), diff, (c, a))
+                gone.add(k)
+                break
+    return [x for k, x in enumerate(out) if k not in gone or x.change == "changed"]
 
 
 def _release(al: _Alignment, a: int, b: int, d_new: list[bool]) -> None:
@@ -1067,11 +1172,10 @@ def _release(al: _Alignment, a: int, b: int, d_new: list[bool]) -> None:
 
 def _gone(t: _Seq, t_del: list[bool]) -> list[bool]:
     """Whether the document lacks most of each template clause."""
-    out = []
-    for a, b in t.clauses:
-        content = [i for i in range(a, b) if t.content[i]]
-        out.append(len(content) >= REMOVED_MIN and sum(t_del[i] for i in content) > 0.5 * len(content))
-    return out
+    return [
+        len(content) >= REMOVED_MIN and sum(map(t_del.__getitem__, content)) > 0.5 * len(content)
+        for content in t.clause_content
+    ]
 
 
 def _on_unreadable(t: _Seq, al: _Alignment, d: _Seq, c: int, gone: list[bool], unreadable: set[int]) -> bool:
@@ -1086,6 +1190,24 @@ def _on_unreadable(t: _Seq, al: _Alignment, d: _Seq, c: int, gone: list[bool], u
     lo = next((p for k in range(c - 1, -1, -1) if not gone[k] and (p := page_of(k, True)) is not None), -1)
     hi = next((p for k in range(c + 1, len(gone)) if not gone[k] and (p := page_of(k, False)) is not None), 1 << 30)
     return any(lo <= u <= hi for u in unreadable)
+
+
+def _stretches(t: _Seq, i1: int, i2: int, t_del: list[bool]) -> list[tuple[int, int]]:
+    """The stretches of template words [i1, i2) the document lacks, clause by clause, of at least
+    REMOVED_MIN words that count."""
+    out = []
+    i = i1
+    while i < i2:
+        if not t_del[i]:
+            i += 1
+            continue
+        j = i
+        while j < i2 and t_del[j] and t.clause[j] == t.clause[i]:
+            j += 1
+        if sum(t.content[i:j]) >= REMOVED_MIN:
+            out.append((i, j))
+        i = j
+    return out
 
 
 def _find_moved(
@@ -1132,40 +1254,36 @@ def _doc_pos(al: _Alignment, i: int) -> int:
     return 0
 
 
-def _template_pages(t: _Seq, d: _Seq, al: _Alignment) -> list[int | None]:
-    """The document page at each template word's place (the page of the nearest word before it)."""
-    out: list[int | None] = [None] * len(t)
-    page = d.pages[0] if len(d) else None
-    for i, j in enumerate(al.match):
-        if j >= 0:
-            page = d.pages[j]
-        out[i] = page
-    return out
+def _page_at(d: _Seq, al: _Alignment, i: int) -> int | None:
+    """The document page at template word i's place: the page of the nearest word matched before it."""
+    j = next((al.match[k] for k in range(i, -1, -1) if al.match[k] >= 0), None)
+    if j is not None:
+        return d.pages[j]
+    return d.pages[0] if len(d) else None
 
 
-def _doc_labels(t: _Seq, d: _Seq, al: _Alignment) -> list[str]:
-    """The section over each document word, named as the template names it; a heading of the
-    document's own that the template lacks names its section itself."""
-    t_of = [-1] * len(d)
+def _reverse(al: _Alignment, n: int) -> list[int]:
+    """Document word -> the template word it is matched to, or -1."""
+    t_of = [-1] * n
     for i, j in enumerate(al.match):
         if j >= 0:
             t_of[j] = i
-    out = [TITLE] * len(d)
-    current, own = TITLE, False
-    for j in range(len(d)):
-        if d.head[j] == 1 and (j == 0 or d.head[j - 1] != 1):
-            k = d.clause[j]
-            while k + 1 < len(d.clauses) and d.head[d.clauses[k + 1][0]] == 1:
-                k += 1
-            b = d.clauses[k][1]
-            matched = sum(t_of[x] >= 0 and t.head[t_of[x]] == 1 for x in range(j, b))
-            own = matched <= (b - j) / 2
-            if own:
-                current = d.label[j]
-        if not own and t_of[j] >= 0:
-            current = t.label[t_of[j]]
-        out[j] = current
-    return out
+    return t_of
+
+
+def _doc_label(t: _Seq, d: _Seq, t_of: list[int], j: int) -> str:
+    """The section over document word j, named as the template names it; a heading of the document's
+    own that the template lacks (Texas AG's "XVI. COMMUNITY OUTREACH") names its section itself."""
+    h = next((k for k in range(j, -1, -1) if d.head[k] == 1), None)
+    if h is not None:
+        a = h
+        while a > 0 and d.head[a - 1] == 1:
+            a -= 1
+        matched = sum(t_of[x] >= 0 and t.head[t_of[x]] == 1 for x in range(a, h + 1))
+        if matched <= (h + 1 - a) / 2:
+            return d.label[a]  # a heading of its own
+    k = next((k for k in range(j, -1, -1) if t_of[k] >= 0), None)
+    return t.label[t_of[k]] if k is not None else TITLE
 
 
 def _word_diff(
