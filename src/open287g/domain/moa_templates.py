@@ -1,39 +1,55 @@
 """Where each MOA departs from the template of its model and revision, and what changed between templates.
 
 ICE's blank templates are not available as files, so each template is derived from the signed MOAs of
-its family, by rules stated here (and on the methodology page):
+its family, by these rules (measured on the 80 shared MOAs; tests/test_moa_templates.py says how):
 
 * **Family.** An MOA's family is its model and revision line, read through the reviewed table
   data/moa_templates.csv (each row citing DOMAIN §2.4a): "JEM 2020", "JEM 2025", "WSO 2019-20",
-  "WSO 2025", "TFM 2025", "TFM 02/14/2025", "TFM pre-template".
-* **Template = the words most MOAs of the family share, in their order.** Starting from one member (the
-  one of median length), every member is aligned to it word by word; a word stays when more than half
-  of the members have it at that place, and words that more than half of the members have at a place
-  where it has none are put in. Every member is then aligned to the result. A family needs
-  MIN_MEMBERS MOAs to have a template of its own; an MOA of a smaller family (Texas AG's pre-template
-  TFM, Owyhee's "Revised 02/14/2025") or of an unknown revision is compared with the template of its
-  model its text is nearest to, and `bases()` says so.
-* **Blanks are not departures.** Where more than half of the members each have words of their own at
-  the same place (the agency's name, addresses, names, titles, phone numbers), that place is a blank of
-  the template, and what a document has there is its fill-in. The agency's own name and acronym, as the
-  parties clause defines them ("the Levy County Sheriff's Office (LCSO)"), read as "LEA" throughout;
-  running headers and footers (lines on many pages: agency name, revision line, page number) are
-  dropped; signature blocks (after "By signing this MOA …", up to the next section) are not compared —
-  the signers are read by domain/moa_text.
+  "WSO 2025" (02/15 and 02/14/2025), "TFM 2025" (02/12 and 03/07/2025), "TFM 02/14/2025" (Owyhee),
+  "TFM pre-template" (Texas AG). A revision the table does not list has no family.
+* **Template = the words most MOAs of the family share, in their order.** Every member is aligned word
+  by word (longest common subsequence) to one member, the one of median length; a word stays when more
+  than half of the members have it at that place, and words that more than half of the members have
+  at a place where it has none are put in. Every member is then aligned to the result. A family needs
+  MIN_MEMBERS MOAs for a template of its own; an MOA of a smaller family, or of a revision the table
+  does not list, is compared with the template of its model (of any model, if its model is not known)
+  whose words it shares most, and `Basis.reason` says so.
+* **What is not a departure.**
+  - Blanks: a place of the template where SLOT_SHARE of the members or more have words of their own
+    (the agency's name, the field office, addresses, names, titles) is a blank; what a document writes
+    there is its fill-in.
+  - Fill-ins the text layer put out of place (form fields read in another order): an address, phone
+    number or e-mail; an agency's name (capitalised words with a word such as County, Police, Sheriff
+    and none of ICE's); words only of blanks and of the template's signature blocks and contact lists.
+  - The agency's own name and acronym as the parties clause defines them ("the Levy County Sheriff's
+    Office (LCSO)") read as "LEA" throughout, as the templates write it.
+  - Running headers and footers (a line on 40% of the pages: the agency's name, the revision line, the
+    page number); signature blocks (after "By signing this MOA …") and the names, titles and addresses
+    after "… points of contact … are:", up to the next section or sentence of prose.
+  - OCR misreadings. Words are compared by keys that fold what OCR confuses (l/1/i/I/|, o/0/Q, s/5,
+    b/6, rn/rm/nn/ln for m, cl for d, III for m, "OHS" and "FOO" for DHS and FOD). A run of differing
+    words is a misreading when its letters are within SLIP_EDITS of the template's (words run together
+    or split: "ofthe", "avai I able"), when it is one or two small words or a stray mark, when the
+    document's words are not words of the MOAs (in fewer than COMMON_DOCS documents) and either
+    resemble the template's or are a few, when it is mostly signs rather than letters, or when it is a
+    section numeral with an I more or less. Numbers are never forgiven: a digit read for another digit
+    is a change.
+  - Pages without readable text (a text layer in a broken font; an empty page): what the template has
+    there is not said to be missing; `Basis.unreadable_pages` lists them.
+  - A clause found word for word elsewhere in the document (moved, or read out of order).
 * **Addenda are never template text.** Pages headed ADDENDUM are modifications signed separately ("hereby
   agree to modify …"): each addendum is one added clause (its text up to its signature block), in the
-  section named by its heading.
-* **Clauses** are sentences and list items. A template clause is *removed* when the document lacks more
-  than half of its words at its place; *changed* when the document has it with at least CHANGED_MIN
-  words of its own or missing; a document clause of at least ADDED_MIN words, most of which the template
-  lacks there, is *added*. OCR slips are forgiven before counting: a run of differing words whose
-  letters are within a quarter of their length of the template's (edit distance, after folding the
-  letters OCR confuses: l/1/i, o/0, s/5, "OHS" for DHS, "ofthe" for "of the"), a stray mark of one or two
-  letters, or one or two small words (the, of, and …). Numbers are never forgiven. A clause found word
-  for word elsewhere in the document (moved) is not a departure.
+  section its heading names.
+* **Departures, clause by clause** (a clause is a sentence or a list item, in the section of the
+  template's heading over it; a heading of the document's own names its section itself):
+  - removed: the document lacks more than half of a template clause's words (REMOVED_MIN words or more);
+  - changed: the document has the clause with CHANGED_MIN words or more of its own or missing, and keeps
+    CHANGED_SIMILARITY of its letters (else the clause is removed and the document's one added); a word
+    diff says how;
+  - added: a clause of the document of ADDED_MIN words or more, most of them not the template's.
 
-The thresholds were measured on the 80 shared MOAs (tests/test_moa_templates.py says how). All of it is
-pure and deterministic: the same documents give the same departures in the same order.
+`analyse` gives it all in one pass; `compare`, `bases`, `family_changes` and `template_texts` are its
+parts. All of it is pure and deterministic: the same documents give the same answer in the same order.
 """
 
 from __future__ import annotations
@@ -172,7 +188,6 @@ _ABBREV = frozenset(
         "vs.",
         "seq.",
         "al.",
-        "etc.",
         "aug.",
         "dec.",
         "jan.",
@@ -1152,7 +1167,8 @@ def _paired(deps: list[_Dep], t: _Seq, slots: set[int], d: _Seq, words: _Words, 
                 gone |= {r, k}
                 break
             (a, b), (c, e), (lo, hi) = deps[r].span, deps[k].span, deps[r].place
-            if lo <= c <= hi and score >= CHANGED_SIMILARITY:
+            kept = score >= CHANGED_SIMILARITY or fuzz.partial_ratio(deps[r].keys, deps[k].keys) >= MOVED_RATIO
+            if lo <= c <= hi and kept:  # (the clause, or the clause with words of the document's own)
                 runs = [(x1 + a, x2 + a, y1 + c, y2 + c) for x1, x2, y1, y2 in _align(t.ids[a:b], d.ids[c:e]).runs]
                 kinds = _kinds(t, slots, d, runs, words, fills)
                 diff = _word_diff(t, a, b, d, c, e, runs, kinds)
