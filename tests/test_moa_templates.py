@@ -226,6 +226,21 @@ def test_a_page_missing_from_the_file_shows_as_removed(result, moas):
     assert any("Complaints will be accepted from any source" in (d.template_text or "") for d in deps)
 
 
+def test_pages_without_readable_text_are_not_compared(result, moas):
+    """Knox's text layer spells most pages in a broken font, Noble's two; VADOC's last page is blank. What
+    the template has there is not said to be missing."""
+    expected = {
+        "287g_JEM_Knox_6-8-2020.pdf": (2, 5, 9, 10, 11),
+        "NobleCountyIN_WSO_MOA_031225.pdf": (1, 6),
+        "VADOC_JEM_MOA_022825.pdf": (12,),
+    }
+    found = {name: result.bases[d.sha256].unreadable_pages for name, d in moas.items()}
+    assert {name: pages for name, pages in found.items() if pages} == expected
+    for name in expected:
+        assert not [d for d in departures(result, moas, name) if d.change == "removed"], name
+        assert "no readable text" in result.bases[moas[name].sha256].reason
+
+
 def _misread(text: str, rng: random.Random) -> str:
     """The page as a poor OCR would read it: letters OCR confuses, words run together and split,
     punctuation lost (about one word in eight)."""

@@ -1373,9 +1373,10 @@ def _state(docs: Iterable[DocText]) -> _State:
         tpl, al, basis = _choose(p, templates, by_family)
         if p.unreadable:
             pages = ", ".join(map(str, sorted(p.unreadable)))
+            which = f"pages {pages} have" if len(p.unreadable) > 1 else f"page {pages} has"
             basis = dataclasses.replace(
                 basis,
-                reason=f"{basis.reason}; pages {pages} have no readable text and are not compared",
+                reason=f"{basis.reason}; {which} no readable text: not compared",
                 unreadable_pages=tuple(sorted(p.unreadable)),
             )
         bases[sha] = basis
