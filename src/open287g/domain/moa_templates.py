@@ -378,7 +378,9 @@ def _agency_patterns(first_text: str, agency: str | None) -> list[re.Pattern[str
         first = "|".join(sorted({re.escape(v) for v in (words[0], words[0].upper(), words[0].capitalize())}))
         rest = [re.escape(w[:3]) + r"[^\s()]*" if len(w) > 3 else re.escape(w) for w in words[1:]]
         gap = r"\s+(?:\S{1,2}\s+){0,2}"
-        out.append(re.compile(f"(?:{first})" + "".join(f"{gap}(?i:{r})" for r in rest) + r"(?![A-Za-z])"))
+        # ("Loudoun County Sheriff" in the parties clause, "Loudoun County Sheriff's Office" elsewhere)
+        tail = r"(?:['’]?s)?(?:\s+(?i:office|department))?" if words[-1].lower().startswith("sheriff") else ""
+        out.append(re.compile(f"(?:{first})" + "".join(f"{gap}(?i:{r})" for r in rest) + tail + r"(?![A-Za-z])"))
     if acr:
         out.append(re.compile(r"(?<![A-Za-z])" + re.escape(acr) + r"(?![A-Za-z])"))
     return out
