@@ -110,6 +110,7 @@ class MoaFields:
     title: Found | None = None
     template_revision: Found | None = None
     revision_date: dt.date | None = None
+    revision_read: dt.date | None = None  # the footers' reading, kept when it is implausible (a revision line exists)
     agency: Found | None = None
     state: Found | None = None  # as the party line says it
     state_mentions: Found | None = None  # the state the text names most (weak)
@@ -130,6 +131,7 @@ def read(pages: Sequence[PageLike], observed: dt.date | None = None) -> MoaField
     f = MoaFields()
     f.model, f.title = _model(pages)
     f.template_revision, f.revision_date = _revision(pages)
+    f.revision_read = f.revision_date
     if f.revision_date and observed and f.revision_date > observed:  # OCR's misreading ("02/16/2026")
         f.template_revision, f.revision_date = None, None
     f.agency = _agency(pages)

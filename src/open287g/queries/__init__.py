@@ -23,6 +23,7 @@ from .documents import (
     document,
     documents,
     search_documents,
+    template_changes,
     unmatched_documents,
 )
 from .snapshot import MODELS, Snapshot
@@ -72,6 +73,7 @@ __all__ = [
     "snapshot_of",
     "state_summary",
     "states",
+    "template_changes",
     "unmatched_documents",
 ]
 

@@ -232,3 +232,11 @@ def _meta(db: Db) -> list[tuple[str, str]]:
     with _cursor(db) as con:
         con_: duckdb.DuckDBPyConnection = con
         return con_.execute("SELECT key, value FROM meta").fetchall()
+
+
+def template_changes(db: Db, model: str | None = None) -> list[dict[str, Any]]:
+    """What each MOA template changed from the one before it of the same model (e.g. the 2025 JEM
+    template deleted the Steering Committee clause of 2020), clause by clause."""
+    sql = """SELECT model, before, after, change, section, before_text, after_text, diff FROM template_changes
+             WHERE $model::VARCHAR IS NULL OR model = $model ORDER BY model, seq"""
+    return _rows(db, sql, {"model": model})

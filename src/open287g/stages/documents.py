@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import PurePath
 
 from rapidfuzz import fuzz
@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 from .. import ocr
 from ..archive import Observation
 from ..cache import Cache
-from ..domain import moa_names, moa_text
+from ..domain import moa_names, moa_templates, moa_text
 from ..domain.vocab import data_rows
 from ..sources import moa_pdf
 
@@ -101,6 +101,7 @@ def build(
             obs_by_sha[o.sha256].append(o)
     index = _LinkIndex(tables)
     out: dict[str, list[dict]] = {k: [] for k in DOCUMENT_TABLES}
+    texts: list[moa_templates.DocText] = []
     for sha in sorted(obs_by_sha):
         seen = obs_by_sha[sha]
         names = sorted({o.name for o in seen})
@@ -147,7 +148,29 @@ def build(
         )
         out["document_signatures"].extend(signature_rows(sha, fields))
         out["document_authorities"].extend(authority_rows(sha, fields))
+        # a revision line misread (a date after the file was seen) still says the text is not the old
+        # template: compared with the nearest revision of its model
+        revision = doc["revision_date"] or fields.revision_read
+        texts.append(
+            moa_templates.DocText(
+                sha, doc["model"], revision, doc["agency"], [(p.number, p.text) for p in reading.pages]
+            )
+        )
+    _compare(out, texts)
     return out
+
+
+def _compare(out: dict[str, list[dict]], texts: list[moa_templates.DocText]) -> None:
+    """Each document against the template of its family (the text its family's MOAs share), and what
+    each template changed from the one before it (domain/moa_templates.py)."""
+    found = moa_templates.analyse(texts)
+    for doc in out["documents"]:
+        basis = found.bases.get(doc["sha256"])
+        if basis:
+            doc["family"], doc["template"], doc["template_reason"] = basis.family, basis.template, basis.reason
+    for sha, departures in sorted(found.departures.items()):
+        out["document_departures"].extend({"sha256": sha, "seq": i + 1, **asdict(d)} for i, d in enumerate(departures))
+    out["template_changes"] = [{"seq": i + 1, **asdict(c)} for i, c in enumerate(found.family_changes)]
 
 
 DOCUMENT_TABLES = (
@@ -158,6 +181,7 @@ DOCUMENT_TABLES = (
     "document_authorities",
     "document_departures",
     "document_links",
+    "template_changes",
 )
 
 

@@ -544,6 +544,7 @@ def create_app(db_path: Path) -> FastAPI:
             model=m,
             powers=records(queries.model_powers(mem, m)),
             agreements=records(queries.agreements(mem, when, model=m)),
+            template_changes=queries.template_changes(mem, m),
         )
 
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
