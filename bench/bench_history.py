@@ -11,6 +11,7 @@ part of it), then times, best of 5: the `changes` query over every event, the ba
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from open287g import pipeline, queries
 from open287g.archive import Archive
 
 REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("OPEN287G_CACHE", str(REPO / "artifacts" / "text-cache"))  # MOA text read once
 
 BASELINE = """
 WITH pubs AS (SELECT publication_id, seq, lag(publication_id) OVER (ORDER BY seq) prev, first_observed

@@ -34,6 +34,7 @@ from open287g import pipeline
 from open287g.archive import Archive
 
 REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("OPEN287G_CACHE", str(REPO / "artifacts" / "text-cache"))  # MOA text read once
 LUA = """
 counter = 0
 first, last = os.time({year=2021, month=1, day=1, hour=12}), os.time({year=2026, month=3, day=31, hour=12})
