@@ -368,8 +368,12 @@ def moa(
 
     if not file.is_file():
         _fail(f"{file}: no such file")
+    agencies = None
+    if state.db.exists():  # the record places a party its text names without a state
+        with _connect() as con:
+            agencies = queries.agency_names(con)
     try:
-        answer = docstage.describe(file.name, file.read_bytes(), Cache.beside(state.db))
+        answer = docstage.describe(file.name, file.read_bytes(), Cache.beside(state.db), agencies)
     except MoaPdfError as exc:
         _fail(f"{file}: {exc}")
         return
@@ -395,7 +399,10 @@ def documents(
 
     with _connect() as con:
         if agency:
-            agency = queries.resolve_agency(con, agency) or agency
+            current = queries.resolve_agency(con, agency)
+            if current is None:
+                _fail(f"unknown agency {agency!r} (give its id, e.g. TX/ellis-county-sheriffs-office)")
+            agency = current
         if search is not None:
             found = queries.search_documents(con, state.db, search, limit=limit, agency_id=agency)
             cols = ["sha256", "page", "snippet", "file_name", "agency", "state", "model"]

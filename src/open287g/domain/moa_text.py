@@ -426,7 +426,8 @@ LEA_MARKS = re.compile(
 )
 _TITLE_WORDS = re.compile(
     r"(?i)^(?:high\s+)?sheriff\b|^chief\b|director\b|commissioner|superintendent|colonel|constable|"
-    r"attorney\s+general|secretary|chair|mayor|warden|adjutant|manager|captain|major|lieutenant|president"
+    r"attorney\s+general|secretary|chair|mayor|warden|adjutant|manager|captain|major|lieutenant|president|"
+    r"jailer|administrator|executive|deputy|officer"
 )
 _SIGNERS = None
 
@@ -640,7 +641,7 @@ def _digital(region: str, p: PageLike, block: str) -> list[Signature]:
             except ValueError:
                 day = None
         words = re.match(r"\s*([A-Za-z][A-Za-z .'’-]{2,60}?)\s*(?:\n|date\b|$)", after, re.I)
-        name = _title_case(" ".join(words.group(1).split())) if words else None
+        name = _legible_name(_title_case(" ".join(words.group(1).split()))) if words else None
         party = (
             "ICE"
             if (name and _party_of_name(name)) or _known_name(region[max(0, m.start() - 80) : m.end() + 120])
@@ -686,15 +687,38 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
         elif value:
             reason, kind = "OCR not sure of the date (handwritten?)", "handwritten"
     known = _known_name(clean) if party == "ICE" else None  # OCR drops letters ("odd M. Lyons")
-    name = known or _labelled(clean, "name") or _name_line(clean)
-    title = _labelled(clean, "title") or _title_line(clean)
-    title = title.strip(" |_-.:") or None if title else None
+    name = known or _legible_name(_labelled(clean, "name")) or _name_line(clean)
+    title = _legible_title(_labelled(clean, "title"), party) or _legible_title(_title_line(clean), party)
     return Signature(party, name, title, day, kind, reason, p.number, block)
 
 
 def _unsure_text(p: PageLike, text: str, found: str, offset: int) -> bool:
     at = p.text.find(found, offset)
     return at >= 0 and _unsure(p, at, at + len(found))
+
+
+def _legible_name(name: str | None) -> str | None:
+    """A person's name as printed, or None: OCR of a signature ("{!#,,er ,;e") is no name."""
+    if not name:
+        return None
+    name = " ".join(name.split()).strip(" ,.|_-:;")
+    return name if _NAME.match(name) and not _TITLE_WORDS.search(name) and not LEA_MARKS.search(name) else None
+
+
+def _legible_title(title: str | None, party: str) -> str | None:
+    """An office's title as printed, or None: it must read as words and name an office ("Sheriff",
+    "Acting Director"); an agency's name or a stray label is no title, nor an agency's office on ICE's block."""
+    if not title:
+        return None
+    title = " ".join(title.split()).strip(" ,.|_-:;~")
+    letters = sum(c.isalpha() or c in " ,.'’-&" for c in title)
+    if len(title) < 3 or letters < 0.9 * len(title) or not _TITLE_WORDS.search(title):
+        return None
+    if re.fullmatch(r"(?i)(title|name|agency|date|signature)s?", title):
+        return None
+    if party == "ICE" and re.search(r"(?i)county|sheriff|police|office\b", title):
+        return None
+    return title
 
 
 def _labelled(text: str, label: str) -> str | None:
@@ -798,7 +822,7 @@ def _authorities(pages: Sequence[PageLike], model: str) -> list[Authority]:
         else:
             merged.append((pos, item))
     for pos, item in merged:
-        low = " ".join(item.lower().split())
+        low = " ".join(item.lower().split())[:200]  # the power's own words, not the clauses after it
         n = None
         for r in canon:
             k = int(r["n"])

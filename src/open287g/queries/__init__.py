@@ -17,6 +17,7 @@ import duckdb
 from .documents import (
     DOCUMENT_FIELDS,
     HIT_FIELDS,
+    agency_names,
     agreement_documents,
     agreement_links,
     archived_file,
@@ -43,6 +44,7 @@ __all__ = [
     "PUBLICATION_STATUSES",
     "Snapshot",
     "agencies",
+    "agency_names",
     "agency_profile",
     "agreement_documents",
     "agreement_links",

@@ -240,3 +240,8 @@ def template_changes(db: Db, model: str | None = None) -> list[dict[str, Any]]:
     sql = """SELECT model, before, after, change, section, before_text, after_text, diff FROM template_changes
              WHERE $model::VARCHAR IS NULL OR model = $model ORDER BY model, seq"""
     return _rows(db, sql, {"model": model})
+
+
+def agency_names(db: Db) -> list[dict[str, Any]]:
+    """Every agency's state and every name it was listed under (to place a loose MOA by its party)."""
+    return _rows(db, "SELECT agency_id, state, names FROM agencies ORDER BY agency_id", {})

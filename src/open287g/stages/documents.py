@@ -411,12 +411,22 @@ def _check(doc: dict, a: dict) -> tuple[list[str], list[str]]:
     return problems, checks
 
 
+def names_agency(text_name: str, state: str, listed: list[str]) -> bool:
+    """Whether the text's party name is one of the agency's listed names, by the file-name rule
+    (domain/moa_names.names_agency: the same distinctive words, one slip at most)."""
+    return any(_verdicts(text_name, state, listed))
+
+
+def _verdicts(text_name: str, state: str, listed: list[str]) -> list[bool | None]:
+    words = tuple(w for w in text_name.replace(",", " ").split() if w)
+    moa = moa_names.MoaName(text_name, words, None, None, None, None, None, None, (), "plain")
+    return [moa_names.names_agency(moa, state, n) for n in listed]
+
+
 def agency_agrees(text_name: str, state: str, listed: list[str]) -> str:
     """'agrees' | 'differs' | 'unsure': the text's party name against the agency's listed names. OCR
     garbles names, so only a clear difference of the distinctive words is 'differs'."""
-    words = tuple(w for w in text_name.replace(",", " ").split() if w)
-    moa = moa_names.MoaName(text_name, words, None, None, None, None, None, None, (), "plain")
-    verdicts = [moa_names.names_agency(moa, state, n) for n in listed]
+    verdicts = _verdicts(text_name, state, listed)
     if any(verdicts):
         return "agrees"
     best = max((fuzz.token_set_ratio(text_name.lower(), n.lower()) for n in listed), default=0)
@@ -448,9 +458,11 @@ def attach(agreements: list[dict], docs: list[dict], links: list[dict]) -> None:
         a["addendum_sha256"] = best.get((a["agreement_id"], "addendum"))
 
 
-def describe(name: str, data: bytes, cache: Cache | None = None) -> dict:
+def describe(name: str, data: bytes, cache: Cache | None = None, agencies: list[dict] | None = None) -> dict:
     """What one PDF says, whether or not it is in the archive (`open287g moa FILE.pdf`): the documents
-    row with its signatures and authorities as lists. Raises MoaPdfError (one line) when unreadable."""
+    row with its signatures and authorities as lists. When neither its party line nor its file name
+    gives the state, the state of the one agency of the record (`agencies`: state, names) whose name the
+    party line gives. Raises MoaPdfError (one line) when unreadable."""
     import hashlib
 
     sha = hashlib.sha256(data).hexdigest()
@@ -458,7 +470,12 @@ def describe(name: str, data: bytes, cache: Cache | None = None) -> dict:
     if reading.pages is None:
         raise moa_pdf.MoaPdfError(reading.error or "unreadable")
     fields = moa_text.read(reading.pages, dt.date.today())  # a loose file: seen today
-    doc = document_row(sha, [name], len(data), reading.pages, fields, _state(fields, [name]))
+    state = _state(fields, [name])
+    if state[1] in (None, "text (mentions)") and fields.agency and agencies:
+        states = {a["state"] for a in agencies if names_agency(fields.agency.value, a["state"], a["names"])}
+        if len(states) == 1:
+            state = (states.pop(), "agency of the record")
+    doc = document_row(sha, [name], len(data), reading.pages, fields, state)
     return {
         **doc,
         "signatures": [{k: v for k, v in s.items() if k not in ("sha256", "seq")} for s in signature_rows(sha, fields)],
