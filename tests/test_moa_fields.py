@@ -32,7 +32,7 @@ from helpers import REPO
 LABELS = REPO / "tests" / "data" / "moa_labels.csv"
 SIGNATURES = REPO / "tests" / "data" / "moa_label_signatures.csv"
 PRINTED = ("typed", "stamped", "digital")
-FLOOR = 0.73  # printed dates read right so far (71 of 97); the bar is 0.95
+FLOOR = 0.77  # printed dates read right so far (75 of 97); the bar is 0.95
 
 
 def labels() -> dict[str, dict]:

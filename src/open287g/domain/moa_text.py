@@ -664,7 +664,8 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
     if label:
         found = DATE.search(clean, label.end(), label.end() + 60)
         written = re.sub(r"[\s_.:\-—|]", "", clean[label.end() :].split("\n", 1)[0])
-        if found is None and len(written) < 3:  # the label's line is blank: the date was typed elsewhere
+        # the label's line is blank, or holds a scrawl without a digit: the date was typed elsewhere
+        if found is None and (len(written) < 3 or not re.search(r"\d", written)):
             found = DATE.search(clean)
         elif found is None:  # OCR cut the year ("March 17, Sy"): the same month and day typed elsewhere
             part = re.match(_DATE_WORDS.split("(?P<year>")[0], clean[label.end() :].strip(" _:.|"), re.I)
@@ -686,6 +687,12 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
             day, reason, kind = value, None, "typed"
         elif value:
             reason, kind = "OCR not sure of the date (handwritten?)", "handwritten"
+    if day is None and (stamp := _STAMP_DATE.search(clean)):  # a stamp whose words OCR garbled: its date and time
+        try:
+            y, mo, da = (int(stamp[k].translate(_LOOKALIKE)) for k in ("y", "m", "d"))
+            day, reason, kind = dt.date(2000 + y, mo, da), "digital signature stamp (its words unreadable)", "digital"
+        except ValueError:
+            pass
     known = _known_name(clean) if party == "ICE" else None  # OCR drops letters ("odd M. Lyons")
     name = known or _legible_name(_labelled(clean, "name")) or _name_line(clean)
     title = _legible_title(_labelled(clean, "title"), party) or _legible_title(_title_line(clean), party)
