@@ -22,6 +22,7 @@ import duckdb
 
 from open287g import pipeline, queries
 from open287g.archive import Archive
+from timing import best
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("OPEN287G_CACHE", str(REPO / "artifacts" / "text-cache"))  # MOA text read once
@@ -36,15 +37,6 @@ UNION ALL
 SELECT p.first_observed, 'ended', k.* FROM pubs p JOIN keys k ON k.publication_id = p.prev
 WHERE NOT EXISTS (SELECT 1 FROM keys n WHERE n.publication_id = p.publication_id AND n.row_key = k.row_key)
 """
-
-
-def best(fn, n=5) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

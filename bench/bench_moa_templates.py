@@ -17,23 +17,14 @@ import csv
 import datetime as dt
 import difflib
 import os
-import time
 from pathlib import Path
 
 from open287g.cache import Cache
 from open287g.domain import moa_templates as mt
 from open287g.stages import documents
+from timing import best
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def best(fn, n=5) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from helpers import REPO, SHARED
+from helpers import BROWSER_ARGS, CHROMIUM, REPO, SHARED, SHOTS
 from open287g import cache, pipeline
 from open287g.archive import Archive
 
@@ -49,3 +53,39 @@ def built_copy(built, tmp_path) -> Path:
     shutil.copy(built, tmp_path / "open287g.duckdb")
     shutil.copytree(built.with_name("open287g.archive"), tmp_path / "open287g.archive")
     return tmp_path / "open287g.duckdb"
+
+
+# The site served from the full warehouse in its own process, and a chromium to visit it (browser tests).
+@pytest.fixture(scope="module")
+def server(built):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "open287g", "--db", str(built), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(f"server did not start: {proc.stderr.read().decode()[:500]}")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield b
+        b.close()

@@ -8,6 +8,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("OPEN287G_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
 SHEETS = SHARED / "sheets"
+# The browser tests drive Debian's chromium (Playwright cannot download browsers here).
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = REPO / "artifacts" / "screenshots"
 
 
 def sheet(rel: str) -> Path:

@@ -11,16 +11,12 @@ import hashlib
 import io
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from urllib.parse import quote, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
-from helpers import REPO, SHARED
+from helpers import CHROMIUM, SHARED, SHOTS
 from open287g import queries
 from open287g.web.app import create_app, marked
 
@@ -263,48 +259,10 @@ def test_document_page_prefix_redirects_and_unknown_is_404(client, listed):
 
 # -- in a real browser ----------------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-SHOTS = REPO / "artifacts" / "screenshots"
 in_browser = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
     reason="Debian chromium is not installed (.ci/run installs it)",
 )
-
-
-@pytest.fixture(scope="module")
-def server(built):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "open287g", "--db", str(built), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail(f"server did not start: {proc.stderr.read().decode()[:500]}")
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def visit(browser, url: str, shot: str, width: int = 1280):

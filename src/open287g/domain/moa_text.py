@@ -589,9 +589,6 @@ def _stacked(region: str, start: int) -> list[tuple[str, int]]:
     current = None
     for i, k in enumerate(kinds):
         if k and current and k != current:
-            j = i
-            while j > cuts[-1] + 1 and not re.search(r"(?i)\bdate|^\s*for\s", lines[j - 1][1]) and kinds[j - 1] is None:
-                j -= 1
             back = next((x for x in range(i, cuts[-1], -1) if re.search(r"(?i)\bdate\b|^\s*for\s", lines[x][1])), None)
             cuts.append(back if back is not None and back > cuts[-1] else i)
         if k:
@@ -627,19 +624,23 @@ def _parties(texts: list[str]) -> list[str | None]:
     return out
 
 
+def _stamp_day(m: re.Match | None) -> dt.date | None:
+    """The day of a stamp's date ("20.06.30" of "2020.06.30 16:47:50"), OCR's letters for digits read back."""
+    if m is None:
+        return None
+    try:
+        y, mo, da = (int(m[k].translate(_LOOKALIKE)) for k in ("y", "m", "d"))
+        return dt.date(2000 + y, mo, da)
+    except ValueError:
+        return None
+
+
 def _digital(region: str, p: PageLike, block: str) -> list[Signature]:
     """Digital signature stamps: the signer (the words after "signed by") and the stamp's date."""
     out = []
     for m in _DIGITAL.finditer(region):
         after = region[m.end() : m.end() + 160]
-        d = _STAMP_DATE.search(after)
-        day = None
-        if d:
-            try:
-                y, mo, da = (int(d[k].translate(_LOOKALIKE)) for k in ("y", "m", "d"))
-                day = dt.date(2000 + y, mo, da)
-            except ValueError:
-                day = None
+        day = _stamp_day(_STAMP_DATE.search(after))
         words = re.match(r"\s*([A-Za-z][A-Za-z .'’-]{2,60}?)\s*(?:\n|date\b|$)", after, re.I)
         name = _legible_name(_title_case(" ".join(words.group(1).split()))) if words else None
         party = (
@@ -687,12 +688,8 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
             day, reason, kind = value, None, "typed"
         elif value:
             reason, kind = "OCR not sure of the date (handwritten?)", "handwritten"
-    if day is None and (stamp := _STAMP_DATE.search(clean)):  # a stamp whose words OCR garbled: its date and time
-        try:
-            y, mo, da = (int(stamp[k].translate(_LOOKALIKE)) for k in ("y", "m", "d"))
-            day, reason, kind = dt.date(2000 + y, mo, da), "digital signature stamp (its words unreadable)", "digital"
-        except ValueError:
-            pass
+    if day is None and (day := _stamp_day(_STAMP_DATE.search(clean))):  # a stamp whose words OCR garbled
+        reason, kind = "digital signature stamp (its words unreadable)", "digital"
     known = _known_name(clean) if party == "ICE" else None  # OCR drops letters ("odd M. Lyons")
     name = known or _legible_name(_labelled(clean, "name")) or _name_line(clean)
     title = _legible_title(_labelled(clean, "title"), party) or _legible_title(_title_line(clean), party)
@@ -773,16 +770,6 @@ def _party_of_name(name: str) -> str | None:
 
 def _title_case(name: str) -> str:
     return name if not name.isupper() else " ".join(w.capitalize() for w in name.split())
-
-
-def _iso(text: str) -> dt.date | None:
-    m = re.match(r"(20\d\d)[.\-/](\d{1,2})[.\-/](\d{1,2})", text)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
 
 
 # --- authorities ------------------------------------------------------------------------------

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 from .. import search as fts
 
 if TYPE_CHECKING:
-    import duckdb
-
     from . import Db
 
 DOCUMENT_COLUMNS = """d.sha256, d.file_name, d.status, d.error, d.model, d.state, d.agency, d.template_revision,
@@ -230,8 +228,7 @@ def _meta(db: Db) -> list[tuple[str, str]]:
     from . import _cursor
 
     with _cursor(db) as con:
-        con_: duckdb.DuckDBPyConnection = con
-        return con_.execute("SELECT key, value FROM meta").fetchall()
+        return con.execute("SELECT key, value FROM meta").fetchall()
 
 
 def template_changes(db: Db, model: str | None = None) -> list[dict[str, Any]]:
