@@ -117,7 +117,7 @@ def test_moa_command_reads_any_pdf_outside_the_archive(tmp_path):
 
 
 def test_a_rebuild_never_ocrs_a_page_twice(built_copy, monkeypatch):
-    def no_ocr(image):
+    def no_ocr(image, dpi=300):
         raise AssertionError("OCR ran again")
 
     monkeypatch.setattr(ocr, "recognise", no_ocr)

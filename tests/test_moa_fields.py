@@ -13,26 +13,30 @@ empty unless it could be read with certainty. Each row's `notes` says which page
 what was odd.
 
 The bars (issue "MOA documents"): model and state 100%; agency and authority count at least 95%.
-Printed dates (typed, stamped, digital) are measured against 95% and the rate is printed; the test
-holds the floor reached so far (see FLOOR) so that it can only go up. A date the reader left empty or
-wrote otherwise is never to be read: no signature date may be wrong (never guessed). Handwritten
-dates are read only where OCR is sure: their hit rate is printed apart.
+Printed dates (typed, stamped, digital) at least 95% (93 of 97 are read; the four left are stamps and
+typed dates that neither the text layer nor tesseract at 300 or 600 dpi reads legibly: Alaska DOC's and
+York County's digital stamps, Ellis County's and Sweetwater County's typed dates). A date the reader
+left empty or wrote otherwise is never to be read: no signature date may be wrong (never guessed).
+Handwritten dates are read only where OCR is sure: their hit rate is printed apart.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 import pytest
 from rapidfuzz import fuzz
 
 from helpers import REPO
+from open287g.domain import moa_text
 
 LABELS = REPO / "tests" / "data" / "moa_labels.csv"
 SIGNATURES = REPO / "tests" / "data" / "moa_label_signatures.csv"
 PRINTED = ("typed", "stamped", "digital")
-FLOOR = 0.77  # printed dates read right so far (75 of 97); the bar is 0.95
+FLOOR = 0.95  # printed dates read right: the issue's bar (93 of 97 read)
 
 
 def labels() -> dict[str, dict]:
@@ -157,3 +161,77 @@ def test_printed_signature_dates(read):
     # every unread date says why
     for got in (s for v in sigs.values() for s in v):
         assert got["date"] is not None or got["reason"]
+
+
+# -- the rules behind the dates, on pages made for them ------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Page:
+    number: int
+    text: str
+    halves: tuple[str, str] | None = None
+    rereads: tuple = ()
+    digital_signatures: tuple = ()
+    ocr: bool = False
+    unsure: tuple = ()
+
+
+@dataclass(frozen=True)
+class _Read:
+    text: str
+    halves: tuple[str, str] = ("", "")
+    dpi: int = 600
+    unsure: tuple = ()
+
+
+SIGNING = "By signing this MOA, each party represents it is fully authorized to enter into this MOA.\n"
+ICE_BLOCK = "For ICE:\nDate: {}\nName: Todd M. Lyons\nTitle: Acting Director\n"
+LEA_BLOCK = "For the LEA:\nDate: {}\nName: Jane Roe\nTitle: Sheriff\n"
+
+
+def _dates(*pages, observed=dt.date(2025, 6, 1)) -> dict[str, tuple]:
+    f = moa_text.read(list(pages), observed)
+    return {s.party: (s.date.isoformat() if s.date else None, s.date_kind, s.date_reason) for s in f.signatures}
+
+
+def test_an_office_date_stamp_is_read_as_stamped():
+    page = _Page(7, SIGNING + "Date: JAN 2 2 2020\nActing Executive Associate Director\nU.S. Immigration and Customs")
+    assert _dates(page, observed=dt.date(2020, 3, 1))["ICE"][:2] == ("2020-01-22", "stamped")
+
+
+def test_a_year_cut_by_ocr_takes_the_one_full_date_of_that_day_on_the_page():
+    text = SIGNING + LEA_BLOCK.format("") + ICE_BLOCK.format("March 26, oS") + "March 26, 2025\n"
+    assert _dates(_Page(9, text))["ICE"][0] == "2025-03-26"
+    two = text + "March 26, 2024\n"  # two years for that day: neither is taken
+    assert _dates(_Page(9, two))["ICE"][0] is None
+
+
+def test_a_third_partys_block_is_other():
+    left = (
+        LEA_BLOCK.format("February 17, 2025") + "For OAG:\nDate: February 17, 2025\nTitle: Attorney General of Kansas\n"
+    )
+    right = ICE_BLOCK.format("February 18, 2025")
+    got = _dates(_Page(9, SIGNING + left + right, halves=(left, right)))
+    assert {k: v[0] for k, v in got.items()} == {"LEA": "2025-02-17", "other": "2025-02-17", "ICE": "2025-02-18"}
+
+
+def test_dates_only_the_page_image_gives_are_taken_when_its_readings_agree():
+    text = SIGNING + LEA_BLOCK.format("____") + ICE_BLOCK.format("o_atec 04/~:")
+    agree = (_Read(SIGNING + ICE_BLOCK.format("04/10/2025"), dpi=300), _Read(SIGNING + ICE_BLOCK.format("04/10/2025")))
+    got = _dates(_Page(9, text, rereads=agree))["ICE"]
+    assert got[0] == "2025-04-10" and "page image at 300, 600 dpi" in got[2]
+    one = (_Read(SIGNING + ICE_BLOCK.format("Date: __"), dpi=300), _Read(SIGNING + ICE_BLOCK.format("04/10/2025")))
+    assert _dates(_Page(9, text, rereads=one))["ICE"][0] == "2025-04-10"
+    differ = (_Read(SIGNING + ICE_BLOCK.format("04/10/2025"), dpi=300), _Read(SIGNING + ICE_BLOCK.format("04/16/2025")))
+    got = _dates(_Page(9, text, rereads=differ))["ICE"]
+    assert got[0] is None and "two dates (2025-04-10, 2025-04-16)" in got[2]
+    printed = _Page(9, SIGNING + LEA_BLOCK.format("____") + ICE_BLOCK.format("04/11/2025"), rereads=differ)
+    assert _dates(printed)["ICE"][0] == "2025-04-11"  # the text's own date stands
+
+
+def test_the_pdfs_own_digital_signature_dates_the_block_on_its_side():
+    left, right = LEA_BLOCK.format("____"), ICE_BLOCK.format("____")
+    page = _Page(7, SIGNING + left + right, halves=(left, right), digital_signatures=((True, "2020-06-09"),))
+    got = _dates(page, observed=dt.date(2020, 7, 1))
+    assert got["ICE"][:2] == ("2020-06-09", "digital") and got["LEA"][0] is None

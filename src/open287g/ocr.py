@@ -32,6 +32,7 @@ class OcrText:
     confidence: float  # mean word confidence, 0-100
     # the words of the left and of the right half of the page, below "By signing this" when the page says it
     halves: tuple[str, str] = ("", "")
+    dpi: int = DPI  # the resolution the page image was read at
 
     def record(self) -> dict:
         return {
@@ -39,11 +40,13 @@ class OcrText:
             "unsure": [list(u) for u in self.unsure],
             "confidence": self.confidence,
             "halves": list(self.halves),
+            "dpi": self.dpi,
         }
 
     @classmethod
     def from_record(cls, r: dict) -> OcrText:
-        return cls(r["text"], tuple((a, b) for a, b in r["unsure"]), r["confidence"], (r["halves"][0], r["halves"][1]))
+        unsure = tuple((a, b) for a, b in r["unsure"])
+        return cls(r["text"], unsure, r["confidence"], (r["halves"][0], r["halves"][1]), r.get("dpi", DPI))
 
 
 @functools.cache
@@ -60,14 +63,14 @@ def workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def recognise(image: bytes) -> OcrText:
-    """Read one page image (PNG/PNM bytes) into text, line by line, with its doubtful words."""
+def recognise(image: bytes, dpi: int = DPI) -> OcrText:
+    """Read one page image (PNG/PNM bytes, rendered at `dpi`) into text, line by line, with its doubtful words."""
     exe = shutil.which("tesseract")
     if not exe:
         raise OcrUnavailable("tesseract is not installed (apt-get install tesseract-ocr)")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     out = subprocess.run(
-        [exe, "stdin", "stdout", "-l", LANG, "--dpi", str(DPI), "tsv"],
+        [exe, "stdin", "stdout", "-l", LANG, "--dpi", str(dpi), "tsv"],
         input=image,
         capture_output=True,
         env=env,
@@ -76,10 +79,10 @@ def recognise(image: bytes) -> OcrText:
     )
     if out.returncode != 0:
         raise RuntimeError(f"tesseract failed: {out.stderr.decode(errors='replace').strip().splitlines()[-1:]}")
-    return _from_tsv(out.stdout.decode("utf-8", errors="replace"))
+    return _from_tsv(out.stdout.decode("utf-8", errors="replace"), dpi)
 
 
-def _from_tsv(tsv: str) -> OcrText:
+def _from_tsv(tsv: str, dpi: int = DPI) -> OcrText:
     """Words back into lines and paragraphs (tesseract's block/paragraph/line numbers)."""
     words: list[tuple[tuple[str, str], tuple[str, str, str], int, str, float]] = []
     tops: list[int] = []
@@ -102,7 +105,7 @@ def _from_tsv(tsv: str) -> OcrText:
     below = _signing_line(words, tops)
     lower = [w for w, top in zip(words, tops) if top > below]
     halves = (_join([w for w in lower if w[2] < mid])[0], _join([w for w in lower if w[2] >= mid])[0])
-    return OcrText(text, tuple(unsure), round(sum(confs) / len(confs), 1) if confs else 0.0, halves)
+    return OcrText(text, tuple(unsure), round(sum(confs) / len(confs), 1) if confs else 0.0, halves, dpi)
 
 
 def _signing_line(words: list, tops: list[int]) -> int:

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from .vocab import data_rows, state_names
@@ -37,8 +37,14 @@ _DATE_WORDS = (
     r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(?P<year>20\d\d)"
 )
+# an office's date stamp spaces its digits and prints the month in capitals: "JAN 2 2 2020"
+_STAMP_WORDS = (
+    r"(?-i:(?P<sm>JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))\s+(?P<s1>[0-3])\s(?P<s2>\d)\s+(?P<sy>20\d\d)"
+)
 DATE = re.compile(
     r"(?i)(?<![\d/])(?:"
+    + _STAMP_WORDS
+    + "|"
     + _DATE_WORDS
     + r"|(?P<dm>\d{1,2})\s*[/-]\s*(?P<dd>\d{1,2})\s*[/-]\s*(?P<dy>20\d\d|\d\d)(?![\d/])"
     r"|(?P<iy>20\d\d)[.-](?P<im>\d{1,2})[.-](?P<id>\d{1,2})(?!\d)"
@@ -74,6 +80,36 @@ class PageLike(Protocol):
     def unsure(self) -> tuple[tuple[int, int], ...]: ...
     @property
     def halves(self) -> tuple[str, str] | None: ...
+    @property
+    def rereads(self) -> Sequence[Reread]: ...
+    @property
+    def digital_signatures(self) -> Sequence[tuple[bool, str]]: ...
+
+
+class Reread(Protocol):
+    """A page image read again by OCR (ocr.OcrText)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def unsure(self) -> tuple[tuple[int, int], ...]: ...
+    @property
+    def halves(self) -> tuple[str, str]: ...
+    @property
+    def dpi(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class _ImagePage:
+    """A signing page as one of its image readings gives it."""
+
+    number: int
+    text: str
+    unsure: tuple[tuple[int, int], ...]
+    halves: tuple[str, str] | None
+    digital_signatures: Sequence[tuple[bool, str]] = ()
+    ocr: bool = True
+    rereads: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +126,7 @@ class Signature:
     name: str | None
     title: str | None
     date: dt.date | None
-    date_kind: str  # typed | digital | handwritten | none
+    date_kind: str  # typed | stamped | digital | handwritten | none
     date_reason: str | None  # why the date is null, or how it was read
     page: int
     block: str = "moa"  # moa | addendum
@@ -153,7 +189,7 @@ def read(pages: Sequence[PageLike], observed: dt.date | None = None) -> MoaField
         ),
     )
     f.steering_committee = _sentence(pages, re.compile(r"(?i)steering\s+committee"))
-    f.signatures = _plausible(_signatures(pages), f.revision_date, observed)
+    f.signatures = _read_signatures(pages, f.revision_date, observed)
     if f.model:
         f.authorities = _authorities(pages, f.model.value)
     f.addenda = _addenda(pages)
@@ -397,6 +433,8 @@ def _sentence(pages: Sequence[PageLike], rx: re.Pattern) -> Found | None:
 
 def parse_date(m: re.Match) -> dt.date | None:
     try:
+        if m["sm"]:
+            return dt.date(int(m["sy"]), _MONTHS[m["sm"].lower()], int(m["s1"] + m["s2"]))
         if m["mon"]:
             return dt.date(int(m["year"]), _MONTHS[m["mon"][:3].lower()], int(m["day"]))
         if m["dm"]:
@@ -498,6 +536,56 @@ def _plausible(sigs: list[Signature], revision: dt.date | None, observed: dt.dat
     return out
 
 
+def _read_signatures(pages: Sequence[PageLike], revision: dt.date | None, observed: dt.date | None) -> list[Signature]:
+    """The signatures as the page's text gives them; a date it does not give (or gives implausibly) is
+    taken from the signing page's image readings when those that read one agree on it, and blocks only
+    they find are added when they carry a date. Readings that disagree give no date, and say so."""
+    first = _plausible(_signatures(pages), revision, observed)
+    depth = max((len(p.rereads) for p in pages), default=0)
+    others = []
+    for k in range(depth):
+        image = [_image_page(p, p.rereads[k]) if len(p.rereads) > k else p for p in pages]
+        dpi = next(p.rereads[k].dpi for p in pages if len(p.rereads) > k)
+        others.append((dpi, _plausible(_signatures(image), revision, observed)))
+    if not others:
+        return first
+    out = []
+    for s in first:
+        out.append(s if s.date else _from_images(s, others) or s)
+    for _, sigs in others:  # a block the text did not show
+        for s in sigs:
+            if s.date and not any(o.block == s.block and o.party == s.party for o in out):
+                out.append(_from_images(s, others) or s)
+    return _plausible(out, revision, observed)
+
+
+def _image_page(p: PageLike, r: Reread) -> PageLike:
+    return _ImagePage(p.number, r.text, r.unsure, r.halves if any(r.halves) else None, p.digital_signatures)
+
+
+def _from_images(s: Signature, others: list[tuple[int, list[Signature]]]) -> Signature | None:
+    """The block `s` with the date its image readings agree on (None: no reading has one)."""
+    found = [(dpi, o) for dpi, sigs in others for o in sigs if o.block == s.block and o.party == s.party and o.date]
+    if not found:
+        return None
+    dates = sorted({o.date for _, o in found if o.date})
+    if len(dates) > 1:
+        read = ", ".join(d.isoformat() for d in dates)
+        return replace(s, date=None, date_reason=f"the page image reads two dates ({read}): not settled")
+    o = found[0][1]
+    how = "digital signature stamp, " if o.date_kind == "digital" else ""
+    return Signature(
+        s.party,
+        s.name or o.name,
+        s.title or o.title,
+        o.date,
+        o.date_kind,
+        f"{how}read from the page image at {', '.join(str(d) for d, _ in found)} dpi",
+        s.page,
+        s.block,
+    )
+
+
 def _signatures(pages: Sequence[PageLike]) -> list[Signature]:
     out: list[Signature] = []
     for p, start, block in _signature_pages(pages):
@@ -541,6 +629,7 @@ def _blocks(p: PageLike, start: int, block: str) -> list[Signature]:
         parts = [(halves[0], -1), (halves[1], -1)]
     else:
         parts = _stacked(region, start)
+    parts = [piece for part in parts for piece in _split_other(*part)]
     sigs: list[Signature] = []
     parties = _parties([t for t, _ in parts])
     used: set[int] = set()
@@ -554,7 +643,15 @@ def _blocks(p: PageLike, start: int, block: str) -> list[Signature]:
         stamp = _restamp(own[0], party) if own else None
         if stamp is not None:
             used.update(i for i, d in enumerate(digital) if d.date == stamp.date)
-        sigs.append(stamp or _read_block(text, offset, party, p, block))
+        sig = stamp or _read_block(text, offset, party, p, block)
+        if sig.date is None and offset == -1:  # a half: the PDF's own digital signature on its side
+            side = parts.index((text, offset)) == 1
+            day = next((d for right, d in p.digital_signatures if right == side), None)
+            if day:
+                sig = replace(
+                    sig, date=dt.date.fromisoformat(day), date_kind="digital", date_reason="the PDF's digital signature"
+                )
+        sigs.append(sig)
     for i, d in enumerate(digital):  # a stamp whose block was not otherwise found
         if i not in used and not any(s.party == d.party for s in sigs):
             sigs.append(d)
@@ -568,6 +665,16 @@ def _restamp(d: Signature, party: str) -> Signature:
 
 
 _HEAD = re.compile(r"(?i)\bfor\s*(the\s*lea|ice|dhs|ohs)\b")
+# a third party's own block ("For OAG:", the state's Attorney General beside its bureau)
+_OTHER_HEAD = re.compile(r"(?m)^[ \t]*For\s*(?!the\s*LEA\b|ICE\b|DHS\b|OHS\b)(?:the\s+)?[A-Z][A-Za-z.&' ]{1,40}:")
+
+
+def _split_other(text: str, offset: int) -> list[tuple[str, int]]:
+    """A block cut where a third party's block starts below it."""
+    m = next((m for m in _OTHER_HEAD.finditer(text) if m.start() > 0), None)
+    if m is None:
+        return [(text, offset)]
+    return [(text[: m.start()], offset), (text[m.start() :], offset + m.start() if offset >= 0 else -1)]
 
 
 def _block_like(text: str) -> bool:
@@ -608,7 +715,9 @@ def _parties(texts: list[str]) -> list[str | None]:
     out: list[str | None] = []
     for t in texts:
         head = re.search(r"(?i)\bfor\s*(the\s*lea|ice|dhs|ohs)\b", t)
-        if head:
+        if _OTHER_HEAD.match(t):
+            out.append("other")
+        elif head:
             out.append("LEA" if "lea" in head.group(1).lower() else "ICE")
         elif ICE_MARKS.search(t) or _known_name(t):
             out.append("ICE")
@@ -672,10 +781,7 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
             part = re.match(_DATE_WORDS.split("(?P<year>")[0], clean[label.end() :].strip(" _:.|"), re.I)
             if part:
                 month, day_ = _MONTHS[part["mon"][:3].lower()], int(part["day"])
-                found = next(
-                    (m for m in DATE.finditer(clean) if (d := parse_date(m)) and (d.month, d.day) == (month, day_)),
-                    None,
-                )
+                found = _same_day(clean, month, day_) or _same_day(_clean_region(p.text), month, day_)
     else:
         found = DATE.search(clean)
     if found:
@@ -685,7 +791,7 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
         if value and (value.year < 2000 or value.year > 2035):
             value = None
         if value and not unsure:
-            day, reason, kind = value, None, "typed"
+            day, reason, kind = value, None, "stamped" if found["sm"] else "typed"
         elif value:
             reason, kind = "OCR not sure of the date (handwritten?)", "handwritten"
     if day is None and (day := _stamp_day(_STAMP_DATE.search(clean))):  # a stamp whose words OCR garbled
@@ -694,6 +800,12 @@ def _read_block(text: str, offset: int, party: str, p: PageLike, block: str) -> 
     name = known or _legible_name(_labelled(clean, "name")) or _name_line(clean)
     title = _legible_title(_labelled(clean, "title"), party) or _legible_title(_title_line(clean), party)
     return Signature(party, name, title, day, kind, reason, p.number, block)
+
+
+def _same_day(text: str, month: int, day: int) -> re.Match | None:
+    """The one full date of that month and day in `text` (none, or two years: None)."""
+    found = [m for m in DATE.finditer(text) if (d := parse_date(m)) and (d.month, d.day) == (month, day)]
+    return found[0] if found and len({parse_date(m) for m in found}) == 1 else None
 
 
 def _unsure_text(p: PageLike, text: str, found: str, offset: int) -> bool:

@@ -4,6 +4,8 @@ pypdfium2 reads the text layer (2.8 ms/page; pdfplumber 94 ms/page). About a qua
 are scans with no text layer: a page that holds an image and fewer than LAYER_MIN characters of text is
 rendered at 300 dpi and read by tesseract (`ocr`), and marked as OCR. The few characters such a page
 does carry (a digital-signature stamp, a typed footer) are kept after the OCR text.
+A signing page that is an image is read again from the image (`Page.rereads`, REREAD_DPI), and the
+PDF's own digital signatures give their signing day (`Page.digital_signatures`).
 
 `read` raises `MoaPdfError` with a one-line reason for anything that is not a readable MOA: not a PDF,
 truncated, encrypted, no pages, or no text at all.
@@ -17,21 +19,28 @@ import io
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from .. import ocr
 from ..domain.moa_text import FORM_HEAD as FORM_MARK  # heads the values of a page's form fields
+from ..ocr import OcrText
 
-EXTRACTOR = "moa_pdf/9"  # bump when the reading of pages changes: the text cache is keyed by it
+EXTRACTOR = "moa_pdf/11"  # bump when the reading of pages changes: the text cache is keyed by it
 LAYER_MIN = 200  # characters: a page with an image and less text than this is a scan
 TAIL = 1024  # a PDF's %%EOF marker sits within its last kilobyte (as readers check it)
 
 
 # Words of a signature page: its halves are kept, since blocks stand side by side
 SIGNATURE_CUE = re.compile(r"(?i)signature|digitally signed|by signing this|for the lea|for ice")
+# A page where the parties sign: read again from its image (REREAD_DPI) when it is one, since signing
+# dates are what a scan, a stamp or a scanner's own text layer garble most; tesseract reads some of them
+# at one resolution and not at the other (measured on the shared MOAs: 300 and 600 dpi each read dates
+# the other misses)
+SIGNING_PAGE = re.compile(r"(?i)by\s+signing\s+this|digitally\s+signed|for\s+the\s+lea\s*:")
+REREAD_DPI = (ocr.DPI, 600)
 
 
 class MoaPdfError(ValueError):
@@ -48,15 +57,29 @@ class Page:
     unsure: tuple[tuple[int, int], ...] = field(default=())  # spans of `text` OCR was not sure of
     # the text of the left and right halves of a page that may hold signature blocks side by side
     halves: tuple[str, str] | None = None
+    # a signing page's image read again by OCR, at the resolutions of REREAD_DPI
+    rereads: tuple[OcrText, ...] = field(default=())
+    # the PDF's own digital signatures on this page: (on the right half, signing day YYYY-MM-DD)
+    digital_signatures: tuple[tuple[bool, str], ...] = field(default=())
 
     def record(self) -> dict:
-        return {**asdict(self), "unsure": [list(s) for s in self.unsure]}
+        return {
+            **asdict(self),
+            "unsure": [list(s) for s in self.unsure],
+            "rereads": [r.record() for r in self.rereads],
+        }
 
     @classmethod
     def from_record(cls, r: dict) -> Page:
         halves = r.get("halves")
         return cls(
-            **{**r, "unsure": tuple(tuple(s) for s in r.get("unsure", ())), "halves": tuple(halves) if halves else None}
+            **{
+                **r,
+                "unsure": tuple(tuple(s) for s in r.get("unsure", ())),
+                "halves": tuple(halves) if halves else None,
+                "rereads": tuple(ocr.OcrText.from_record(x) for x in r.get("rereads", ())),
+                "digital_signatures": tuple((bool(a), b) for a, b in r.get("digital_signatures", ())),
+            }
         )
 
 
@@ -94,31 +117,98 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
     return pdf
 
 
-OcrCache = tuple[Callable[[int], "ocr.OcrText | None"], Callable[[int, "ocr.OcrText"], None]]
+OcrCache = tuple[Callable[[int, int], "ocr.OcrText | None"], Callable[[int, int, "ocr.OcrText"], None]]
 
 
 def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None = None) -> list[Page]:
     """Every page's text; scanned pages OCRed, in parallel on `pool` when given. `ocr_cache` is a
-    (get, put) pair keyed by page number: a page OCRed once is never OCRed again, whatever else of the
-    reading changes."""
+    (get, put) pair keyed by page number and resolution: a page image read once is never read again,
+    whatever else of the reading changes."""
     pdf = open_pdf(data)
+    try:
+        pages = _read(pdf, pool, ocr_cache)
+    finally:
+        pdf.close()
+    signed = _digital_signatures(data)
+    return [replace(p, digital_signatures=tuple(signed[p.number])) if p.number in signed else p for p in pages]
+
+
+_SIGNING_TIME = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
+
+
+def _digital_signatures(data: bytes) -> dict[int, list[tuple[bool, str]]]:
+    """The signing day of each digital signature the PDF itself holds (its /M time), by the page and
+    side of the page its field sits on. Signatures and their fields are paired in document order, and
+    only when there are as many of one as of the other."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        times = []
+        for k in range(pdfium_c.FPDF_GetSignatureCount(pdf)):
+            sig = pdfium_c.FPDF_GetSignatureObject(pdf, k)
+            n = pdfium_c.FPDFSignatureObj_GetTime(sig, None, 0)
+            buf = ctypes.create_string_buffer(n)
+            pdfium_c.FPDFSignatureObj_GetTime(sig, buf, n)
+            times.append(buf.value.decode("ascii", errors="ignore"))
+        if not any(times):
+            return {}
+        pdf.init_forms()
+        fields = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            width = page.get_width()
+            for a in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
+                annot = pdfium_c.FPDFPage_GetAnnot(page, a)
+                try:
+                    if pdfium_c.FPDFAnnot_GetFormFieldType(pdf.formenv.raw, annot) == pdfium_c.FPDF_FORMFIELD_SIGNATURE:
+                        rect = pdfium_c.FS_RECTF()
+                        pdfium_c.FPDFAnnot_GetRect(annot, rect)
+                        fields.append((i + 1, (rect.left + rect.right) / 2 > width / 2))
+                finally:
+                    pdfium_c.FPDFPage_CloseAnnot(annot)
+            page.close()
+    finally:
+        pdf.close()
+    out: dict[int, list[tuple[bool, str]]] = {}
+    if len(fields) == len(times):
+        for (page_no, right), time in zip(fields, times):
+            if m := _SIGNING_TIME.match(time):
+                out.setdefault(page_no, []).append((right, f"{m[1]}-{m[2]}-{m[3]}"))
+    return out
+
+
+def _read(pdf: pdfium.PdfDocument, pool: Executor | None, ocr_cache: OcrCache | None) -> list[Page]:
+    def image_read(i: int, dpi: int) -> Future | ocr.OcrText:
+        cached = ocr_cache[0](i + 1, dpi) if ocr_cache else None
+        if cached is not None:
+            return cached
+        page = pdf[i]
+        image = _render(page, dpi)
+        page.close()
+        return pool.submit(ocr.recognise, image, dpi) if pool else ocr.recognise(image, dpi)
+
+    def result(i: int, dpi: int, got: Future | OcrText) -> OcrText:
+        if not isinstance(got, Future):
+            return got
+        done: OcrText = got.result()
+        if ocr_cache:
+            ocr_cache[1](i + 1, dpi, done)
+        return done
+
     layers: list[str] = []
     pending: dict[int, Future | ocr.OcrText] = {}
     halves: dict[int, tuple[str, str]] = {}
     forms: dict[int, list[tuple[str, bool | None]]] = {}
+    images: set[int] = set()
     for i in range(len(pdf)):
         page = pdf[i]
         textpage = page.get_textpage()
         text = _clean(textpage.get_text_bounded())
         layers.append(text.strip())
         top = _signing_top(page, textpage)
-        if (len(text.strip()) < LAYER_MIN or not _readable(text)) and _has_image(page):
-            cached = ocr_cache[0](i + 1) if ocr_cache else None
-            if cached is not None:
-                pending[i] = cached
-            else:
-                image = _render(page)
-                pending[i] = pool.submit(ocr.recognise, image) if pool else ocr.recognise(image)
+        if _has_image(page):
+            images.add(i)
+        if (len(text.strip()) < LAYER_MIN or not _readable(text)) and i in images:
+            pending[i] = image_read(i, ocr.DPI)
             if text.strip() and _readable(text):  # a few typed words over the scan: keep their sides too
                 halves[i] = _halves(page, textpage, top)
         elif SIGNATURE_CUE.search(text):
@@ -128,7 +218,6 @@ def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None =
             layers[-1] = (layers[-1] + "\n\n" + FORM_MARK + "\n" + "\n".join(v for v, _ in forms[i])).strip()
         textpage.close()
         page.close()
-    pdf.close()
     pages = []
     for i, layer in enumerate(layers):
         got = pending.get(i)
@@ -136,10 +225,7 @@ def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None =
         if got is None:
             pages.append(Page(i + 1, layer, False, len(layer), halves=_with_forms(halves.get(i), sides)))
             continue
-        if isinstance(got, Future):
-            got = got.result()
-            if ocr_cache:
-                ocr_cache[1](i + 1, got)
+        got = result(i, ocr.DPI, got)
         if not _readable(layer):
             layer = ""  # the unreadable layer is replaced by the OCR, not kept beside it
         text = got.text + ("\n\n" + layer if layer else "")
@@ -154,7 +240,19 @@ def read(data: bytes, pool: Executor | None = None, ocr_cache: OcrCache | None =
         pages.append(Page(i + 1, text, True, len(layer), got.confidence, got.unsure, shown))
     if not any(p.text.strip() for p in pages):
         raise MoaPdfError("no text on any page (image-only, and OCR read nothing)")
-    return pages
+    # signing pages that are images (scans, or a scan under a scanner's text layer) are read again from
+    # the image, at each resolution they were not yet read at: stamps and dates a layer garbles
+    again = {
+        (p.number - 1, dpi): image_read(p.number - 1, dpi)
+        for p in pages
+        if p.number - 1 in images and SIGNING_PAGE.search(p.text)
+        for dpi in REREAD_DPI
+        if not (p.ocr and dpi == ocr.DPI)
+    }
+    reads: dict[int, list[ocr.OcrText]] = {}
+    for (i, dpi), got in again.items():
+        reads.setdefault(i, []).append(result(i, dpi, got))
+    return [replace(p, rereads=tuple(reads.get(p.number - 1, ()))) if p.number - 1 in reads else p for p in pages]
 
 
 def _with_forms(halves: tuple[str, str] | None, forms: list[tuple[str, bool | None]]) -> tuple[str, str] | None:
@@ -258,8 +356,8 @@ def _has_image(page: pdfium.PdfPage) -> bool:
     return any(obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects(max_depth=3))
 
 
-def _render(page: pdfium.PdfPage) -> bytes:
-    image = page.render(scale=ocr.DPI / 72, grayscale=True).to_pil()
+def _render(page: pdfium.PdfPage, dpi: int = ocr.DPI) -> bytes:
+    image = page.render(scale=dpi / 72, grayscale=True).to_pil()
     out = io.BytesIO()
     image.save(out, "PPM")  # uncompressed: 20x faster to write than PNG, and tesseract reads it
     return out.getvalue()

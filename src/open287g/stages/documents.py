@@ -82,12 +82,15 @@ def read_all(
 def _ocr_cache(cache: Cache, sha: str) -> moa_pdf.OcrCache:
     version = moa_pdf.ocr_version()
 
-    def get(page: int) -> ocr.OcrText | None:
-        got = cache.get("ocr", f"{sha}-{page}", version)
+    def key(page: int, dpi: int) -> str:
+        return f"{sha}-{page}" if dpi == ocr.DPI else f"{sha}-{page}@{dpi}"
+
+    def get(page: int, dpi: int) -> ocr.OcrText | None:
+        got = cache.get("ocr", key(page, dpi), version)
         return ocr.OcrText.from_record(got) if got else None
 
-    def put(page: int, value: ocr.OcrText) -> None:
-        cache.put("ocr", f"{sha}-{page}", version, value.record())
+    def put(page: int, dpi: int, value: ocr.OcrText) -> None:
+        cache.put("ocr", key(page, dpi), version, value.record())
 
     return get, put
 
