@@ -28,7 +28,7 @@ from .. import ocr
 from ..domain.moa_text import FORM_HEAD as FORM_MARK  # heads the values of a page's form fields
 from ..ocr import OcrText
 
-EXTRACTOR = "moa_pdf/11"  # bump when the reading of pages changes: the text cache is keyed by it
+EXTRACTOR = "moa_pdf/12"  # bump when the reading of pages changes: the text cache is keyed by it
 LAYER_MIN = 200  # characters: a page with an image and less text than this is a scan
 TAIL = 1024  # a PDF's %%EOF marker sits within its last kilobyte (as readers check it)
 
@@ -39,7 +39,8 @@ SIGNATURE_CUE = re.compile(r"(?i)signature|digitally signed|by signing this|for 
 # dates are what a scan, a stamp or a scanner's own text layer garble most; tesseract reads some of them
 # at one resolution and not at the other (measured on the shared MOAs: 300 and 600 dpi each read dates
 # the other misses)
-SIGNING_PAGE = re.compile(r"(?i)by\s+signing\s+this|digitally\s+signed|for\s+the\s+lea\s*:")
+# ("For the LEA:" alone is no cue: the contact lists of the appendices head their entries with it)
+SIGNING_PAGE = re.compile(r"(?i)by\s+signing\s+this|digitally\s+signed")
 REREAD_DPI = (ocr.DPI, 600)
 
 
