@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("OPEN287G_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
@@ -51,3 +54,34 @@ def run(db, *args, **kwargs):
 
     head = ["--db", str(db)] if db is not None else []
     return CliRunner().invoke(app, [*head, *map(str, args)], **kwargs)
+
+
+# -- in a real browser ------------------------------------------------------------------------------
+
+in_browser = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+    reason="Debian chromium is not installed (.ci/run installs it)",
+)
+
+
+def visit(browser, url: str, shot: str, width: int = 1280):
+    """A page at `url` in a fresh tab: (page, problems) where problems are console errors and requests to
+    anywhere but this server; a full-page screenshot goes to artifacts/screenshots/<shot>.png."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "request",
+        lambda r: problems.append(r.url) if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost") else None,
+    )
+    response = page.goto(url)
+    assert response is not None and response.status == 200, url
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+    return page, problems
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than the window (0: nothing scrolls sideways but tables inside)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

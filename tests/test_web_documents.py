@@ -9,14 +9,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from helpers import CHROMIUM, SHARED, SHOTS
+from helpers import SHARED, SHOTS, in_browser, overflow, visit
 from open287g import queries
 from open287g.web.app import create_app, marked
 
@@ -258,34 +257,6 @@ def test_document_page_prefix_redirects_and_unknown_is_404(client, listed):
 
 
 # -- in a real browser ----------------------------------------------------------------------------------------
-
-in_browser = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason="Debian chromium is not installed (.ci/run installs it)",
-)
-
-
-def visit(browser, url: str, shot: str, width: int = 1280):
-    """A page at `url` in a fresh tab: (page, problems) where problems are console errors and requests to
-    anywhere but this server; a full-page screenshot goes to artifacts/screenshots/<shot>.png."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on(
-        "request",
-        lambda r: problems.append(r.url) if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost") else None,
-    )
-    response = page.goto(url)
-    assert response is not None and response.status == 200, url
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
-    return page, problems
-
-
-def overflow(page) -> int:
-    """How many pixels the page is wider than the window (0: nothing scrolls sideways but tables inside)."""
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 @in_browser

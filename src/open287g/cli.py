@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from . import queries, warehouse
 from .archive import Archive
 from .cache import Cache
-from .output import Format, emit, emit_document, emit_object, emit_profile
+from .output import Format, emit, emit_county, emit_document, emit_object, emit_profile
 from .queries import params
 from .sources.local import SourceError
 
@@ -307,6 +307,45 @@ def agencies_(on: DateOpt = None, state: StateOpt = None, fmt: FormatOpt = Forma
     with _connect() as con:
         df = queries.agencies(con, _day(on), _check(params.state, state))
     emit(df, fmt, ["agency_id", "name", "jurisdiction_level", "county_fips", "models"])
+
+
+@app.command()
+def county(
+    words: Annotated[
+        list[str], typer.Argument(help='A county as people write it ("Harris County, TX", "condado Miami"), or FIPS.')
+    ],
+    on: DateOpt = None,
+    lang: Annotated[str, typer.Option(help="Language of the answer: en or es.")] = "en",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Does an agency in this county work with ICE under 287(g)? The county's answer on a day (default: the newest).
+
+    WORDS name a county with or without "County" (or "condado", "parish"), with or without its state, or give its
+    5-digit FIPS code. Prints the answer in one or two sentences (`--lang es` in Spanish), then the county's own
+    agencies with an agreement, the other local ones, the statewide ones of its state and the past agreements that
+    applied there with their end dates. When WORDS name several counties they are listed, and the command exits 1.
+    `--format json` prints the answer as the API's `/api/v1/counties/{fips}`; `--format csv` one row per agency.
+    """
+    from .domain import vocab
+    from .web import sentences
+
+    query, day = " ".join(words), _day(on)
+    if lang not in ("en", "es"):
+        _fail(f"--lang: unknown language {lang!r}: use en or es")
+    with _connect() as con:
+        found = queries.find_places(con, query)
+        if not found:
+            _fail(f"no county matches {query!r}")
+        if len(found) > 1:
+            err.print(f"{len(found)} counties match {query!r}; name one with its state or FIPS:", highlight=False)
+            for p in found[:20]:
+                err.print(f"  {p['fips']}  {p['name']}, {p['state']}", highlight=False)
+            raise typer.Exit(1)
+        answer = queries.county_answer(con, found[0]["fips"], day)
+    assert answer is not None  # (found, so it exists)
+    names = vocab.state_names_es() if lang == "es" else vocab.state_names()
+    sentence = sentences.county_answer(answer, lang, names.get(answer["state"], answer["state"])).striptags()
+    emit_county(answer, sentence, fmt)
 
 
 @app.command()

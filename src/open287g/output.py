@@ -179,3 +179,47 @@ def emit_document(doc: dict, fmt: Format) -> None:
     auth = doc["authorities_matched"]
     if auth:
         emit(polars.DataFrame(auth), fmt, ["n", "page", "clause", "text"], title="Delegated authorities")
+
+
+def emit_county(answer: dict, sentence: str, fmt: Format) -> None:
+    """A county's answer: the JSON object, its agreements as CSV (one row per agency and kind, and the
+    past ones), or the sentence and a table."""
+    kinds = [("county", r) for r in answer["county_agencies"]] + [("other_local", r) for r in answer["other_local"]]
+    kinds += [("statewide", r) for r in answer["statewide"]]
+    rows = [
+        {
+            "fips": answer["fips"],
+            "kind": k,
+            "agency_id": r["agency_id"],
+            "name": r["name"],
+            "models": ", ".join(r["models"]),
+            "signed": r["signed"],
+            "ended_on": None,
+        }
+        for k, r in kinds
+    ] + [
+        {
+            "fips": answer["fips"],
+            "kind": "past",
+            "agency_id": r["agency_id"],
+            "name": r["name"],
+            "models": r["model"],
+            "signed": r["signed"],
+            "ended_on": r["ended_on"],
+        }
+        for r in answer["past"]
+    ]
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif fmt is Format.csv:
+        sys.stdout.write(csv_records(rows, ["fips", "kind", "agency_id", "name", "models", "signed", "ended_on"]))
+    else:
+        console = Console(width=None if sys.stdout.isatty() else 200)
+        console.print(f"[bold]{answer['name']}, {answer['state']}[/bold] (FIPS {answer['fips']})", highlight=False)
+        console.print(sentence, highlight=False, markup=False)
+        table = Table(show_lines=False)
+        for c in ("kind", "agency_id", "models", "signed", "ended_on"):
+            table.add_column(c, overflow="fold")
+        for r in rows:
+            table.add_row(*(_shown(r[c]) for c in ("kind", "agency_id", "models", "signed", "ended_on")))
+        console.print(table)

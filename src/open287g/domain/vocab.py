@@ -40,6 +40,13 @@ def state_names() -> dict[str, str]:
 
 
 @cache
+def state_names_es() -> dict[str, str]:
+    """2-letter code -> the name in Spanish (states.csv `name_es`: the Spanish names in common use, e.g.
+    Nuevo México, Carolina del Norte, Pensilvania; the English name where Spanish writes it the same)."""
+    return {row["code"]: row["name_es"] for row in data_rows("states.csv")}
+
+
+@cache
 def state_fips() -> dict[str, str]:
     """2-letter code -> the state's 2-digit FIPS code."""
     return {row["code"]: row["fips"] for row in data_rows("states.csv")}
@@ -47,7 +54,8 @@ def state_fips() -> dict[str, str]:
 
 @cache
 def _states() -> dict[str, str]:
-    table = {fold(name): code for code, name in state_names().items()}
+    table = {fold(name): code for code, name in state_names_es().items()}  # a Spanish reader's words too
+    table.update({fold(name): code for code, name in state_names().items()})
     table.update({fold(code): code for code in state_names()})
     for variant, code in _table("state_variants.csv", "code").items():
         if code not in state_names():

@@ -27,6 +27,8 @@ from .documents import (
     template_changes,
     unmatched_documents,
 )
+from .places import county_answer, county_answers, find_places
+from .places import search as search_places
 from .snapshot import MODELS, Snapshot
 
 if TYPE_CHECKING:  # polars costs 0.4 s to import; commands that print nothing never pay it
@@ -53,8 +55,8 @@ __all__ = [
     "changes",
     "counts",
     "counts_by",
-    "county",
-    "county_agencies",
+    "county_answer",
+    "county_answers",
     "county_figures",
     "coverage",
     "coverage_by",
@@ -62,6 +64,7 @@ __all__ = [
     "documents",
     "file_errors",
     "find_agencies",
+    "find_places",
     "in_effect",
     "latest_date",
     "model_powers",
@@ -72,6 +75,7 @@ __all__ = [
     "resolve_agreement",
     "roster_rows",
     "search_documents",
+    "search_places",
     "snapshot_of",
     "state_summary",
     "states",
@@ -380,20 +384,3 @@ def find_agencies(con: Db, query: str) -> pl.DataFrame:
 def model_powers(con: Db, model: str | None = None) -> pl.DataFrame:
     sql = "SELECT * FROM model_powers WHERE $model::VARCHAR IS NULL OR model = $model ORDER BY model, n"
     return _frame(con, sql, {"model": model})
-
-
-def county_agencies(con: Db, fips: str, on) -> pl.DataFrame:
-    """Agencies with an agreement that applies in one county on a day (publication_covered, the one
-    definition of where an agreement applies), local ones first, then statewide ones."""
-    sql = """
-        SELECT a.agency_id, a.name, a.jurisdiction_level, list(DISTINCT c.model ORDER BY c.model) AS models
-        FROM publication_covered c JOIN agencies a USING (agency_id)
-        WHERE c.publication_id = $pub AND c.fips = $fips
-        GROUP BY 1, 2, 3 ORDER BY a.jurisdiction_level = 'state', a.name, a.agency_id
-    """
-    return _frame(con, sql, {"pub": in_effect(con, on or latest_date(con)), "fips": fips})
-
-
-def county(con: Db, fips: str) -> dict | None:
-    row = _one(con, "SELECT fips, name, state, population FROM counties WHERE fips = $f", {"f": fips})
-    return dict(zip(("fips", "name", "state", "population"), row)) if row else None

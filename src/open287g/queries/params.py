@@ -84,6 +84,14 @@ def coverage_by(value: str | None) -> str | None:
     return _one_of("by", value, COVERAGE_BY, "breakdown")
 
 
+def county_fips(value: str) -> str:
+    """A county's 5-digit FIPS code."""
+    v = (value or "").strip()
+    if not re.fullmatch(r"\d{5}", v):
+        raise ParamError("fips", f"{value!r} is not a county FIPS code: use its 5 digits, such as 48201")
+    return v
+
+
 _SHA = re.compile(r"[0-9a-f]{8,64}")
 
 

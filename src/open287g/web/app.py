@@ -5,7 +5,6 @@ served, whose point-in-time answers are held in memory; parameters go through qu
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sys
 import threading
@@ -16,6 +15,7 @@ from urllib.parse import quote
 
 import duckdb
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -28,10 +28,11 @@ from .. import queries
 from ..domain import vocab
 from ..output import csv_records, csv_text, json_with, records
 from ..queries import Snapshot, params
-from . import charts, mapsvg
+from . import charts, mapsvg, sentences
+from .sentences import fill
 
 HERE = Path(__file__).parent
-STRINGS = json.loads((HERE / "strings.json").read_text(encoding="utf-8"))
+STRINGS = sentences.STRINGS
 LANGS = ("en", "es")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -362,6 +363,28 @@ def create_app(db_path: Path) -> FastAPI:
             return await run_in_threadpool(as_csv, "counties", queries.county_figures, mem, params.day("on", on))
         return json_body(queries.county_figures(mem, params.day("on", on), as_json=True))
 
+    @app.get("/api/v1/counties/{fips}", tags=["api"])
+    def api_county(fips: str, on: str | None = day_param(), mem=Mem):
+        """One county's answer on a day: does an agency there have a 287(g) agreement? `answer` (yes|no),
+        the county's own agencies, the other local ones, the statewide ones, and the past agreements that
+        applied there with their end dates."""
+        info = queries.county_answer(mem, params.county_fips(fips), params.day("on", on))
+        if info is None:
+            raise HTTPException(404, f"no county with FIPS {fips}")
+        return JSONResponse(jsonable_encoder(info))
+
+    @app.get("/api/v1/search", tags=["api"])
+    def api_search(
+        q: str = Query(
+            ..., description="A county (with or without 'County', its state, 'condado'), a 5-digit FIPS, or an agency"
+        ),
+        page: int = Query(1, ge=1, description="Which 50 agencies (1: the first)"),
+        mem=Mem,
+    ):
+        """Places and agencies a query finds: counties with their answer, agencies page by page, and `go`,
+        the one county the query leads straight to."""
+        return JSONResponse(jsonable_encoder(queries.search_places(mem, params.search_text(q) or "", page)))
+
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, mem=Mem):
         """Every roster publication with its files (sha256), observation dates, rows and status."""
@@ -435,8 +458,7 @@ def create_app(db_path: Path) -> FastAPI:
 
     # -- pages ----------------------------------------------------------------------------
     def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
-        lang = request.query_params.get("lang", "en")
-        lang = lang if lang in LANGS else "en"
+        lang = language(request)
 
         def t(key: str) -> str:
             entry = STRINGS.get(key)
@@ -461,7 +483,8 @@ def create_app(db_path: Path) -> FastAPI:
                 "url": url,
                 "switch_url": switch,
                 "today": served(request).answers.latest,
-                "state_names": vocab.state_names(),
+                "state_names": vocab.state_names_es() if lang == "es" else vocab.state_names(),
+                "num": lambda n: number(n, lang),
                 **context,
             },
             status_code=status,
@@ -504,12 +527,20 @@ def create_app(db_path: Path) -> FastAPI:
         )
 
     @app.get("/counties/{fips}", response_class=HTMLResponse, include_in_schema=False)
-    def county_page(request: Request, fips: str, mem=Mem):
-        info = queries.county(mem, fips) if fips.isdigit() and len(fips) == 5 else None
+    def county_page(request: Request, fips: str, on: str = "", mem=Mem):
+        day = params.day("on", on)
+        info = queries.county_answer(mem, fips, day) if fips.isdigit() and len(fips) == 5 else None
         if info is None:
             return page(request, "not_found.html", status=404, what=fips)
-        when = mem.latest
-        return page(request, "county.html", county=info, agencies=records(queries.county_agencies(mem, fips, when)))
+        lang = language(request)
+        state_name = (vocab.state_names_es() if lang == "es" else vocab.state_names()).get(info["state"], info["state"])
+
+        def link(row: dict) -> Markup:
+            href = f"/agencies/{row['agency_id']}" + ("?lang=es" if lang == "es" else "")
+            return Markup(f'<a href="{escape(href)}">{escape(row["name"])}</a>')
+
+        answer = sentences.county_answer(info, lang, state_name, link)
+        return page(request, "county.html", county=info, on=day, answer=answer)
 
     @app.get("/agencies/{agency_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def agency_page(request: Request, agency_id: str, mem=Mem):
@@ -572,9 +603,12 @@ def create_app(db_path: Path) -> FastAPI:
         )
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def search(request: Request, q: str = "", mem=Mem):
+    def search(request: Request, q: str = "", page_no: int = Query(1, alias="page", ge=1), mem=Mem):
         code = vocab.state_code(q) if q else None
-        found = records(queries.find_agencies(mem, q).head(50)) if q.strip() else []
+        found = queries.search_places(mem, q, page_no) if q.strip() else None
+        if found and found["go"]:  # one county named: its page answers
+            lang = request.query_params.get("lang")
+            return RedirectResponse(f"/counties/{found['go']}" + (f"?lang={lang}" if lang in LANGS else ""), 303)
         return page(request, "search.html", q=q, state=code, found=found)
 
     @app.get("/documents", response_class=HTMLResponse, include_in_schema=False)
@@ -658,13 +692,16 @@ def marked(snippet: str | None) -> Markup:
     return Markup(_MARKED.sub(r"<mark>\1</mark>", str(escape(snippet or ""))))
 
 
-def fill(text: str, **parts) -> Markup:
-    """A translated sentence with {name} places filled: the sentence and plain parts escaped, the parts
-    that are already HTML (Markup, e.g. a link made with {% set %}) kept as they are."""
-    out = str(escape(text))
-    for name, part in parts.items():
-        out = out.replace("{" + name + "}", str(part if isinstance(part, Markup) else escape(str(part))))
-    return Markup(out)
+def language(request: Request) -> str:
+    lang = request.query_params.get("lang", "en")
+    return lang if lang in LANGS else "en"
+
+
+def number(n: int | None, lang: str) -> str:
+    """A whole number as the language writes it: 163,897,180 in English; 163 897 180 in Spanish (digits
+    grouped by a no-break space, as the RAE recommends, never a point or comma that reads as a decimal)."""
+    text = f"{n or 0:,}"
+    return text.replace(",", "\u00a0") if lang == "es" else text
 
 
 def _offset(value: str) -> int:

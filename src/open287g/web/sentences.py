@@ -1,0 +1,64 @@
+"""The plain sentences that answer people's questions, in English and Spanish, made from the named
+queries' answers: the county page and the `county` command say the same words. Every phrase is in
+strings.json; this module only puts the answer's parts in their places."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+STRINGS: dict[str, dict[str, str]] = json.loads((Path(__file__).parent / "strings.json").read_text(encoding="utf-8"))
+NAMED = 3  # at most this many names in a sentence (four are named whole); the tables list them all
+
+
+def t(key: str, lang: str) -> str:
+    entry = STRINGS.get(key)
+    return entry[lang] if entry else key
+
+
+def fill(text: str, **parts) -> Markup:
+    """A translated sentence with {name} places filled: the sentence and plain parts escaped, the parts
+    that are already HTML (Markup, e.g. a link) kept as they are."""
+    out = str(escape(text))
+    for name, part in parts.items():
+        out = out.replace("{" + name + "}", str(part if isinstance(part, Markup) else escape(str(part))))
+    return Markup(out)
+
+
+Link = Callable[[dict], Markup]
+
+
+def plain(row: dict) -> Markup:
+    return Markup(escape(row["name"]))
+
+
+def names(rows: list[dict], lang: str, link: Link = plain) -> Markup:
+    """ "A (JEM), B (TFM) and C (TFM)", or the first three "and N more (listed below)"."""
+    shown = rows[:NAMED] if len(rows) > NAMED + 1 else rows
+    parts = [link(r) + Markup(f" ({escape(', '.join(r['models']))})") for r in shown]
+    if len(rows) > len(shown):
+        return Markup(", ").join(parts) + fill(t("and_more", lang), n=len(rows) - len(shown))
+    if len(parts) == 1:
+        return parts[0]
+    return Markup(", ").join(parts[:-1]) + Markup(escape(t("and_last", lang))) + parts[-1]
+
+
+def county_answer(answer: dict, lang: str, state_name: str, link: Link = plain) -> Markup:
+    """Does an agency in this county work with ICE under 287(g)? One or two sentences, yes or no first."""
+    place, day = f"{answer['name']}, {answer['state']}", answer["on"]
+    own, other, statewide = answer["county_agencies"], answer["other_local"], answer["statewide"]
+    if own:
+        key = "answer_yes_county" if len(own) == 1 else "answer_yes_counties"
+        out = fill(t(key, lang), agencies=names(own, lang, link), day=day)
+        if other:
+            out += Markup(" ") + fill(t("answer_also_local", lang), agencies=names(other, lang, link))
+    elif other:
+        out = fill(t("answer_not_county_but_local", lang), place=place, day=day, agencies=names(other, lang, link))
+    else:
+        out = fill(t("answer_no_local", lang), place=place, day=day)
+    if statewide:
+        out += Markup(" ") + fill(t("answer_statewide", lang), state=state_name, agencies=names(statewide, lang, link))
+    return out
