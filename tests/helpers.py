@@ -85,3 +85,24 @@ def visit(browser, url: str, shot: str, width: int = 1280):
 def overflow(page) -> int:
     """How many pixels the page is wider than the window (0: nothing scrolls sideways but tables inside)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"  # axe-core from npm (package.json), not committed
+
+
+def axe_violations(browser, url: str, width: int = 1280) -> list[str]:
+    """axe-core's WCAG A/AA violations on a page, one line each (rule: impact, the first elements). The
+    page is opened without its CSP so that axe can be injected; every other browser test keeps the CSP."""
+    page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
+    try:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(
+            "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}))"
+            ".violations.map(v => v.id + ': ' + v.impact + ' '"
+            " + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))"
+        )
+    finally:
+        page.close()
+    return list(found)

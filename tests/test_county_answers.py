@@ -131,6 +131,12 @@ def test_county_command_answers_in_english_and_spanish(built, client):
     assert csv[0] == "fips,kind,agency_id,name,models,signed,ended_on" and any(",past," in line for line in csv)
 
 
+@pytest.mark.parametrize("command", [["counts"], ["agreements"], ["coverage"], ["county", "48201"]])
+def test_a_day_outside_the_record_is_refused_in_one_line(built, command):
+    r = run(built, *command, "--on", "2030-01-01")
+    assert r.exit_code == 1 and "error: --on: 2030-01-01 is after today" in r.stderr and "Traceback" not in r.output
+
+
 def test_county_command_refuses_to_guess(built):
     several = run(built, "county", "Mecklenburg")
     assert several.exit_code == 1 and "37119" in several.stderr and "51117" in several.stderr
@@ -200,7 +206,7 @@ def test_searching_harris_county_lands_on_its_answer(server, browser, lang, widt
     with page.expect_navigation():
         box.press("Enter")
     page.wait_for_load_state("networkidle")
-    assert page.url.endswith("/counties/48201" + ("?lang=es" if lang == "es" else ""))
+    assert page.url.endswith(f"/counties/48201?lang={lang}")  # the language chosen stays chosen
     answer = page.locator("p.answer")
     assert answer.is_visible() and ("Southside Place" in answer.inner_text())
     page.screenshot(path=str(SHOTS / f"county-48201-{lang}-{width}.png"), full_page=True)

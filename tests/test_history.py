@@ -83,9 +83,12 @@ def test_counts_json_contract(built):
     assert c["pending"] == 82  # MANIFEST: pending list month-end 2025-05
 
 
-def test_counts_before_the_record_are_zero(con):
-    c = queries.counts(con, dt.date(2020, 1, 1))
-    assert c["agreements"] == 0 and c["publication_id"] is None
+def test_counts_before_the_record_are_refused_not_zero(con):
+    """A day before the record is not a day with no agreements: the record cannot say (issue "front door")."""
+    from open287g.queries.params import ParamError
+
+    with pytest.raises(ParamError, match="2020-01-01 is before the record begins: the record answers for 2021-01-13"):
+        queries.counts(con, dt.date(2020, 1, 1))
 
 
 # Real renames and re-spellings found in the shared data: (state, model, old name, new name).

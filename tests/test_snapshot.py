@@ -7,6 +7,8 @@ import datetime as dt
 import json
 from collections import defaultdict
 
+import pytest
+
 from open287g import queries
 
 
@@ -75,12 +77,17 @@ def test_counts_agreements_and_agencies_are_the_rows_of_the_day(con):
         assert sum(a["agreements"] for a in placed) == len(agreements), day
 
 
-def test_the_day_before_the_record_has_nothing(con):
+def test_the_record_answers_from_its_first_list_to_today(con):
+    from open287g.queries.params import ParamError
+
     snap = queries.snapshot_of(con)
     first = min(d for d, _, _ in _days(con))
-    c = snap.counts(first - dt.timedelta(days=1))
-    assert c["agreements"] == 0 and c["publication_id"] is None
-    assert json.loads(snap.agreements(first - dt.timedelta(days=1))) == []
+    assert snap.first == first and snap.counts(first)["publication_id"] is not None
+    with pytest.raises(ParamError, match="before the record begins"):
+        snap.counts(first - dt.timedelta(days=1))
+    with pytest.raises(ParamError, match="after today"):
+        snap.counts(dt.date.today() + dt.timedelta(days=1))
+    assert snap.counts(dt.date.today())["publication_id"] == snap.counts()["publication_id"]
 
 
 def test_state_figures_add_up_to_the_nation_and_to_the_lists(con):

@@ -60,11 +60,35 @@ def test_agency_state_coverage_endpoints(client):
         ("/api/v1/agreements?format=xml", 400, "bad parameter"),
         ("/api/v1/counts?on=2025-13-01", 400, "on: '2025-13-01' is not a day: use YYYY-MM-DD"),
         ("/api/v1/changes?format=xml", 400, "format: unknown format 'xml': use one of json, csv"),
+        # a parameter the endpoint does not take is refused, never answered as if it were not there
+        ("/api/v1/counts?by=month", 400, "by: unknown parameter 'by': /api/v1/counts takes on"),
+        ("/api/v1/agreements?stat=TX&modle=JEM", 400, "unknown parameter 'modle', 'stat'"),
+        ("/api/v1/agencies/TX/ellis-county-sheriffs-office?on=2025-01-01", 400, "takes no parameters"),
+        # a day before the record or to come is refused with the record's range
+        (
+            "/api/v1/counts?on=2019-01-01",
+            400,
+            "2019-01-01 is before the record begins: the record answers for 2021-01-13",
+        ),
+        ("/api/v1/counts?on=2030-01-01", 400, "2030-01-01 is after today"),
+        ("/api/v1/coverage?on=2030-01-01", 400, "is after today"),
+        ("/api/v1/counties/48201?on=2020-12-31", 400, "is before the record begins"),
     ],
 )
 def test_bad_parameters_get_a_clear_4xx(client, path, status, message):
     r = client.get(path)
     assert r.status_code == status and message in r.json()["detail"]
+
+
+def test_a_day_after_the_newest_list_is_answered_by_it(client):
+    later = client.get("/api/v1/counts?on=2026-06-01").json()
+    newest = client.get("/api/v1/counts").json()
+    assert later["on"] == "2026-06-01" and later["publication_id"] == newest["publication_id"]
+
+
+def test_a_page_refuses_a_day_it_cannot_answer_as_a_page(client):
+    r = client.get("/counties/48201?on=2030-01-01")
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html") and "is after today" in r.text
 
 
 def test_read_only_and_security_headers(client):
@@ -228,7 +252,8 @@ def test_the_answer_cache_stays_within_its_byte_budget(built):
 
     c = TestClient(create_app(built))
     for i in range(40):
-        assert c.get(f"/api/v1/changes?x={i}", headers={"Accept-Encoding": "identity"}).status_code == 200
+        since = dt.date(2025, 1, 1) + dt.timedelta(days=i)
+        assert c.get(f"/api/v1/changes?since={since}", headers={"Accept-Encoding": "identity"}).status_code == 200
     served = c.app.state.snapshot.current()
     assert 0 < served.cache_bytes <= web.CACHE_BYTES and len(served.cache) < 40
 
@@ -304,7 +329,7 @@ def test_cached_answers_follow_what_the_client_accepts(built):
             len(plain_[1].content)
         )
     served = c.app.state.snapshot.current()
-    assert {"/? gzip", "/?", "/states/TX?lang=es", "/api/v1/counties?"} <= set(served.cache)
+    assert {"/? gzip en", "/? en", "/states/TX?lang=es", "/api/v1/counties?"} <= set(served.cache)
     head = c.head("/states/TX?lang=es")
     assert head.status_code == 200 and head.content == b""
     assert c.get("/states/Atlantis").status_code == 404 and "/states/Atlantis?" not in served.cache
@@ -389,12 +414,12 @@ def test_the_cache_counts_what_it_holds_when_requests_miss_together(built):
                     *(c.get("/states/TX", headers={"Accept-Encoding": "identity"}) for _ in range(16))
                 )
                 assert {r.status_code for r in rs} == {200}
-            long = await c.get("/api/v1/counts?pad=" + "x" * web.CACHE_KEY_CHARS)
+            long = await c.get("/states/TX?pad=" + "x" * web.CACHE_KEY_CHARS)  # pages ignore what they do not take
             assert long.status_code == 200
 
     asyncio.run(burst())
     served = application.state.snapshot.current()
-    assert list(served.cache) == ["/states/TX?"]
+    assert list(served.cache) == ["/states/TX? en"]  # a page is kept per language
     assert served.cache_bytes == sum(web._entry_bytes(k, v) for k, v in served.cache.items())
 
 
@@ -411,7 +436,79 @@ def test_a_warehouse_that_cannot_be_served_leaves_the_previous_one_serving(tmp_p
     duckdb.connect(str(tmp_path / "other.duckdb")).close()  # a DuckDB file without our tables
     os.utime(tmp_path / "other.duckdb", ns=(1, 1))
     os.replace(tmp_path / "other.duckdb", db)
-    assert c.get("/api/v1/counts?again").json() == before
+    assert c.get("/api/v1/counts", headers={"Cache-Control": "no-cache"}).json() == before
     assert c.get("/").status_code == 200
     err = capfd.readouterr().err
     assert err.count("cannot serve the new warehouse") == 1 and str(db) in err
+
+
+@pytest.mark.parametrize(
+    "header, lang",
+    [
+        ("es-US,es;q=0.9,en;q=0.8", "es"),
+        ("en-US,en;q=0.9,es;q=0.8", "en"),
+        ("fr-FR,fr;q=0.9,es;q=0.5", "es"),
+        ("es;q=0.5,en;q=0.5", "es"),  # equal weights: the first named
+        ("de", "en"),
+        ("", "en"),
+        ("es;q=abc", "en"),
+    ],
+)
+def test_the_browsers_language_is_negotiated(header, lang):
+    from open287g.web.app import negotiate
+
+    assert negotiate(header) == lang
+
+
+def test_a_spanish_browser_gets_spanish_pages_and_a_chosen_language_stays(built):
+    c = TestClient(create_app(built))  # its own answer cache: the two languages must not mix in it
+    es = c.get("/counties/48201", headers={"Accept-Language": "es-MX,es;q=0.9"})
+    en = c.get("/counties/48201", headers={"Accept-Language": "en-US"})
+    assert '<html lang="es"' in es.text and '<html lang="en"' in en.text
+    assert "Accept-Language" in es.headers["vary"]
+    chosen = c.get("/counties/48201?lang=en", headers={"Accept-Language": "es"})
+    assert (
+        '<html lang="en"' in chosen.text
+        and 'href="/agencies/TX/southside-place-police-department?lang=en"' in chosen.text
+    )
+    assert '<input type="hidden" name="lang" value="en">' in chosen.text
+
+
+# -- changes: newest first, filtered by model and signing date, paged, CSV named after the view ----------
+
+
+def test_changes_are_filtered_by_model_and_signing_date_and_paged(client):
+    every = client.get("/api/v1/changes?since=2026-01-01")
+    rows, total = every.json(), int(every.headers["x-total-count"])
+    assert total == len(rows) > 100
+    tfm = client.get("/api/v1/changes?since=2026-01-01&model=TFM").json()
+    assert tfm and {r["model"] for r in tfm} == {"TFM"} and len(tfm) == sum(r["model"] == "TFM" for r in rows)
+    signed = client.get("/api/v1/changes?since=2026-01-01&signed_since=2025-12-01&signed_until=2025-12-31").json()
+    assert signed and all("2025-12-01" <= r["signed"] <= "2025-12-31" for r in signed)
+    newest = client.get("/api/v1/changes?since=2026-01-01&order=newest&limit=10&offset=5")
+    assert newest.json() == list(reversed(rows))[5:15] and newest.headers["x-total-count"] == str(total)
+    assert client.get("/api/v1/changes?order=sideways").status_code == 400
+
+
+def test_a_changes_csv_is_named_after_its_view(client):
+    r = client.get("/api/v1/changes?since=2026-03-01&until=2026-03-27&state=TX&model=TFM&format=csv")
+    assert 'filename="open287g-changes-TX-TFM-2026-03-01-2026-03-27.csv"' in r.headers["content-disposition"]
+    assert r.headers["x-total-count"] == str(len(r.text.splitlines()) - 1)
+
+
+def test_the_changes_page_is_newest_first_and_pages_through_every_change(client):
+    import re
+
+    first = client.get("/changes?since=2025-01-01").text
+    total = int(re.search(r"([\d,]+) changes", first)[1].replace(",", ""))
+    assert total > 100 and 'rel="next"' in first
+    days = re.findall(r"<tr>\s*<td>(\d{4}-\d{2}-\d{2})</td>", first)
+    assert len(days) == 100 and days == sorted(days, reverse=True)
+    last_page = -(-total // 100)
+    last = client.get(f"/changes?since=2025-01-01&page={last_page}").text
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+    assert len(re.findall(r"<tr>\s*<td>\d{4}-", last)) == total - (last_page - 1) * 100
+    wso = client.get("/changes?since=2025-01-01&model=WSO").text
+    assert '<option value="WSO" selected>' in wso  # the CSV link and the pages keep the filter
+    assert re.search(r'href="/api/v1/changes\?[^"]*model=WSO[^"]*format=csv"', wso)
+    assert re.search(r'href="/changes\?page=2[^"]*model=WSO', wso)

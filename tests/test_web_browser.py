@@ -3,30 +3,14 @@
 
 import os
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
-from helpers import CHROMIUM, SHOTS
+from helpers import CHROMIUM, SHOTS, axe_violations, visit
 from open287g.web import mapsvg
 
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
     pytest.skip("Debian chromium is not installed (.ci/run installs it)", allow_module_level=True)
-
-
-def visit(browser, url, shot):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors, outside = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "request",
-        lambda r: outside.append(r.url) if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost") else None,
-    )
-    response = page.goto(url)
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
-    return page, response, errors, outside
 
 
 @pytest.mark.parametrize(
@@ -41,15 +25,14 @@ def visit(browser, url, shot):
     ],
 )
 def test_pages_load_cleanly(server, browser, path, shot):
-    page, response, errors, outside = visit(browser, server + path, shot)
-    assert response.status == 200
-    assert errors == [] and outside == []
+    page, problems = visit(browser, server + path, shot)  # (visit checks the answer is a 200)
+    assert problems == []  # no console error, no request to anywhere but this server
     assert page.locator("h1").first.inner_text().strip()
     page.close()
 
 
 def test_map_has_one_shape_per_county(server, browser):
-    page, _, _, _ = visit(browser, server + "/", "map")
+    page, _ = visit(browser, server + "/", "map")
     shapes = page.locator("svg.map path.c")
     assert shapes.count() == len(mapsvg.county_paths()) > 3100
     assert page.locator("svg.map path.m-tfm").count() > 100
@@ -58,8 +41,19 @@ def test_map_has_one_shape_per_county(server, browser):
     page.close()
 
 
+def test_the_map_holds_nothing_to_tab_through_and_a_click_opens_a_county(server, browser):
+    page, problems = visit(browser, server + "/?lang=es", "map-click")
+    assert page.locator("svg.map a, svg.map [tabindex], svg.map [href]").count() == 0
+    assert page.locator("svg.map").get_attribute("role") == "img"
+    page.locator('svg.map path[data-fips="48201"]').dispatch_event("click")
+    page.wait_for_url("**/counties/48201?lang=es")
+    assert page.locator("p.answer").inner_text().startswith("Ninguna agencia del propio Harris County")
+    assert problems == []
+    page.close()
+
+
 def test_language_switch(server, browser):
-    page, _, _, _ = visit(browser, server + "/agencies/MN/freeborn-county-sheriffs-office", "switch-before")
+    page, _ = visit(browser, server + "/agencies/MN/freeborn-county-sheriffs-office", "switch-before")
     page.get_by_role("link", name="Español").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "es"
@@ -71,7 +65,7 @@ def test_language_switch(server, browser):
 
 
 def test_keyboard_reaches_the_search_box(server, browser):
-    page, _, _, _ = visit(browser, server + "/", "keyboard")
+    page, _ = visit(browser, server + "/", "keyboard")
     page.keyboard.press("Tab")  # the skip link comes first
     assert page.evaluate("document.activeElement.className") == "skip"
     page.fill("#q", "freeborn")
@@ -90,3 +84,32 @@ def test_agency_page_prints_on_one_page(server, browser):
     (SHOTS / "agency-brief.pdf").write_bytes(pdf)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages == 1  # the brief a county official hands out
+
+
+# Every page type, in both languages, on a desktop and on a phone: axe-core (npm) finds no WCAG A/AA violation.
+PAGE_TYPES = [
+    "/",
+    "/states/TX",
+    "/states/CA",  # a state without agreements
+    "/counties/48201",
+    "/counties/13135",  # past agreements only
+    "/agencies/TX/ellis-county-sheriffs-office",
+    "/agencies/FL/lake-city-police-department",
+    "/models/JEM",
+    "/changes?since=2026-03-01",
+    "/search?q=harris",
+    "/search?q=police",
+    "/documents",
+    "/documents?q=steering",
+    "/documents/ae6108b586ecba39c8b179d1ee25318c30ea9c44345a7d441ce91d049c366d6d",
+    "/methodology",
+    "/downloads",
+]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_accessibility_violations(server, browser, path, lang, width):
+    sep = "&" if "?" in path else "?"
+    assert axe_violations(browser, f"{server}{path}{sep}lang={lang}", width) == []

@@ -57,11 +57,20 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _connect():
+@contextmanager
+def _connect() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, read-only; a parameter a query refuses (a day outside the record) ends the command
+    with its one line."""
     try:
-        return warehouse.connect(state.db)
+        con = warehouse.connect(state.db)
     except FileNotFoundError as exc:
         _fail(str(exc))
+        raise  # (not reached: _fail exits)
+    with con:
+        try:
+            yield con
+        except params.ParamError as exc:
+            _fail(f"--{exc.name}: {exc.message}")
 
 
 @app.command("import")
@@ -279,9 +288,20 @@ def changes(
     until: DateOpt = None,
     state: StateOpt = None,
     kind: Annotated[str | None, typer.Option(help="Only events of this kind (listed, ended, renamed, ...).")] = None,
+    model: Annotated[str | None, typer.Option(help="JEM, TFM or WSO.")] = None,
+    signed_since: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Only events whose signing date is on or after this.")
+    ] = None,
+    signed_until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Only events whose signing date is on or before this.")
+    ] = None,
+    newest: Annotated[bool, typer.Option("--newest", help="Newest first.")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """What changed between two days (inclusive): listings, endings, renames, date revisions, MOAs.
+
+    SINCE and UNTIL are the days ICE listed the change; `--signed-since`/`--signed-until` filter by the signing
+    date the event carries instead (or as well), `--model` by model; oldest first unless `--newest`.
 
     Each event has `date`, `kind`, `agency_id`, `agreement_id`, `state`, `model`, `agency_name`, the previous
     name/date/MOA where relevant, the date an MOA file name gives (`moa_date`), the rule that matched it, and
@@ -291,8 +311,19 @@ def changes(
     """
     kind, state = _check(params.event_kind, kind), _check(params.state, state)
     start, end = _check(params.window, _day(since, "since"), _day(until, "until"))
+    signed = _check(params.window, _day(signed_since, "signed-since"), _day(signed_until, "signed-until"))
     with _connect() as con:
-        df = queries.changes(con, start, end, state, kind)
+        df = queries.changes(
+            con,
+            start,
+            end,
+            state,
+            kind,
+            model=_check(params.model, model),
+            signed_since=signed[0],
+            signed_until=signed[1],
+            newest_first=newest,
+        )
     emit(df, fmt, ["date", "kind", "state", "model", "agency_name", "signed", "agreement_id"])
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "agreements",
     "archived_file",
     "changes",
+    "count_changes",
     "counts",
     "counts_by",
     "county_answer",
@@ -233,10 +234,19 @@ def agencies(db: Db, on=None, state=None, as_json: bool = False):
     return _list(db, "agencies", snapshot_of(db).agencies(on, state), as_json)
 
 
-def changes(db: Db, since=None, until=None, state=None, kind=None, agency_id=None, exclude=(), as_json: bool = False):
+def changes(
+    db: Db, since=None, until=None, state=None, kind=None, agency_id=None, exclude=(), as_json: bool = False, **more
+):
     """Events between two days (inclusive), each traceable to the two publications it compares;
-    `exclude` leaves out kinds (e.g. the frequent moa_posted on a front page)."""
-    return _list(db, "events", snapshot_of(db).changes(since, until, state, kind, agency_id, exclude), as_json)
+    `exclude` leaves out kinds (e.g. the frequent moa_posted on a front page); `more`: model,
+    signed_since, signed_until, newest_first, limit, offset (Snapshot.changes)."""
+    text = snapshot_of(db).changes(since, until, state, kind, agency_id, exclude, **more)
+    return _list(db, "events", text, as_json)
+
+
+def count_changes(db: Db, since=None, until=None, state=None, kind=None, agency_id=None, exclude=(), **more) -> int:
+    """How many events `changes` finds with the same filters, over all its pages."""
+    return snapshot_of(db).count_changes(since, until, state, kind, agency_id, exclude, **more)
 
 
 def county_figures(db: Db, on=None, as_json: bool = False):

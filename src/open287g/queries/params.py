@@ -76,6 +76,10 @@ def publication_status(value: str | None) -> str | None:
     return _one_of("status", value, PUBLICATION_STATUSES, "status")
 
 
+def order(value: str | None) -> str:
+    return _one_of("order", value or "oldest", ("oldest", "newest"), "order") or "oldest"
+
+
 def counts_by(value: str | None) -> str | None:
     return _one_of("by", value, COUNTS_BY, "breakdown")
 

@@ -54,8 +54,9 @@ def county_answers(db: Db, fips: list[str], on: dt.date | None = None) -> dict[s
     county police), `other_local` (cities, towns, districts; `home_fips` and `home_county`: where the agency is based),
     `statewide`, each with its models and agreements; `past` (local agreements that applied there and
     ended by that day, with `ended_on`); `record_start`, the first day of the record."""
-    from . import in_effect, latest_date
+    from . import in_effect, latest_date, snapshot_of
 
+    snapshot_of(db).check_day(on)
     day = on or latest_date(db)
     counties = _rows(
         db, "SELECT fips, name, state, population FROM counties WHERE list_contains($f, fips)", {"f": fips}

@@ -243,12 +243,18 @@ class Snapshot:
     @cached_property
     def _events(self) -> bool:
         rows = self._read(
-            f"SELECT date, state, kind, agency_id, to_json(t)::VARCHAR FROM (SELECT {EVENT_COLUMNS} FROM events) t "
-            f"ORDER BY {EVENT_ORDER}"
+            "SELECT date, state, kind, agency_id, model, signed, to_json(t)::VARCHAR "
+            f"FROM (SELECT {EVENT_COLUMNS} FROM events) t ORDER BY {EVENT_ORDER}"
         )
-        self.event_dates, self.event_states, self.event_kinds, self.event_agencies, self.event_json = (
-            [list(c) for c in zip(*rows)] if rows else ([], [], [], [], [])
-        )
+        (
+            self.event_dates,
+            self.event_states,
+            self.event_kinds,
+            self.event_agencies,
+            self.event_models,
+            self.event_signed,
+            self.event_json,
+        ) = [list(c) for c in zip(*rows)] if rows else ([], [], [], [], [], [], [])
         self.events_of: dict[str, list[int]] = defaultdict(list)
         for i, agency_id in enumerate(self.event_agencies):
             self.events_of[agency_id].append(i)
@@ -359,8 +365,28 @@ class Snapshot:
         i = bisect_right(self.from_dates.get(kind, []), on) - 1
         return self.in_effect_pubs[kind][i] if i >= 0 else None
 
+    @property
+    def first(self) -> dt.date | None:
+        """The first day of the record: the first list in effect."""
+        self._need("_days")
+        return min((days[0] for days in self.from_dates.values() if days), default=None)
+
+    def check_day(self, on: dt.date | None, name: str = "on") -> None:
+        """A day the record can answer for: from its first list to today (a day after ICE's newest list
+        is answered by it; one before the record, or to come, is refused, never answered with another day's
+        figures)."""
+        from .params import ParamError
+
+        first, today = self.first, dt.date.today()
+        if on is None or first is None:
+            return
+        if on < first or on > today:
+            where = "before the record begins" if on < first else "after today"
+            raise ParamError(name, f"{on} is {where}: the record answers for {first} to {today}")
+
     def day_and_publications(self, on: dt.date | None) -> tuple:
         """(day, participating publication, pending publication); no day means the newest."""
+        self.check_day(on)
         day = on if on is not None else self.latest
         if day is None:
             return None, None, None
@@ -445,8 +471,33 @@ class Snapshot:
             i = j
         return _json_list(out)
 
-    def changes(self, since=None, until=None, state=None, kind=None, agency_id=None, exclude=()) -> str:
-        """Events between two days (inclusive), each naming the two publications it compares."""
+    def changes(self, *filters, newest_first: bool = False, limit: int | None = None, offset: int = 0, **named) -> str:
+        """Events between two days (inclusive), each naming the two publications it compares, filtered as
+        `_change_positions` says; oldest first (or newest), the `limit` events after the first `offset`."""
+        found = self._change_positions(*filters, **named)
+        if newest_first:
+            found.reverse()
+        end = None if limit is None else offset + limit
+        return _json_list(self.event_json[i] for i in found[offset:end])
+
+    def count_changes(self, *filters, **named) -> int:
+        """How many events `changes` finds with the same filters (all pages)."""
+        return len(self._change_positions(*filters, **named))
+
+    def _change_positions(
+        self,
+        since=None,
+        until=None,
+        state=None,
+        kind=None,
+        agency_id=None,
+        exclude=(),
+        model=None,
+        signed_since=None,
+        signed_until=None,
+    ) -> list[int]:
+        """The events listed between two days (inclusive), of a state, kind, agency and model, without the
+        kinds excluded, whose signing date falls between signed_since and signed_until."""
         self._need("_events")
         dates = self.event_dates
         first = bisect_left(dates, since) if since is not None else 0
@@ -456,12 +507,17 @@ class Snapshot:
             if agency_id is None
             else [i for i in self.events_of.get(agency_id, []) if first <= i < last]
         )
-        states, kinds, parts = self.event_states, self.event_kinds, self.event_json
-        return _json_list(
-            parts[i]
+        states, kinds, models, signed = self.event_states, self.event_kinds, self.event_models, self.event_signed
+        return [
+            i
             for i in positions
-            if (state is None or states[i] == state) and (kind is None or kinds[i] == kind) and kinds[i] not in exclude
-        )
+            if (state is None or states[i] == state)
+            and (kind is None or kinds[i] == kind)
+            and kinds[i] not in exclude
+            and (model is None or models[i] == model)
+            and (signed_since is None or (signed[i] is not None and signed[i] >= signed_since))
+            and (signed_until is None or (signed[i] is not None and signed[i] <= signed_until))
+        ]
 
     def county_figures(self, on=None) -> str:
         """One row per county on a day: local agencies and their models, statewide models, covered or not."""

@@ -184,7 +184,12 @@ class _Cache:
         gzip = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
         raw = scope.get("raw_path") or scope["path"].encode()
         key = (raw + b"?" + scope.get("query_string", b"")).decode("latin-1") + (" gzip" if gzip else "")
-        hit = served.cache.get(key)
+        if not scope["path"].startswith("/api/") and b"lang=" not in scope.get("query_string", b""):
+            accept = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
+            key += " " + negotiate(accept.decode("latin-1"))  # a page in the browser's language
+        # "Cache-Control: no-cache" asks for the answer computed again (what the benches time as cold)
+        fresh = any(k == b"cache-control" and b"no-cache" in v for k, v in scope["headers"])
+        hit = None if fresh else served.cache.get(key)
         if hit is not None:
             served.cache.move_to_end(key)  # least recently used answers go first
             status, body, headers = hit
@@ -221,6 +226,7 @@ CACHE_BYTES = 64 << 20  # the whole cache; the oldest answers go first
 CACHE_ENTRY_BYTES = 4 << 20  # larger answers are computed each time
 CACHE_ENTRY_OVERHEAD = 512  # what an entry costs beyond its key, headers and body (objects, list, dict slot)
 CACHE_KEY_CHARS = 2048
+CHANGES_PAGE = 100  # events a page of /changes shows
 
 
 def create_app(db_path: Path) -> FastAPI:
@@ -232,6 +238,7 @@ def create_app(db_path: Path) -> FastAPI:
         "Lists take ?format=csv for a CSV twin.",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(known_parameters)],
     )
     app.state.snapshot = snapshot
     # each added one wraps the ones before: guard(cache(compression(app)))
@@ -259,6 +266,8 @@ def create_app(db_path: Path) -> FastAPI:
 
     @app.exception_handler(params.ParamError)
     async def bad_param(request: Request, exc: params.ParamError):
+        if not request.url.path.startswith("/api/"):  # a page says it as a page
+            return page(request, "not_found.html", status=400, what=str(exc), heading="bad_request")
         return JSONResponse({"detail": f"bad parameter: {exc}"}, status_code=400)
 
     # -- API ------------------------------------------------------------------------------
@@ -331,18 +340,34 @@ def create_app(db_path: Path) -> FastAPI:
         until: str | None = day_param(),
         state: str | None = None,
         kind: str | None = None,
+        model: str | None = Query(None, description="JEM, TFM or WSO"),
+        signed_since: str | None = day_param(),
+        signed_until: str | None = day_param(),
+        order: str = Query("oldest", description="oldest (first) or newest (first)"),
+        limit: int | None = Query(None, ge=1, description="At most this many events (the header X-Total-Count: all)"),
+        offset: int = Query(0, ge=0, description="Skip this many events first"),
         format: str = Fmt,
         mem=Mem,
     ):
-        """Events between two days (inclusive), each naming the two publications it compares."""
+        """Events between two days (inclusive) on the day ICE listed them, each naming the two publications
+        it compares; by state, kind, model and the signing date they carry; oldest or newest first, paged."""
         args = (
             *params.window(params.day("since", since), params.day("until", until)),
             params.state(state),
             params.event_kind(kind),
         )
-        if params.output_format(format) == "csv":
-            return await run_in_threadpool(as_csv, "changes", queries.changes, mem, *args)
-        return json_body(queries.changes(mem, *args, as_json=True))
+        signed = params.window(params.day("signed_since", signed_since), params.day("signed_until", signed_until))
+        more: dict[str, Any] = {"model": params.model(model), "signed_since": signed[0], "signed_until": signed[1]}
+        total = {"X-Total-Count": str(queries.count_changes(mem, *args, **more))}
+        more.update(newest_first=params.order(order) == "newest", limit=limit, offset=offset)
+        if params.output_format(format) == "csv":  # named after the view: open287g-changes-TX-TFM-2026-03-01-2026-03-27
+            parts = [args[2], more["model"], args[3], args[0] or "start", args[1] or mem.latest]
+            name = "-".join(["open287g-changes", *(str(x) for x in parts if x)])
+            answer = await run_in_threadpool(as_csv, name, queries.changes, mem, *args, **more)
+        else:
+            answer = json_body(queries.changes(mem, *args, as_json=True, **more))
+        answer.headers.update(total)
+        return answer
 
     @app.get("/api/v1/states/{state}", tags=["api"])
     async def api_state(state: str, on: str | None = day_param(), mem=Mem):
@@ -466,8 +491,8 @@ def create_app(db_path: Path) -> FastAPI:
 
         def url(path: str, **args) -> str:
             args = {k: v for k, v in args.items() if v not in (None, "")}
-            if lang != "en":
-                args["lang"] = lang
+            if kept := kept_language(request, lang):
+                args["lang"] = kept
             query = "&".join(f"{k}={quote(str(v), safe='/,')}" for k, v in args.items())
             return path + ("?" + query if query else "")
 
@@ -480,6 +505,7 @@ def create_app(db_path: Path) -> FastAPI:
             {
                 "t": t,
                 "lang": lang,
+                "lang_param": kept_language(request, lang),
                 "url": url,
                 "switch_url": switch,
                 "today": served(request).answers.latest,
@@ -488,6 +514,7 @@ def create_app(db_path: Path) -> FastAPI:
                 **context,
             },
             status_code=status,
+            headers={"Vary": "Accept-Language"},
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -504,7 +531,10 @@ def create_app(db_path: Path) -> FastAPI:
             growth=charts.growth(records(queries.counts_by(mem, when, "month"))),
             changes=records(
                 queries.changes(
-                    mem, when - dt.timedelta(days=14), exclude=("moa_posted", "pending_listed", "pending_removed")
+                    mem,
+                    when - dt.timedelta(days=14),
+                    exclude=("moa_posted", "pending_listed", "pending_removed"),
+                    newest_first=True,
                 )
             ),
             states=records(queries.states(mem, when)),
@@ -520,10 +550,12 @@ def create_app(db_path: Path) -> FastAPI:
             request,
             "state.html",
             code=code,
-            name=vocab.state_names().get(code, code),
+            name=(vocab.state_names_es() if language(request) == "es" else vocab.state_names()).get(code, code),
             agencies=records(queries.agencies(mem, when, code)),
             coverage=queries.state_summary(mem, code, when)["coverage"],
-            changes=records(queries.changes(mem, state=code).tail(40)),
+            changes=records(queries.changes(mem, state=code, newest_first=True, limit=40)),
+            n_changes=queries.count_changes(mem, state=code),
+            first_day=mem.first,
         )
 
     @app.get("/counties/{fips}", response_class=HTMLResponse, include_in_schema=False)
@@ -536,7 +568,8 @@ def create_app(db_path: Path) -> FastAPI:
         state_name = (vocab.state_names_es() if lang == "es" else vocab.state_names()).get(info["state"], info["state"])
 
         def link(row: dict) -> Markup:
-            href = f"/agencies/{row['agency_id']}" + ("?lang=es" if lang == "es" else "")
+            kept = kept_language(request, lang)
+            href = f"/agencies/{row['agency_id']}" + (f"?lang={kept}" if kept else "")
             return Markup(f'<a href="{escape(href)}">{escape(row["name"])}</a>')
 
         answer = sentences.county_answer(info, lang, state_name, link)
@@ -579,26 +612,60 @@ def create_app(db_path: Path) -> FastAPI:
         )
 
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
-    def changes_page(request: Request, since: str = "", until: str = "", state: str = "", kind: str = "", mem=Mem):
+    def changes_page(
+        request: Request,
+        since: str = "",
+        until: str = "",
+        state: str = "",
+        kind: str = "",
+        model: str = "",
+        signed_since: str = "",
+        signed_until: str = "",
+        page_no: int = Query(1, alias="page", ge=1),
+        mem=Mem,
+    ):
         when = mem.latest
         problems: list[str] = []  # a page shows what it can: each bad filter is named and left out
         start = _lenient(lambda v: params.day("since", v), since, None, problems)
         end = _lenient(lambda v: params.day("until", v), until, None, problems)
         code = _lenient(params.state, state or None, None, problems)
         kind = _lenient(params.event_kind, kind or None, None, problems) or ""
+        model = _lenient(params.model, model or None, None, problems) or ""
         start, end = _lenient(lambda w: params.window(*w), (start, end), (start, None), problems)
+        s_start = _lenient(lambda v: params.day("signed_since", v), signed_since, None, problems)
+        s_end = _lenient(lambda v: params.day("signed_until", v), signed_until, None, problems)
         error = "; ".join(problems) or None
         start = start or when - dt.timedelta(days=30)
-        rows = records(queries.changes(mem, start, end, code, kind or None))
+        args = (start, end, code, kind or None)
+        more = {"model": model or None, "signed_since": s_start, "signed_until": s_end}
+        total = queries.count_changes(mem, *args, **more)
+        pages = max(1, -(-total // CHANGES_PAGE))
+        page_no = min(page_no, pages)
+        rows = records(
+            queries.changes(
+                mem, *args, newest_first=True, limit=CHANGES_PAGE, offset=(page_no - 1) * CHANGES_PAGE, **more
+            )
+        )
+        view = {
+            "since": str(start),
+            "until": str(end or ""),
+            "state": code or "",
+            "kind": kind,
+            "model": model,
+            "signed_since": str(s_start or ""),
+            "signed_until": str(s_end or ""),
+        }
         return page(
             request,
             "changes.html",
             rows=rows,
-            since=str(start),
-            until=str(end or ""),
-            state=code or "",
-            kind=kind,
+            view=view,
+            total=total,
+            page_no=page_no,
+            pages=pages,
+            per_page=CHANGES_PAGE,
             kinds=queries.EVENT_KINDS,
+            models=queries.MODELS,
             error=error,
         )
 
@@ -692,9 +759,53 @@ def marked(snippet: str | None) -> Markup:
     return Markup(_MARKED.sub(r"<mark>\1</mark>", str(escape(snippet or ""))))
 
 
+def known_parameters(request: Request) -> None:
+    """An API request naming a parameter its endpoint does not take is refused (400, naming it), never
+    answered as if it had not been asked ("counts?by=month" is not today's counts)."""
+    route = request.scope.get("route")
+    if route is None or not request.url.path.startswith("/api/"):
+        return
+    allowed: set[str] = set()
+    todo = [route.dependant]
+    while todo:  # the endpoint's own query parameters and those of its dependencies
+        d = todo.pop()
+        allowed.update(p.alias for p in d.query_params)
+        todo.extend(d.dependencies)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        takes = ", ".join(sorted(allowed)) or "no parameters"
+        names = ", ".join(map(repr, unknown))
+        raise params.ParamError(unknown[0], f"unknown parameter {names}: {route.path} takes {takes}")
+
+
 def language(request: Request) -> str:
-    lang = request.query_params.get("lang", "en")
+    """The page's language: `?lang=` when given, else the browser's preference (Accept-Language)."""
+    lang = request.query_params.get("lang")
+    if lang is None:
+        return negotiate(request.headers.get("accept-language", ""))
     return lang if lang in LANGS else "en"
+
+
+def kept_language(request: Request, lang: str) -> str | None:
+    """The language links must carry: Spanish, or a language chosen with ?lang= (which stays chosen
+    against the browser's preference)."""
+    return lang if lang != "en" or "lang" in request.query_params else None
+
+
+def negotiate(header: str) -> str:
+    """The language of LANGS the browser prefers ("es-US,es;q=0.9,en;q=0.8" -> es); English by default."""
+    best, best_q = "en", 0.0
+    for i, part in enumerate(header.split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        base = tag.split("-")[0].strip().lower()
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            continue
+        weight -= i * 1e-6  # equal weights: the first named wins
+        if base in LANGS and weight > best_q:
+            best, best_q = base, weight
+    return best
 
 
 def number(n: int | None, lang: str) -> str:
