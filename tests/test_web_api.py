@@ -102,6 +102,15 @@ def test_read_only_and_security_headers(client):
     assert head.status_code == 200 and head.content == b""
 
 
+def test_openapi_documents_the_400s_the_api_gives_not_422(client):
+    spec = client.get("/openapi.json").json()
+    operations = [(path, op) for path, ops in spec["paths"].items() for op in ops.values()]
+    assert operations and all("422" not in op["responses"] and "400" in op["responses"] for _, op in operations)
+    assert all("404" in op["responses"] for path, op in operations if "{" in path)
+    assert "text/csv" in spec["paths"]["/api/v1/agreements"]["get"]["responses"]["200"]["content"]
+    assert client.get("/api/v1/counts?on=someday").status_code == 400  # as documented
+
+
 def test_openapi_lists_the_api(client):
     spec = client.get("/openapi.json").json()
     for path in (

@@ -380,6 +380,26 @@ def county(
 
 
 @app.command()
+def panel(
+    since: Annotated[str | None, typer.Option(metavar="YYYY-MM", help="The first month.")] = None,
+    until: Annotated[str | None, typer.Option(metavar="YYYY-MM", help="The last month.")] = None,
+    state: StateOpt = None,
+    fmt: FormatOpt = Format.csv,
+) -> None:
+    """County x month panel since the record begins: FIPS, local agencies by model, statewide ones, covered.
+
+    One row per county and month (`month`, `day` read, `fips`, `state`, `county`, `population`, `local_agencies`,
+    `jem`, `tfm`, `wso`: local agencies with an agreement of that model applying there at the month's end,
+    `statewide_jem`, `statewide_tfm`, `statewide_wso`, `covered`, `publication_id`). CSV by default (every county:
+    about 200,000 rows); the same as the API's `/api/v1/panel/counties`.
+    """
+    start, end = _check(params.month, "since", since), _check(params.month, "until", until)
+    with _connect() as con:
+        df = queries.county_panel(con, start, end, _check(params.state, state))
+    emit(df, fmt, ["month", "fips", "county", "local_agencies", "jem", "tfm", "wso", "covered"])
+
+
+@app.command()
 def coverage(
     on: DateOpt = None,
     by: Annotated[str | None, typer.Option(help="Break down by state, model or month.")] = None,

@@ -27,6 +27,7 @@ from .documents import (
     template_changes,
     unmatched_documents,
 )
+from .panel import PANEL_COLUMNS, county_panel
 from .places import county_answer, county_answers, find_places
 from .places import search as search_places
 from .snapshot import MODELS, Snapshot
@@ -43,6 +44,7 @@ __all__ = [
     "HIT_FIELDS",
     "KINDS",
     "MODELS",
+    "PANEL_COLUMNS",
     "PUBLICATION_STATUSES",
     "Snapshot",
     "agencies",
@@ -59,6 +61,7 @@ __all__ = [
     "county_answer",
     "county_answers",
     "county_figures",
+    "county_panel",
     "coverage",
     "coverage_by",
     "document",

@@ -88,6 +88,16 @@ def coverage_by(value: str | None) -> str | None:
     return _one_of("by", value, COVERAGE_BY, "breakdown")
 
 
+def month(name: str, value: str | None) -> str | None:
+    """A month written YYYY-MM (nothing: no month)."""
+    if value is None or value == "":
+        return None
+    v = value.strip()
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+        return v
+    raise ParamError(name, f"{value!r} is not a month: use YYYY-MM, such as 2025-09")
+
+
 def county_fips(value: str) -> str:
     """A county's 5-digit FIPS code."""
     v = (value or "").strip()

@@ -241,6 +241,7 @@ def create_app(db_path: Path) -> FastAPI:
         dependencies=[Depends(known_parameters)],
     )
     app.state.snapshot = snapshot
+    app.openapi = lambda: app.openapi_schema or _spec(app)  # type: ignore[method-assign]
     # each added one wraps the ones before: guard(cache(compression(app)))
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(_Cache, snapshot=snapshot)
@@ -409,6 +410,26 @@ def create_app(db_path: Path) -> FastAPI:
         """Places and agencies a query finds: counties with their answer, agencies page by page, and `go`,
         the one county the query leads straight to."""
         return JSONResponse(jsonable_encoder(queries.search_places(mem, params.search_text(q) or "", page)))
+
+    @app.get("/api/v1/panel/counties", tags=["api"])
+    def api_county_panel(
+        since: str | None = Query(None, description="The first month, YYYY-MM (default: the record's first)"),
+        until: str | None = Query(None, description="The last month, YYYY-MM (default: the newest)"),
+        state: str | None = Query(None, description="One state, e.g. TX (default: every county)"),
+        format: str = Query("csv", description="csv (default: ~200,000 rows for every county) or json"),
+        mem=Mem,
+    ):
+        """The researcher's panel: one row per county and month since the record begins, with its FIPS,
+        the local agencies by model whose agreements applied there at the month's end, the statewide ones
+        apart, and the list read (`day`, `publication_id`)."""
+        args = (params.month("since", since), params.month("until", until), params.state(state))
+        if args[0] and args[1] and args[1] < args[0]:
+            raise params.ParamError("until", f"{args[1]} is before since {args[0]}")
+        frame = queries.county_panel(mem, *args)
+        name = "-".join(["open287g-county-panel", *(x for x in (args[2], args[0], args[1]) if x)])
+        if params.output_format(format) == "csv":
+            return csv_body(name, frame)
+        return JSONResponse(jsonable_encoder(frame.to_dicts()))
 
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, mem=Mem):
@@ -757,6 +778,34 @@ _MARKED = re.compile(r"«([^«»]*)»")
 def marked(snippet: str | None) -> Markup:
     """A search snippet as HTML: the text escaped, the words the search matched (between « and ») in <mark>."""
     return Markup(_MARKED.sub(r"<mark>\1</mark>", str(escape(snippet or ""))))
+
+
+PROBLEM = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+
+
+def _spec(app: FastAPI) -> dict:
+    """The OpenAPI document as the API answers: a bad parameter is a 400 with a sentence in `detail` (never
+    FastAPI's 422), an unknown id a 404; lists are JSON or, with format=csv, CSV."""
+    from fastapi.openapi.utils import get_openapi
+
+    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    for path, operations in spec.get("paths", {}).items():
+        for op in operations.values():
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            problem = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            responses["400"] = {"description": "A bad parameter: `detail` says which and why", **problem}
+            if "{" in path:
+                responses["404"] = {"description": "Nothing has that id: `detail` says so", **problem}
+            if any(p["name"] == "format" for p in op.get("parameters", [])):
+                ok = responses.setdefault("200", {"description": "Successful Response"})
+                ok.setdefault("content", {})["text/csv"] = {"schema": {"type": "string"}}
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas["Problem"] = PROBLEM
+    app.openapi_schema = spec
+    return spec
 
 
 def known_parameters(request: Request) -> None:
