@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from helpers import CHROMIUM, SHOTS, axe_violations, visit
+from helpers import CHROMIUM, SHOTS, axe_violations, overflow, visit
 from open287g.web import mapsvg
 
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
@@ -113,3 +113,15 @@ PAGE_TYPES = [
 def test_no_accessibility_violations(server, browser, path, lang, width):
     sep = "&" if "?" in path else "?"
     assert axe_violations(browser, f"{server}{path}{sep}lang={lang}", width) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_every_page_fits_a_phone(server, browser, path, lang):
+    """At 390 px nothing makes the page scroll sideways: wide tables scroll inside their own box."""
+    sep = "&" if "?" in path else "?"
+    name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:60] or "home"
+    shot = f"phone-{name}-{lang}"
+    page, problems = visit(browser, f"{server}{path}{sep}lang={lang}", shot, width=390)
+    assert overflow(page) == 0 and problems == []
+    page.close()
