@@ -122,7 +122,7 @@ def test_county_command_answers_in_english_and_spanish(built, client):
     import json
 
     en = run(built, "county", "Harris", "County,", "TX")
-    assert en.exit_code == 0 and "No agency of Harris County, TX itself" in en.stdout and "&#39;" not in en.stdout
+    assert en.exit_code == 0 and "no agency of Harris County, TX itself" in en.stdout and "&#39;" not in en.stdout
     es = run(built, "county", "condado", "de", "Gwinnett", "--lang", "es")
     assert es.exit_code == 0 and "Ninguna agencia local de Gwinnett County, GA" in es.stdout
     as_json = json.loads(run(built, "county", "13135", "--format", "json").stdout)
@@ -168,7 +168,7 @@ def test_search_redirects_to_the_county_page_keeping_the_language(client, query)
         (
             "48201",
             "en",
-            "No agency of Harris County, TX itself (its sheriff's office, its jail) has a 287(g) agreement",
+            "Yes, but not the county's own agencies: League City Police Department (TFM, WSO) and Southside Place",
         ),
         ("17031", "en", "No local agency in Cook County, IL has a 287(g) agreement"),
     ],
@@ -178,6 +178,11 @@ def test_county_pages_answer_in_their_first_sentence(client, fips, lang, first):
     answer = re.search(r'<p class="answer" id="answer">(.*?)</p>', body, re.S)
     assert answer and html.unescape(re.sub(r"<[^>]+>", "", answer[1])).startswith(first)
     assert "<table" not in body or body.index('class="answer"') < body.index("<table")
+
+
+def test_a_day_after_the_newest_list_names_the_list_it_reads(client):
+    body = html.unescape(client.get("/counties/51117?on=2026-11-01").text)
+    assert "in ICE's list of 2026-03-27." in body and "as of 2026-11-01" in body
 
 
 def test_search_page_groups_places_and_agencies(client):

@@ -509,15 +509,29 @@ def test_the_changes_page_is_newest_first_and_pages_through_every_change(client)
     import re
 
     first = client.get("/changes?since=2025-01-01").text
-    total = int(re.search(r"([\d,]+) changes", first)[1].replace(",", ""))
+    total = int(re.search(r"([\d,]+) changes listed from 2025-01-01 to 2026-03-27", first)[1].replace(",", ""))
     assert total > 100 and 'rel="next"' in first
-    days = re.findall(r"<tr>\s*<td>(\d{4}-\d{2}-\d{2})</td>", first)
+    days = re.findall(r"<tr>\s*<td[^>]*>(\d{4}-\d{2}-\d{2})</td>", first)
     assert len(days) == 100 and days == sorted(days, reverse=True)
     last_page = -(-total // 100)
     last = client.get(f"/changes?since=2025-01-01&page={last_page}").text
     assert 'rel="prev"' in last and 'rel="next"' not in last
-    assert len(re.findall(r"<tr>\s*<td>\d{4}-", last)) == total - (last_page - 1) * 100
+    assert len(re.findall(r"<tr>\s*<td[^>]*>\d{4}-", last)) == total - (last_page - 1) * 100
     wso = client.get("/changes?since=2025-01-01&model=WSO").text
     assert '<option value="WSO" selected>' in wso  # the CSV link and the pages keep the filter
     assert re.search(r'href="/api/v1/changes\?[^"]*model=WSO[^"]*format=csv"', wso)
     assert re.search(r'href="/changes\?page=2[^"]*model=WSO', wso)
+
+
+def test_changes_by_signing_date_search_the_whole_record(client):
+    import re
+
+    body = client.get("/changes?signed_since=2025-01-01&signed_until=2025-01-31").text
+    n = int(re.search(r"([\d,]+) changes listed from 2021-01-13 to 2026-03-27", body)[1].replace(",", ""))
+    api = client.get("/api/v1/changes?signed_since=2025-01-01&signed_until=2025-01-31")
+    assert n == int(api.headers["x-total-count"]) > 0
+
+
+def test_a_page_answers_a_bad_page_number_as_a_page(client):
+    r = client.get("/changes?page=0")
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")

@@ -47,7 +47,7 @@ def test_the_map_holds_nothing_to_tab_through_and_a_click_opens_a_county(server,
     assert page.locator("svg.map").get_attribute("role") == "img"
     page.locator('svg.map path[data-fips="48201"]').dispatch_event("click")
     page.wait_for_url("**/counties/48201?lang=es")
-    assert page.locator("p.answer").inner_text().startswith("Ninguna agencia del propio Harris County")
+    assert page.locator("p.answer").inner_text().startswith("Sí, pero no las agencias del propio condado")
     assert problems == []
     page.close()
 

@@ -141,7 +141,7 @@ def rebuild() -> None:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
-    """A progress bar per stage on a terminal (nothing when piped)."""
+    """A progress bar per stage on a terminal; piped (a log), a line at every tenth of a long stage."""
     with Progress(
         TextColumn("{task.description:<8}"),
         BarColumn(),
@@ -157,6 +157,9 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
+            step = max(1, total // 10)
+            if not sys.stderr.isatty() and total >= 20 and (done % step == 0 or done == total):
+                err.print(f"{stage}: {done}/{total}", highlight=False)
 
         yield progress
 

@@ -53,11 +53,14 @@ def county_answers(db: Db, fips: list[str], on: dt.date | None = None) -> dict[s
     (in ICE's list in effect that day), else "no"; `county_agencies` (the county's own: sheriff, jail,
     county police), `other_local` (cities, towns, districts; `home_fips` and `home_county`: where the agency is based),
     `statewide`, each with its models and agreements; `past` (local agreements that applied there and
-    ended by that day, with `ended_on`); `record_start`, the first day of the record."""
+    ended by that day, with `ended_on`); `list_day`, the day ICE's list in effect that day was posted;
+    `record_start`, the first day of the record."""
     from . import in_effect, latest_date, snapshot_of
 
-    snapshot_of(db).check_day(on)
+    snap = snapshot_of(db)
+    snap.check_day(on)
     day = on or latest_date(db)
+    list_day = snap.list_day(day)
     counties = _rows(
         db, "SELECT fips, name, state, population FROM counties WHERE list_contains($f, fips)", {"f": fips}
     )
@@ -96,6 +99,7 @@ def county_answers(db: Db, fips: list[str], on: dt.date | None = None) -> dict[s
         out[county["fips"]] = {
             **county,
             "on": day,
+            "list_day": list_day,
             "record_start": start,
             "answer": "yes" if local else "no",
             "county_agencies": [r for r in local if r["jurisdiction_level"] == "county"],

@@ -384,6 +384,13 @@ class Snapshot:
             where = "before the record begins" if on < first else "after today"
             raise ParamError(name, f"{on} is {where}: the record answers for {first} to {today}")
 
+    def list_day(self, on: dt.date | None, kind: str = "participating") -> dt.date | None:
+        """The day the list in effect on `on` took effect (its posting); None before the record."""
+        self._need("_days")
+        days, day = self.from_dates.get(kind, []), on if on is not None else self.latest
+        i = bisect_right(days, day) - 1 if day is not None else -1
+        return days[i] if i >= 0 else None
+
     def day_and_publications(self, on: dt.date | None) -> tuple:
         """(day, participating publication, pending publication); no day means the newest."""
         self.check_day(on)

@@ -263,6 +263,8 @@ def create_app(db_path: Path) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        if not request.url.path.startswith("/api/"):  # a page says it as a page
+            return page(request, "not_found.html", status=400, what=problems, heading="bad_request")
         return JSONResponse({"detail": f"bad parameter: {problems}"}, status_code=400)
 
     @app.exception_handler(params.ParamError)
@@ -656,7 +658,8 @@ def create_app(db_path: Path) -> FastAPI:
         s_start = _lenient(lambda v: params.day("signed_since", v), signed_since, None, problems)
         s_end = _lenient(lambda v: params.day("signed_until", v), signed_until, None, problems)
         error = "; ".join(problems) or None
-        start = start or when - dt.timedelta(days=30)
+        if start is None and not (s_start or s_end):  # by default the last 30 days; by signing date, all
+            start = when - dt.timedelta(days=30)
         args = (start, end, code, kind or None)
         more = {"model": model or None, "signed_since": s_start, "signed_until": s_end}
         total = queries.count_changes(mem, *args, **more)
@@ -668,7 +671,7 @@ def create_app(db_path: Path) -> FastAPI:
             )
         )
         view = {
-            "since": str(start),
+            "since": str(start or ""),
             "until": str(end or ""),
             "state": code or "",
             "kind": kind,
@@ -682,6 +685,8 @@ def create_app(db_path: Path) -> FastAPI:
             rows=rows,
             view=view,
             total=total,
+            shown_since=start or mem.first,
+            shown_until=end or when,
             page_no=page_no,
             pages=pages,
             per_page=CHANGES_PAGE,

@@ -48,7 +48,7 @@ def names(rows: list[dict], lang: str, link: Link = plain) -> Markup:
 
 def county_answer(answer: dict, lang: str, state_name: str, link: Link = plain) -> Markup:
     """Does an agency in this county work with ICE under 287(g)? One or two sentences, yes or no first."""
-    place, day = f"{answer['name']}, {answer['state']}", answer["on"]
+    place, day = f"{answer['name']}, {answer['state']}", answer["list_day"] or answer["on"]
     own, other, statewide = answer["county_agencies"], answer["other_local"], answer["statewide"]
     if own:
         key = "answer_yes_county" if len(own) == 1 else "answer_yes_counties"
