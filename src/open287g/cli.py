@@ -377,7 +377,7 @@ def county(
             raise typer.Exit(1)
         answer = queries.county_answer(con, found[0]["fips"], day)
     assert answer is not None  # (found, so it exists)
-    names = vocab.state_names_es() if lang == "es" else vocab.state_names()
+    names = vocab.state_names_in(lang)
     sentence = sentences.county_answer(answer, lang, names.get(answer["state"], answer["state"])).striptags()
     emit_county(answer, sentence, fmt)
 

@@ -46,6 +46,11 @@ def state_names_es() -> dict[str, str]:
     return {row["code"]: row["name_es"] for row in data_rows("states.csv")}
 
 
+def state_names_in(lang: str) -> dict[str, str]:
+    """2-letter code -> the state's name in a page's language (es: Spanish; anything else: English)."""
+    return state_names_es() if lang == "es" else state_names()
+
+
 @cache
 def state_fips() -> dict[str, str]:
     """2-letter code -> the state's 2-digit FIPS code."""

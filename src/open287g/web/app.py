@@ -532,7 +532,7 @@ def create_app(db_path: Path) -> FastAPI:
                 "url": url,
                 "switch_url": switch,
                 "today": served(request).answers.latest,
-                "state_names": vocab.state_names_es() if lang == "es" else vocab.state_names(),
+                "state_names": vocab.state_names_in(lang),
                 "num": lambda n: number(n, lang),
                 **context,
             },
@@ -573,7 +573,7 @@ def create_app(db_path: Path) -> FastAPI:
             request,
             "state.html",
             code=code,
-            name=(vocab.state_names_es() if language(request) == "es" else vocab.state_names()).get(code, code),
+            name=vocab.state_names_in(language(request)).get(code, code),
             agencies=records(queries.agencies(mem, when, code)),
             coverage=queries.state_summary(mem, code, when)["coverage"],
             changes=records(queries.changes(mem, state=code, newest_first=True, limit=40)),
@@ -588,7 +588,7 @@ def create_app(db_path: Path) -> FastAPI:
         if info is None:
             return page(request, "not_found.html", status=404, what=fips)
         lang = language(request)
-        state_name = (vocab.state_names_es() if lang == "es" else vocab.state_names()).get(info["state"], info["state"])
+        state_name = vocab.state_names_in(lang).get(info["state"], info["state"])
 
         def link(row: dict) -> Markup:
             kept = kept_language(request, lang)
