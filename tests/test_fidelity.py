@@ -303,6 +303,25 @@ DECISIONS: list[tuple[str, str, Callable]] = [
             == "TN/grundy-county-sheriffs-office/WSO/2025-07-07"
         ),
     ),
+    (
+        "state_fixed",
+        "Ellis County SO KS's WSO, first listed under TX beside Ellis County SO TX's JEM: KS's agreement, two agencies",
+        lambda con: (
+            queries.resolve_agreement(con, "TX/ellis-county-sheriffs-office/WSO/2025-07-07")
+            == "KS/ellis-county-sheriffs-office/WSO/2025-07-07"
+            and agreement(con, "KS/ellis-county-sheriffs-office/WSO/2025-07-07")["agency_id"]
+            == "KS/ellis-county-sheriffs-office"
+            and one(con, "SELECT county_fips FROM agencies WHERE agency_id = 'KS/ellis-county-sheriffs-office'")[0]
+            == "20051"
+            and [
+                r[0]
+                for r in con.execute(
+                    "SELECT model FROM agreements WHERE agency_id = 'TX/ellis-county-sheriffs-office'"
+                ).fetchall()
+            ]
+            == ["JEM"]
+        ),
+    ),
     # 9. pending -> signed across spellings and counties
     (
         "pending_to_signed",

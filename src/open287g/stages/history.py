@@ -66,6 +66,7 @@ class _History:
         self.agencies = UnionFind()  # nodes: (state, name_key)
         self.agreements = UnionFind()  # nodes: Unit of the participating list
         self.links: list[tuple[Link, dict, dict, dict, dict]] = []  # (link, from_pub, to_pub, old row, new row)
+        self.moved_off: set[Unit] = set()  # listings ICE put under another state's namesake (_listing_moved_off)
         # node -> (first listing, name, state, date); a listing's order is (day, list, publication, row),
         # the same in every build that holds that publication, so ids made from it never change
         self.first_seen: dict[tuple[str, str], tuple[tuple, str, str, dt.date]] = {}
@@ -265,12 +266,28 @@ class _History:
         if link.kind in ("doubtful", "relabel"):
             identity.settle(link, names)
         self.links.append((link, from_pub, to_pub, old, new))
-        if identity.merges_agencies(link, names):
+        moved_off = self._listing_moved_off(link)
+        if moved_off:
+            self.moved_off.add(link.old)
+        if identity.merges_agencies(link, names) and not moved_off:
             self.agencies.union((link.old.state, link.old.key), (link.new.state, link.new.key))
             if link.old.key != link.new.key and link.kind in ("rename", "relabel"):
                 self.renamed_away.add((link.old.state, link.old.key))
         if link.kind in ("rename", "state_fixed", "revision") or link.decision == "same":
             self.agreements.union(link.old, link.new)
+
+    def _listing_moved_off(self, link: Link) -> bool:
+        """A state fix that moves one listing off a name that carries other agreements of its own: ICE
+        had listed another state's namesake under it (Ellis County SO, KS's WSO first listed under TX,
+        whose Ellis County SO has its JEM). The agreement moves to the corrected state's agency; the two
+        agencies stay apart."""
+        if link.kind != "state_fixed":
+            return False
+        node, mine = (link.old.state, link.old.key), self.agreements.find(link.old)
+        return any(
+            (u.state, u.key) == node and u.signed is not None and self.agreements.find(u) != mine
+            for u in self.agreements.parent
+        )
 
     def _merge_duplicates(self, units: dict[Unit, dict]) -> None:
         """Two spellings of one agency listed side by side with the same model and date (e.g. 'City of
@@ -557,11 +574,19 @@ class _Tables:
         for root, units in sorted(groups.items(), key=lambda kv: min(first[u] for u in kv[1])):
             units.sort(key=lambda u: (first[u], repr(u)))
             # named by its first signing date, unless ICE's slip put that in another millennium
-            u0 = next((u for u in units if not identity.implausible_date(u.signed)), units[0])
             latest = max(units, key=lambda u: (last[u], repr(u)))
+            # ...under the agency it belongs to (a listing ICE first put under another state's namesake
+            # names it only as a former id)
+            moved = self.h.moved_off.intersection(units)
+            if moved:
+                home = self.h.agency_of((latest.state, latest.key))
+                units.sort(key=lambda u: self.h.agency_of((u.state, u.key)) != home)
+            u0 = next((u for u in units if not identity.implausible_date(u.signed)), units[0])
             aid = ids.unique(f"{self.aid((u0.state, u0.key))}/{u0.model or 'unknown'}/{u0.signed or 'undated'}", taken)
             taken.add(aid)
             self._ids[root] = aid
+            # builds that had merged the two namesakes named its pending listing by the other one
+            self.former[aid] |= {f"{self.aid((u.state, u.key))}/{u.model or 'unknown'}/pending" for u in moved}
             self.agreement_agency[aid] = self.aid((latest.state, latest.key))
             self.agreement_model[aid] = u0.model
             for u in units:
