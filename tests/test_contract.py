@@ -1,13 +1,13 @@
 """The JSON contract: every command that prints JSON and every /api/v1 endpoint has exactly the fields that
-tests/contract.json lists, nested objects and every record of every list included, and each API list's CSV twin
-has the same columns. A renamed, dropped or added field fails here until contract.json is updated."""
+src/open287g/data/contract.json lists, nested objects and every record of every list included, and each API list's
+CSV twin has the same columns. A renamed, dropped or added field fails here until contract.json is updated. The same
+file gives the OpenAPI document its response schemas (web/openapi.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import re
 import shlex
 from pathlib import Path
 
@@ -18,12 +18,13 @@ from typer.main import get_command
 from helpers import SHARED, run
 from open287g import queries
 from open287g.cli import app
+from open287g.web import openapi
 from open287g.web.app import create_app
 
-CONTRACT_FILE = Path(__file__).with_name("contract.json")
-CONTRACT = json.loads(CONTRACT_FILE.read_text())
+CONTRACT_FILE = Path(openapi.__file__).parents[1] / "data" / "contract.json"
+CONTRACT = openapi.contract()
 RECORDS = CONTRACT["records"]
-HINT = f"(if the change is intended, update {CONTRACT_FILE.relative_to(CONTRACT_FILE.parents[1])})"
+HINT = "(if the change is intended, update src/open287g/data/contract.json)"
 
 # Answers that are empty on the shared data, so that only their type can be checked here. The two listings
 # of the newest pending list belong to agreements that are already active: no agreement has status pending.
@@ -117,7 +118,11 @@ class Check:
                 for path, n in self.records.items()
                 if not n and path not in EMPTY_PATHS
             ]
-        return "" if not lines else f"{what} does not match tests/contract.json {HINT}:\n  " + "\n  ".join(lines)
+        return (
+            ""
+            if not lines
+            else f"{what} does not match src/open287g/data/contract.json {HINT}:\n  " + "\n  ".join(lines)
+        )
 
 
 def _kind(value) -> str:
@@ -214,7 +219,7 @@ def test_every_api_endpoint_is_in_the_contract(client):
         path = getattr(route, "path", "")
         if not path.startswith("/api/v1/"):
             continue
-        pattern = re.compile(re.sub(r"\{[^}:]+:path\}", ".+", re.sub(r"\{[^}:]+\}", "[^/]+", path)) + r"(\?.*)?$")
+        pattern = openapi.route_pattern(path)
         urls = [u for u in CONTRACT["api"] if pattern.match(u)]
         assert urls, f"API route {path} has no entry in contract.json"
         takes_format = any(q.name == "format" for q in route.dependant.query_params)

@@ -1,10 +1,13 @@
 """The pages in a real browser: Debian's chromium driven by Playwright, against the server started on
 127.0.0.1. Screenshots land in artifacts/screenshots/."""
 
+import io
 import os
 import re
 
+import duckdb
 import pytest
+from pypdf import PdfReader
 
 from helpers import CHROMIUM, SHOTS, axe_violations, overflow, visit
 from open287g.web import mapsvg
@@ -76,14 +79,43 @@ def test_keyboard_reaches_the_search_box(server, browser):
     page.close()
 
 
-def test_agency_page_prints_on_one_page(server, browser):
-    page = browser.new_page()
-    page.goto(server + "/agencies/MN/freeborn-county-sheriffs-office")
-    pdf = page.pdf(format="Letter")
-    page.close()
-    (SHOTS / "agency-brief.pdf").write_bytes(pdf)
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert pages == 1  # the brief a county official hands out
+def longest_briefs(built, n: int = 10) -> list[str]:
+    """The agencies whose printed brief holds the most: agreements, MOAs on file (their signatures and powers)
+    and events."""
+    with duckdb.connect(str(built), read_only=True) as con:
+        rows = con.execute(
+            """SELECT a.agency_id,
+                      (SELECT count(*) FROM agreements g WHERE g.agency_id = a.agency_id) * 20
+                      + (SELECT count(*) FROM agreements g WHERE g.agency_id = a.agency_id
+                         AND g.moa_sha256 IN (SELECT sha256 FROM documents)) * 30
+                      + (SELECT count(*) FROM events e WHERE e.agency_id = a.agency_id)
+                      + length(a.name) / 10 AS size
+               FROM agencies a ORDER BY size DESC, a.agency_id LIMIT $n""",
+            {"n": n},
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_the_ten_longest_agency_briefs_print_on_one_page_saying_where_from(server, browser, built):
+    """The brief a county official hands out: one Letter page, with the day of the list, the source,
+    each MOA's address and the page's own address on it."""
+    for agency in ["MN/freeborn-county-sheriffs-office", *longest_briefs(built)]:
+        page = browser.new_page()
+        page.goto(f"{server}/agencies/{agency}")
+        page.wait_for_load_state("networkidle")
+        moa_links = page.eval_on_selector_all("a.moa-url", "els => els.map(e => e.href)")
+        pdf = page.pdf(format="Letter")
+        page.close()
+        name = re.sub(r"[^a-z0-9]+", "-", agency.lower())
+        (SHOTS / f"brief-{name}.pdf").write_bytes(pdf)
+        printed = PdfReader(io.BytesIO(pdf))
+        assert len(printed.pages) == 1, f"{agency}: the brief prints on {len(printed.pages)} pages"
+        text = printed.pages[0].extract_text()
+        flat = re.sub(r"\s+", "", text)  # a long address wraps
+        assert "As of" in text and "Source: ICE" in text, agency
+        assert f"{server}/agencies/{agency}".replace(" ", "") in flat, f"{agency}: the page's address is not printed"
+        for href in moa_links:
+            assert href in flat, f"{agency}: the MOA address {href} is not printed"
 
 
 # Every page type, in both languages, on a desktop and on a phone: axe-core (npm) finds no WCAG A/AA violation.
@@ -104,6 +136,11 @@ PAGE_TYPES = [
     "/documents/ae6108b586ecba39c8b179d1ee25318c30ea9c44345a7d441ce91d049c366d6d",
     "/methodology",
     "/downloads",
+    "/what-is-287g",
+    "/docs",
+    "/pending",
+    "/?on=2025-06-01",  # any day: the page says which
+    "/agencies/TX/ellis-county-sheriffs-office?on=2025-06-01",
 ]
 
 

@@ -135,12 +135,13 @@ def test_a_refused_link_keeps_its_reason(client, listed):
 @pytest.mark.parametrize(
     "path, status, message",
     [
-        ("/api/v1/documents?q=", 400, "q: empty search"),
+        ("/api/v1/documents?q=%20%20", 400, "q: empty search"),
+        ("/api/v1/documents?q=", 400, "'q' given without a value"),
         ("/api/v1/documents?q=x&limit=0", 400, "limit"),
         ("/api/v1/documents?q=x&limit=501", 400, "limit"),
         ("/api/v1/documents?q=x&offset=-1", 400, "offset"),
         ("/api/v1/documents?q=x&limit=ten", 400, "limit"),
-        ("/api/v1/documents?agency=XX/nobody", 400, "unknown agency"),
+        ("/api/v1/documents?agency=XX/nobody", 404, "no agency"),
         ("/api/v1/documents?state=Atlantis", 400, "unknown state"),
         ("/api/v1/documents?model=ABC", 400, "unknown model"),
         ("/api/v1/documents?format=xml", 400, "unknown format"),

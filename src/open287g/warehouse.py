@@ -149,6 +149,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("method", "VARCHAR"),
     ],
     "counties": [("fips", "VARCHAR"), ("state", "VARCHAR"), ("name", "VARCHAR"), ("population", "BIGINT")],
+    "cities": [("name", "VARCHAR"), ("state", "VARCHAR"), ("county_fips", _LIST)],
     "reference_agencies": [
         ("ori", "VARCHAR"),
         ("name", "VARCHAR"),

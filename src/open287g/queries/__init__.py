@@ -48,6 +48,7 @@ __all__ = [
     "PUBLICATION_STATUSES",
     "Snapshot",
     "agencies",
+    "agency_listed_on",
     "agency_names",
     "agency_profile",
     "agreement_documents",
@@ -61,6 +62,7 @@ __all__ = [
     "county_answer",
     "county_answers",
     "county_figures",
+    "county_name",
     "county_panel",
     "coverage",
     "coverage_by",
@@ -287,6 +289,33 @@ def agency_profile(db: Db, agency_id: str, as_json: bool = False):
         "agreements": snap.frame("agreement_records", agreements),
         "events": snap.frame("events", events),
     }
+
+
+def agency_listed_on(db: Db, agency_id: str, on) -> dict:
+    """What ICE's lists said of one agency on a day: the day each list took effect, and its agreements on
+    the participating and on the pending list (agreement records, as on that day)."""
+    snap = snapshot_of(db)
+    profile = snap.profile_parts(agency_id)
+    if profile is None:
+        return {"on": on, "list_day": None, "pending_list_day": None, "listed": [], "pending": []}
+    state = snap.frame("agency_records", f"[{profile[0]}]").to_dicts()[0]["state"]
+
+    def mine(status: str | None) -> list[dict]:
+        rows = snap.frame("agreement_records", snap.agreements(on, state, None, status)).to_dicts()
+        return [r for r in rows if r["agency_id"] == agency_id]
+
+    return {
+        "on": on,
+        "list_day": snap.list_day(on),
+        "pending_list_day": snap.list_day(on, "pending"),
+        "listed": mine(None),
+        "pending": mine("pending"),
+    }
+
+
+def county_name(db: Db, fips: str | None) -> str | None:
+    """A county's name by its FIPS code ("48201" -> "Harris County"), None when unknown."""
+    return snapshot_of(db).county_names.get(fips or "")
 
 
 def resolve_agency(db: Db, agency_id: str) -> str | None:

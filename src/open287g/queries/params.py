@@ -121,9 +121,13 @@ def search_text(value: str | None) -> str | None:
     """Words to search MOA text for (nothing: no search); blank is an error, not a search for everything."""
     if value is None:
         return None
-    if not value.strip():
+    words = value.strip(BLANKS)
+    if not words:
         raise ParamError("q", 'empty search: give a word or a "quoted phrase"')
-    return value.strip()
+    return words
+
+
+BLANKS = " \t\n\r\f\v"  # what a search may not consist of only (the API's schema says the same)
 
 
 def window(since: dt.date | None, until: dt.date | None) -> tuple[dt.date | None, dt.date | None]:

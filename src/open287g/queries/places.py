@@ -29,17 +29,44 @@ def find_places(db: Db, query: str) -> list[dict[str, Any]]:
     """The counties a query names: a FIPS code is its county; otherwise those whose own words fit
     (`fit` 3: the same words, 2: the query's words among the name's, 1: a word begun), in the state it
     names. Only the best fit is kept, 2 and 3 counting as one ("Miami": Miami County and Miami-Dade;
-    "Cook": never Cooke), the most populous first."""
+    "Cook": never Cooke), the most populous first; and, unless it says "County", the counties of the
+    cities named exactly so (`cities`: "Charlotte, NC" is Mecklenburg County)."""
     q = places.read_query(query)
     if q.fips:
-        return [{**r, "fit": 3} for r in _rows(db, "SELECT * FROM counties WHERE fips = $f", {"f": q.fips})]
+        rows = _rows(db, "SELECT * FROM counties WHERE fips = $f", {"f": q.fips})
+        return [{**r, "fit": 3, "cities": []} for r in rows]
     if not q.words:
         return []
     sql = "SELECT fips, name, state, population FROM counties WHERE $state::VARCHAR IS NULL OR state = $state"
-    fits = [{**r, "fit": places.match(q, r["name"])} for r in _rows(db, sql, {"state": q.state})]
+    fits = [{**r, "fit": places.match(q, r["name"]), "cities": []} for r in _rows(db, sql, {"state": q.state})]
     best = max((r["fit"] for r in fits), default=0)
     found = [r for r in fits if r["fit"] and (r["fit"] >= 2 if best >= 2 else r["fit"] == best)]
+    if not set(places.fold(query).split()) & places.KIND_WORDS:  # "Cook County" names no city
+        found = _with_cities(db, q, found, {r["fips"]: r for r in fits})
     return sorted(found, key=lambda r: (-(r["population"] or 0), r["state"], r["name"]))
+
+
+def _with_cities(db: Db, q: places.PlaceQuery, found: list[dict], counties: dict[str, dict]) -> list[dict]:
+    """The counties found, and those holding a city named exactly so in the FBI roster (Houston, TX:
+    Harris, Fort Bend and Montgomery), each with `cities`, the city names that led to it."""
+    first = q.words[0]
+    sql = (
+        "SELECT name, state, county_fips FROM cities WHERE ($state::VARCHAR IS NULL OR state = $state) "
+        "AND strip_accents(lower(name)) LIKE $like"
+    )
+    out = {r["fips"]: r for r in found}
+    for city in _rows(db, sql, {"state": q.state, "like": f"%{first}%"}):
+        fit = places.match(q, city["name"])
+        # the same words; or one half of a city joined with its county ("Charlotte-Mecklenburg")
+        if not (fit == 3 or (fit == 2 and "-" in city["name"])):
+            continue
+        for fips in city["county_fips"] or []:
+            if fips in counties:
+                hit = out.setdefault(fips, {**counties[fips], "fit": 3, "cities": []})
+                hit["fit"] = max(hit["fit"], 3)
+                if city["name"] not in hit["cities"]:
+                    hit["cities"].append(city["name"])
+    return list(out.values())
 
 
 def county_answer(db: Db, fips: str, on: dt.date | None = None) -> dict[str, Any] | None:
@@ -110,8 +137,9 @@ def county_answers(db: Db, fips: list[str], on: dt.date | None = None) -> dict[s
     return out
 
 
-def search(db: Db, query: str, page: int = 1) -> dict[str, Any]:
-    """Places and agencies a query finds: `places` (counties, each with its answer), `agencies` (the
+def search(db: Db, query: str, page: int = 1, on: dt.date | None = None) -> dict[str, Any]:
+    """Places and agencies a query finds: `places` (counties, each with its answer on `on`, default the
+    newest list), `agencies` (the
     page-th 50 of those whose names fit), their counts, and `go`: the one county page the query
     leads straight to (a FIPS code, or one county named with its kind or state, or the only thing found)."""
     from . import find_agencies
@@ -119,7 +147,7 @@ def search(db: Db, query: str, page: int = 1) -> dict[str, Any]:
     found = find_places(db, query)
     agencies = find_agencies(db, query) if query.strip() else None
     total = 0 if agencies is None else agencies.height
-    answers = county_answers(db, [p["fips"] for p in found[:PAGE_SIZE]])
+    answers = county_answers(db, [p["fips"] for p in found[:PAGE_SIZE]], on)
     shown = [{**p, **answers[p["fips"]]} for p in found[:PAGE_SIZE]]
     q = places.read_query(query)
     named = bool(q.fips or q.state or set(places.fold(query).split()) & places.KIND_WORDS)

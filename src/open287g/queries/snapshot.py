@@ -323,6 +323,11 @@ class Snapshot:
         return True
 
     @cached_property
+    def county_names(self) -> dict[str, str]:
+        """Every county's name by FIPS ("48201" -> "Harris County"), as the county table spells it."""
+        return dict(self._read("SELECT fips, name FROM counties"))
+
+    @cached_property
     def _schemas(self) -> dict[str, pl.Schema]:
         """The column types of each list, for its DataFrame."""
         import polars  # noqa: F401  (DuckDB converts through it)
@@ -603,16 +608,27 @@ class Snapshot:
         return out
 
     def state_summary(self, state: str, on=None) -> dict:
-        """One state on a day: its figures, and where its agreements apply (None when nowhere)."""
+        """One state on a day: its figures, and where its agreements apply (nowhere: no county of its
+        total, no one of its people)."""
         on = on if on is not None else self.latest
         counts = self.states(on, state)
         covered = self.state_coverage(on, state)
         empty = {"agreements": 0, "agencies": 0, "jem": 0, "tfm": 0, "wso": 0, "agreements_ever": 0}
+        self._need("_figures")
+        counties_total, population_total = self.state_totals.get(state, (0, 0))
+        nowhere = {
+            "counties": 0,
+            "counties_total": counties_total,
+            "population": 0,
+            "population_total": population_total,
+            "statewide": False,
+            "models": [],
+        }
         return {
             "state": state,
             "on": str(on),
             **({k: v for k, v in counts[0].items() if k != "state"} if counts else empty),
-            "coverage": {k: v for k, v in covered[0].items() if k != "state"} if covered else None,
+            "coverage": {k: v for k, v in covered[0].items() if k != "state"} if covered else nowhere,
         }
 
     def profile_parts(self, agency_id: str) -> tuple[str, str, str] | None:

@@ -284,9 +284,33 @@ def county_table(atlas_counties: list[dict], population_rows: list[dict]) -> lis
 
 
 def build(tables: dict[str, list], ref: References) -> dict[str, list[dict]]:
-    """The geography stage: agencies placed, the county table, and the agency-county pairs."""
+    """The geography stage: agencies placed, the county table, the agency-county pairs, and the cities
+    the FBI roster names with the counties they lie in (for finding a county by its city)."""
     agencies, places = place(tables["agencies"], _sheet_counties(tables), ref)
-    return {"agencies": agencies, "agency_counties": places, "counties": ref.counties, "reference_agencies": ref.roster}
+    return {
+        "agencies": agencies,
+        "agency_counties": places,
+        "counties": ref.counties,
+        "reference_agencies": ref.roster,
+        "cities": cities(ref),
+    }
+
+
+def cities(ref: References) -> list[dict]:
+    """Each city of the FBI roster (its police agencies of type City: "Houston", TX) once per state, with
+    the FIPS of the counties the roster places it in (Houston: Harris, Fort Bend, Montgomery)."""
+    out: dict[tuple[str, str], dict] = {}
+    for row in ref.roster:
+        if row["agency_type"] != "City" or not row["name"]:
+            continue
+        fips = _roster_fips(row, row["state"], ref.table)
+        if not fips:
+            continue
+        city = out.setdefault(
+            (row["state"], row["name"]), {"name": row["name"], "state": row["state"], "county_fips": []}
+        )
+        city["county_fips"] += [f for f in fips if f not in city["county_fips"]]
+    return [out[k] for k in sorted(out)]
 
 
 def _sheet_counties(tables: dict[str, list]) -> dict[str, list[str]]:

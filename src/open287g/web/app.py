@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import duckdb
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -28,7 +28,7 @@ from .. import queries
 from ..domain import vocab
 from ..output import csv_records, csv_text, json_with, records
 from ..queries import Snapshot, params
-from . import charts, mapsvg, sentences
+from . import charts, mapsvg, openapi, sentences
 from .sentences import fill
 
 HERE = Path(__file__).parent
@@ -227,6 +227,7 @@ CACHE_ENTRY_BYTES = 4 << 20  # larger answers are computed each time
 CACHE_ENTRY_OVERHEAD = 512  # what an entry costs beyond its key, headers and body (objects, list, dict slot)
 CACHE_KEY_CHARS = 2048
 CHANGES_PAGE = 100  # events a page of /changes shows
+HOME_CHANGES = 25  # the newest changes of the last two weeks on the home page
 
 
 def create_app(db_path: Path) -> FastAPI:
@@ -241,7 +242,17 @@ def create_app(db_path: Path) -> FastAPI:
         dependencies=[Depends(known_parameters)],
     )
     app.state.snapshot = snapshot
-    app.openapi = lambda: app.openapi_schema or _spec(app)  # type: ignore[method-assign]
+    documented: dict[tuple, dict] = {}  # the document for (snapshot, today): a day's range ends today
+
+    def openapi_document() -> dict:
+        served = snapshot.served
+        key = (served.stamp, dt.date.today())
+        if key not in documented:
+            documented.clear()
+            documented[key] = openapi.spec(app, served.answers.first, key[1])
+        return documented[key]
+
+    app.openapi = openapi_document  # type: ignore[method-assign]
     # each added one wraps the ones before: guard(cache(compression(app)))
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(_Cache, snapshot=snapshot)
@@ -407,11 +418,13 @@ def create_app(db_path: Path) -> FastAPI:
             ..., description="A county (with or without 'County', its state, 'condado'), a 5-digit FIPS, or an agency"
         ),
         page: int = Query(1, ge=1, description="Which 50 agencies (1: the first)"),
+        on: str | None = day_param(),
         mem=Mem,
     ):
-        """Places and agencies a query finds: counties with their answer, agencies page by page, and `go`,
-        the one county the query leads straight to."""
-        return JSONResponse(jsonable_encoder(queries.search_places(mem, params.search_text(q) or "", page)))
+        """Places and agencies a query finds: counties with their answer on a day (default: the newest list),
+        agencies page by page, and `go`, the one county the query leads straight to."""
+        day = params.day("on", on)
+        return JSONResponse(jsonable_encoder(queries.search_places(mem, params.search_text(q) or "", page, day)))
 
     @app.get("/api/v1/panel/counties", tags=["api"])
     def api_county_panel(
@@ -468,10 +481,8 @@ def create_app(db_path: Path) -> FastAPI:
         agency_id = None
         if agency is not None:
             agency_id = queries.resolve_agency(mem, agency)
-            if agency_id is None:
-                raise params.ParamError(
-                    "agency", f"unknown agency {agency!r}: use an id such as TX/harris-county-sheriffs-office"
-                )
+            if agency_id is None:  # like an unknown id in a path: nothing has it
+                raise HTTPException(404, f"no agency {agency!r}: use an id such as TX/ellis-county-sheriffs-office")
         filters = {"agency_id": agency_id, "state": params.state(state), "model": params.model(model)}
         if text is None:
             rows, columns = queries.documents(mem, **filters), queries.DOCUMENT_FIELDS
@@ -505,6 +516,20 @@ def create_app(db_path: Path) -> FastAPI:
         return RedirectResponse(quote(path, safe="/") + (f"?{query}" if query else ""), status_code=301)
 
     # -- pages ----------------------------------------------------------------------------
+    # Every page takes ?on=D: those that answer for a day answer for D, the others say they are the same
+    # on every day; links keep D, and the top of the page says which day and list it shows.
+    def page_day(request: Request) -> dt.date | None:
+        """The day a page answers for (None: the newest list); a bad or out-of-record day is a 400."""
+        day = params.day("on", request.query_params.get("on") or None)
+        served(request).answers.check_day(day)
+        return day
+
+    def shown_day(request: Request) -> dt.date | None:
+        try:
+            return page_day(request)
+        except params.ParamError:  # the error page itself says what was wrong with it
+            return None
+
     def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
         lang = language(request)
 
@@ -512,8 +537,12 @@ def create_app(db_path: Path) -> FastAPI:
             entry = STRINGS.get(key)
             return entry[lang] if entry else key
 
+        shown = shown_day(request)
+
         def url(path: str, **args) -> str:
             args = {k: v for k, v in args.items() if v not in (None, "")}
+            if shown and "on" not in args:  # the reader's day stays chosen, as the language does
+                args["on"] = shown
             if kept := kept_language(request, lang):
                 args["lang"] = kept
             query = "&".join(f"{k}={quote(str(v), safe='/,')}" for k, v in args.items())
@@ -522,6 +551,8 @@ def create_app(db_path: Path) -> FastAPI:
         other = "es" if lang == "en" else "en"
         switched = request.url.include_query_params(lang=other)  # path and query only: never the Host
         switch = f"{switched.path}?{switched.query}"
+        today_url = request.url.remove_query_params("on")
+        mem = served(request).answers
         return templates.TemplateResponse(
             request,
             template,
@@ -531,8 +562,15 @@ def create_app(db_path: Path) -> FastAPI:
                 "lang_param": kept_language(request, lang),
                 "url": url,
                 "switch_url": switch,
-                "today": served(request).answers.latest,
+                "today": mem.latest,
+                "page_path": f"{request.url.path}?{request.url.query}".rstrip("?"),
+                "shown_day": shown,  # ?on=, said at the top of the page
+                "shown_list": mem.list_day(shown) if shown else None,
+                "today_url": f"{today_url.path}?{today_url.query}".rstrip("?"),
+                "dated": False,  # a page that answers for the day sets it
                 "state_names": vocab.state_names_in(lang),
+                "county_name": lambda fips: queries.county_name(mem, fips) or fips,
+                "qa_detail": sentences.qa_detail,
                 "num": lambda n: number(n, lang),
                 **context,
             },
@@ -542,25 +580,23 @@ def create_app(db_path: Path) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, mem=Mem):
-        when = mem.latest
+        when = page_day(request) or mem.latest
+        recent, quiet = (when - dt.timedelta(days=14), when), ("moa_posted", "pending_listed", "pending_removed")
         figures, paths = queries.county_figures(mem, when).to_dicts(), mapsvg.county_paths()
         return page(
             request,
             "home.html",
             counts=queries.counts(mem, when),
+            pending_day=mem.list_day(when, "pending"),
             coverage=queries.coverage(mem, when),
             map=charts.county_map(figures, paths, mapsvg.state_borders(), mapsvg.viewbox()),
             not_drawn=charts.not_drawn(figures, paths),
             growth=charts.growth(records(queries.counts_by(mem, when, "month"))),
-            changes=records(
-                queries.changes(
-                    mem,
-                    when - dt.timedelta(days=14),
-                    exclude=("moa_posted", "pending_listed", "pending_removed"),
-                    newest_first=True,
-                )
-            ),
+            changes=records(queries.changes(mem, *recent, exclude=quiet, newest_first=True, limit=HOME_CHANGES)),
+            n_changes=queries.count_changes(mem, *recent, exclude=quiet),
+            changes_since=recent[0],
             states=records(queries.states(mem, when)),
+            dated=True,
         )
 
     @app.get("/states/{state}", response_class=HTMLResponse, include_in_schema=False)
@@ -568,22 +604,27 @@ def create_app(db_path: Path) -> FastAPI:
         code = _lenient(params.state, state, None, [])
         if code is None:
             return page(request, "not_found.html", status=404, what=state)
-        when = mem.latest
+        when = page_day(request) or mem.latest
+        agencies = records(queries.agencies(mem, when, code))
         return page(
             request,
             "state.html",
             code=code,
             name=vocab.state_names_in(language(request)).get(code, code),
-            agencies=records(queries.agencies(mem, when, code)),
+            agencies=agencies,
+            agreements=records(queries.agreements(mem, when, code)),
+            places={a["agency_id"]: a["county_fips"] for a in agencies},
+            list_day=mem.list_day(when),
             coverage=queries.state_summary(mem, code, when)["coverage"],
-            changes=records(queries.changes(mem, state=code, newest_first=True, limit=40)),
-            n_changes=queries.count_changes(mem, state=code),
+            changes=records(queries.changes(mem, None, when, state=code, newest_first=True, limit=40)),
+            n_changes=queries.count_changes(mem, None, when, state=code),
             first_day=mem.first,
+            dated=True,
         )
 
     @app.get("/counties/{fips}", response_class=HTMLResponse, include_in_schema=False)
-    def county_page(request: Request, fips: str, on: str = "", mem=Mem):
-        day = params.day("on", on)
+    def county_page(request: Request, fips: str, mem=Mem):
+        day = page_day(request)
         info = queries.county_answer(mem, fips, day) if fips.isdigit() and len(fips) == 5 else None
         if info is None:
             return page(request, "not_found.html", status=404, what=fips)
@@ -596,7 +637,7 @@ def create_app(db_path: Path) -> FastAPI:
             return Markup(f'<a href="{escape(href)}">{escape(row["name"])}</a>')
 
         answer = sentences.county_answer(info, lang, state_name, link)
-        return page(request, "county.html", county=info, on=day, answer=answer)
+        return page(request, "county.html", county=info, on=day, answer=answer, dated=True)
 
     @app.get("/agencies/{agency_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def agency_page(request: Request, agency_id: str, mem=Mem):
@@ -608,6 +649,7 @@ def create_app(db_path: Path) -> FastAPI:
             return page(request, "not_found.html", status=404, what=agency_id)
         agreements = records(profile["agreements"])
         models = sorted({a["model"] for a in agreements if a["model"]})
+        day = page_day(request)
         return page(
             request,
             "agency.html",
@@ -617,14 +659,30 @@ def create_app(db_path: Path) -> FastAPI:
             documents=queries.agreement_documents(mem, agency_id),
             links=queries.agreement_links(mem, agency_id),
             powers={m: records(queries.model_powers(mem, m)) for m in models},
+            listed_on=queries.agency_listed_on(mem, agency_id, day) if day else None,
+            dated=bool(day),
         )
+
+    @app.get("/pending", response_class=HTMLResponse, include_in_schema=False)
+    def pending_page(request: Request, mem=Mem):
+        day = page_day(request) or mem.latest
+        rows = records(queries.agreements(mem, day, status="pending"))
+        signed = sum(1 for r in rows if r["status"] not in ("pending", "pending_removed"))
+        return page(
+            request, "pending.html", rows=rows, signed=signed, list_day=mem.list_day(day, "pending"), dated=True
+        )
+
+    @app.get("/what-is-287g", response_class=HTMLResponse, include_in_schema=False)
+    def explainer(request: Request, mem=Mem):
+        day = page_day(request)
+        return page(request, "explainer.html", counts=queries.counts(mem, day), dated=True)
 
     @app.get("/models/{model}", response_class=HTMLResponse, include_in_schema=False)
     def model_page(request: Request, model: str, mem=Mem):
         m = _lenient(params.model, model, None, [])
         if m is None:
             return page(request, "not_found.html", status=404, what=model)
-        when = mem.latest
+        when = page_day(request) or mem.latest
         return page(
             request,
             "model.html",
@@ -632,6 +690,7 @@ def create_app(db_path: Path) -> FastAPI:
             powers=records(queries.model_powers(mem, m)),
             agreements=records(queries.agreements(mem, when, model=m)),
             template_changes=queries.template_changes(mem, m),
+            dated=True,
         )
 
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
@@ -647,7 +706,7 @@ def create_app(db_path: Path) -> FastAPI:
         page_no: int = Query(1, alias="page", ge=1),
         mem=Mem,
     ):
-        when = mem.latest
+        when = page_day(request) or mem.latest
         problems: list[str] = []  # a page shows what it can: each bad filter is named and left out
         start = _lenient(lambda v: params.day("since", v), since, None, problems)
         end = _lenient(lambda v: params.day("until", v), until, None, problems)
@@ -658,6 +717,8 @@ def create_app(db_path: Path) -> FastAPI:
         s_start = _lenient(lambda v: params.day("signed_since", v), signed_since, None, problems)
         s_end = _lenient(lambda v: params.day("signed_until", v), signed_until, None, problems)
         error = "; ".join(problems) or None
+        if end is None and "on" in request.query_params:  # the record as it stood on that day
+            end = when
         if start is None and not (s_start or s_end):  # by default the last 30 days; by signing date, all
             start = when - dt.timedelta(days=30)
         args = (start, end, code, kind or None)
@@ -693,16 +754,18 @@ def create_app(db_path: Path) -> FastAPI:
             kinds=queries.EVENT_KINDS,
             models=queries.MODELS,
             error=error,
+            dated=True,
         )
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search(request: Request, q: str = "", page_no: int = Query(1, alias="page", ge=1), mem=Mem):
         code = vocab.state_code(q) if q else None
-        found = queries.search_places(mem, q, page_no) if q.strip() else None
-        if found and found["go"]:  # one county named: its page answers
-            lang = request.query_params.get("lang")
-            return RedirectResponse(f"/counties/{found['go']}" + (f"?lang={lang}" if lang in LANGS else ""), 303)
-        return page(request, "search.html", q=q, state=code, found=found)
+        day = page_day(request)
+        found = queries.search_places(mem, q, page_no, day) if q.strip() else None
+        if found and found["go"]:  # one county named: its page answers (for the day and in the language asked)
+            kept = {k: request.query_params[k] for k in ("on", "lang") if request.query_params.get(k)}
+            return RedirectResponse(f"/counties/{found['go']}" + (f"?{urlencode(kept)}" if kept else ""), 303)
+        return page(request, "search.html", q=q, state=code, found=found, dated=True)
 
     @app.get("/documents", response_class=HTMLResponse, include_in_schema=False)
     def documents_page(
@@ -768,6 +831,27 @@ def create_app(db_path: Path) -> FastAPI:
             publications=queries.publications(mem).height,
         )
 
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request):
+        return page(request, "api_docs.html", operations=openapi.operations(app.openapi()))
+
+    @app.get("/docs/try", include_in_schema=False)
+    def api_try(request: Request, path: str = ""):
+        """The docs page's forms: the endpoint's URL with the values filled in (path ones in the path)."""
+        doc = app.openapi()
+        if path not in doc["paths"]:
+            raise params.ParamError("path", f"{path!r} is not an endpoint of this API (see /docs)")
+        values = {k: v for k, v in request.query_params.items() if k not in ("path", "lang") and v.strip()}
+        names = {p["name"]: p for p in doc["paths"][path]["get"].get("parameters", [])}
+        in_path = {k for k, p in names.items() if p["in"] == "path"}
+        url = openapi.fill_path(path, values)
+        if url is None:
+            raise params.ParamError(
+                sorted(in_path)[0], f"{path} needs a value for each of {', '.join(sorted(in_path))}"
+            )
+        query = urlencode({k: v for k, v in values.items() if k not in in_path})
+        return RedirectResponse(url + ("?" + query if query else ""), 303)
+
     @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
     def downloads(request: Request):
         return page(request, "downloads.html")
@@ -785,34 +869,6 @@ def marked(snippet: str | None) -> Markup:
     return Markup(_MARKED.sub(r"<mark>\1</mark>", str(escape(snippet or ""))))
 
 
-PROBLEM = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
-
-
-def _spec(app: FastAPI) -> dict:
-    """The OpenAPI document as the API answers: a bad parameter is a 400 with a sentence in `detail` (never
-    FastAPI's 422), an unknown id a 404; lists are JSON or, with format=csv, CSV."""
-    from fastapi.openapi.utils import get_openapi
-
-    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    for path, operations in spec.get("paths", {}).items():
-        for op in operations.values():
-            responses = op.setdefault("responses", {})
-            responses.pop("422", None)
-            problem = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-            responses["400"] = {"description": "A bad parameter: `detail` says which and why", **problem}
-            if "{" in path:
-                responses["404"] = {"description": "Nothing has that id: `detail` says so", **problem}
-            if any(p["name"] == "format" for p in op.get("parameters", [])):
-                ok = responses.setdefault("200", {"description": "Successful Response"})
-                ok.setdefault("content", {})["text/csv"] = {"schema": {"type": "string"}}
-    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(name, None)
-    schemas["Problem"] = PROBLEM
-    app.openapi_schema = spec
-    return spec
-
-
 def known_parameters(request: Request) -> None:
     """An API request naming a parameter its endpoint does not take is refused (400, naming it), never
     answered as if it had not been asked ("counts?by=month" is not today's counts)."""
@@ -826,6 +882,11 @@ def known_parameters(request: Request) -> None:
         allowed.update(p.alias for p in d.query_params)
         todo.extend(d.dependencies)
     unknown = sorted(set(request.query_params) - allowed)
+    empty = sorted({k for k, v in request.query_params.multi_items() if not v} - set(unknown))
+    if empty:  # "?on=" says nothing: refused, never read as the newest day
+        raise params.ParamError(
+            empty[0], f"{', '.join(map(repr, empty))} given without a value: give one or leave it out"
+        )
     if unknown:
         takes = ", ".join(sorted(allowed)) or "no parameters"
         names = ", ".join(map(repr, unknown))

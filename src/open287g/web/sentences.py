@@ -62,3 +62,12 @@ def county_answer(answer: dict, lang: str, state_name: str, link: Link = plain) 
     if statewide:
         out += Markup(" ") + fill(t("answer_statewide", lang), state=state_name, agencies=names(statewide, lang, link))
     return out
+
+
+def qa_detail(check: dict, lang: str) -> str:
+    """A QA check's detail in a language: our description of the check (the detail the warehouse wrote
+    begins with its English), then what the check found, as written (counts, names)."""
+    detail, entry = check.get("detail") or "", STRINGS.get("qa_" + check["check_name"])
+    if entry is None or lang == "en" or not detail.startswith(entry["en"]):
+        return detail
+    return entry[lang] + detail[len(entry["en"]) :]

@@ -3,9 +3,12 @@
 document.addEventListener("DOMContentLoaded", function () {
   var map = document.querySelector("svg.map");
   if (!map) return;
-  var lang = new URLSearchParams(window.location.search).get("lang");
+  // the county page keeps the language and the day the map shows
+  var here = new URLSearchParams(window.location.search), kept = new URLSearchParams();
+  ["on", "lang"].forEach(function (name) { if (here.get(name)) kept.set(name, here.get(name)); });
+  var query = kept.toString();
   map.addEventListener("click", function (event) {
     var fips = event.target.getAttribute && event.target.getAttribute("data-fips");
-    if (fips) window.location.href = "/counties/" + fips + (lang ? "?lang=" + encodeURIComponent(lang) : "");
+    if (fips) window.location.href = "/counties/" + fips + (query ? "?" + query : "");
   });
 });
