@@ -183,8 +183,10 @@ def test_county_pages_answer_in_their_first_sentence(client, fips, lang, first):
 
 
 def test_a_day_after_the_newest_list_names_the_list_it_reads(client):
-    body = html.unescape(client.get("/counties/51117?on=2026-11-01").text)
-    assert "in ICE's list of 2026-03-27." in body and "as of 2026-11-01" in body
+    body = html.unescape(re.sub(r"<[^>]+>", "", client.get("/counties/51117?on=2026-11-01").text))
+    assert "in ICE's list of March 27, 2026." in body and "as of November 1, 2026" in body
+    es = html.unescape(re.sub(r"<[^>]+>", "", client.get("/counties/51117?on=2026-11-01&lang=es").text))
+    assert "en la lista de ICE del 27 de marzo de 2026" in es
 
 
 def test_search_page_groups_places_and_agencies(client):
@@ -219,3 +221,11 @@ def test_searching_harris_county_lands_on_its_answer(server, browser, lang, widt
     page.screenshot(path=str(SHOTS / f"county-48201-{lang}-{width}.png"), full_page=True)
     assert problems == [] and overflow(page) == 0
     page.close()
+
+
+def test_county_command_table_reads_in_its_language(built):
+    es = run(built, "county", "12095", "--lang", "es")
+    assert es.exit_code == 0 and "tipo" in es.stdout and "del condado" in es.stdout and "otra local" in es.stdout
+    # CSV keeps its field names whatever the language
+    csv_es = run(built, "county", "12095", "--lang", "es", "--format", "csv")
+    assert csv_es.stdout.startswith("fips,kind,agency_id,name,models,signed,ended_on") and ",county," in csv_es.stdout

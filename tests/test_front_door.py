@@ -23,8 +23,13 @@ def client(built):
 
 
 def text(client, path: str) -> str:
-    """A page as its reader reads it: the HTML with its character references resolved."""
+    """A page's HTML with its character references resolved."""
     return markup.unescape(client.get(path).text)
+
+
+def words(client, path: str) -> str:
+    """A page as its reader reads it: its text, without the markup (dates in sentences are <time>s)."""
+    return markup.unescape(re.sub(r"<[^>]+>", "", client.get(path).text))
 
 
 @pytest.mark.parametrize(
@@ -43,7 +48,9 @@ def text(client, path: str) -> str:
 )
 def test_a_page_for_a_day_says_which_day_and_list_it_shows(client, path):
     html = text(client, path + ("&" if "?" in path else "?") + f"on={DAY}")
-    assert f"as it stood on {DAY}, when ICE's list of 2025-05-29 was in effect" in html, path
+    said = words(client, path + ("&" if "?" in path else "?") + f"on={DAY}")
+    assert "as it stood on June 1, 2025, when ICE's list of May 29, 2025 was in effect" in said, path
+    assert f'<time datetime="{DAY}">June 1, 2025</time>' in html
     assert re.search(r'<a href="[^"]*">See today\'s</a>', html)
     # the links keep the day, as they keep the language
     assert f'href="/changes?on={DAY}"' in html
@@ -59,11 +66,13 @@ def test_pages_answer_for_the_day(client):
     then = text(client, f"/?on={DAY}")
     counts = client.get(f"/api/v1/counts?on={DAY}").json()
     assert f'<span class="n">{counts["agreements"]}</span>' in then
-    state = text(client, f"/states/TX?on={DAY}")
+    state = words(client, f"/states/TX?on={DAY}")
     listed = client.get(f"/api/v1/agreements?state=TX&on={DAY}").json()
-    assert f"{len(listed)} agreements on ICE's list of 2025-05-29" in state
+    assert f"{len(listed)} agreements on ICE's list of May 29, 2025" in state
+    es = words(client, f"/states/TX?on={DAY}&lang=es")
+    assert "Esta página muestra el registro tal como estaba el 1 de junio de 2025" in es
     # Ellis County SO TX had its JEM on that day, not yet its WSO... and Kansas's WSO is not Texas's
-    agency = text(client, f"/agencies/TX/ellis-county-sheriffs-office?on={DAY}")
+    agency = words(client, f"/agencies/TX/ellis-county-sheriffs-office?on={DAY}")
     assert "listed this agency with: JEM (signed 2025-04-16)" in agency
     # a bad day is refused as a page, saying the record's range
     r = client.get("/?on=2019-01-01")
@@ -89,7 +98,8 @@ def test_the_pending_figure_names_its_list_and_links_to_it(client):
     home = text(client, "/")
     counts = client.get("/api/v1/counts").json()
     assert f'<a href="/pending"><span class="n">{counts["pending"]}</span>' in home
-    assert "on ICE's pending list of 2026-02-27" in home  # the pending list's own day, not the other list's
+    # the pending list's own day, not the other list's
+    assert "on ICE's pending list of February 27, 2026" in words(client, "/")
     page = text(client, "/pending")
     rows = client.get("/api/v1/agreements?status=pending&on=2026-03-27").json()
     assert len(rows) == counts["pending"]

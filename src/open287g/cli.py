@@ -379,7 +379,7 @@ def county(
     assert answer is not None  # (found, so it exists)
     names = vocab.state_names_in(lang)
     sentence = sentences.county_answer(answer, lang, names.get(answer["state"], answer["state"])).striptags()
-    emit_county(answer, sentence, fmt)
+    emit_county(answer, sentence, fmt, sentences.county_labels(lang))
 
 
 @app.command()

@@ -181,9 +181,10 @@ def emit_document(doc: dict, fmt: Format) -> None:
         emit(polars.DataFrame(auth), fmt, ["n", "page", "clause", "text"], title="Delegated authorities")
 
 
-def emit_county(answer: dict, sentence: str, fmt: Format) -> None:
+def emit_county(answer: dict, sentence: str, fmt: Format, labels: dict[str, str] | None = None) -> None:
     """A county's answer: the JSON object, its agreements as CSV (one row per agency and kind, and the
-    past ones), or the sentence and a table."""
+    past ones), or the sentence and a table whose headings and kinds read in `labels` (the answer's
+    language; JSON and CSV keep their field names)."""
     kinds = [("county", r) for r in answer["county_agencies"]] + [("other_local", r) for r in answer["other_local"]]
     kinds += [("statewide", r) for r in answer["statewide"]]
     rows = [
@@ -217,9 +218,10 @@ def emit_county(answer: dict, sentence: str, fmt: Format) -> None:
         console = Console(width=None if sys.stdout.isatty() else 200)
         console.print(f"[bold]{answer['name']}, {answer['state']}[/bold] (FIPS {answer['fips']})", highlight=False)
         console.print(sentence, highlight=False, markup=False)
-        table = Table(show_lines=False)
+        table, said = Table(show_lines=False), labels or {}
         for c in ("kind", "agency_id", "models", "signed", "ended_on"):
-            table.add_column(c, overflow="fold")
+            table.add_column(said.get(c, c), overflow="fold")
         for r in rows:
-            table.add_row(*(_shown(r[c]) for c in ("kind", "agency_id", "models", "signed", "ended_on")))
+            shown = {**r, "kind": said.get(f"kind_{r['kind']}", r["kind"])}
+            table.add_row(*(_shown(shown[c]) for c in ("kind", "agency_id", "models", "signed", "ended_on")))
         console.print(table)

@@ -571,6 +571,7 @@ def create_app(db_path: Path) -> FastAPI:
                 "state_names": vocab.state_names_in(lang),
                 "county_name": lambda fips: queries.county_name(mem, fips) or fips,
                 "qa_detail": sentences.qa_detail,
+                "say": lambda day: sentences.say_day(day, lang),  # a day in a sentence
                 "num": lambda n: number(n, lang),
                 **context,
             },

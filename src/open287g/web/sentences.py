@@ -14,6 +14,50 @@ STRINGS: dict[str, dict[str, str]] = json.loads((Path(__file__).parent / "string
 NAMED = 3  # at most this many names in a sentence (four are named whole); the tables list them all
 
 
+MONTHS = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+}
+
+
+def say_day(day, lang: str) -> Markup:
+    """A day in a sentence, as the language writes it ("March 27, 2026", "27 de marzo de 2026"), marked up
+    with its ISO date (tables keep YYYY-MM-DD: exact, sortable)."""
+    if not day:
+        return Markup("")
+    iso = str(day)[:10]
+    year, month, d = (int(x) for x in iso.split("-"))
+    name = MONTHS[lang][month - 1]
+    words = f"{d} de {name} de {year}" if lang == "es" else f"{name} {d}, {year}"
+    return Markup(f'<time datetime="{iso}">{escape(words)}</time>')
+
+
 def t(key: str, lang: str) -> str:
     entry = STRINGS.get(key)
     return entry[lang] if entry else key
@@ -52,13 +96,18 @@ def county_answer(answer: dict, lang: str, state_name: str, link: Link = plain) 
     own, other, statewide = answer["county_agencies"], answer["other_local"], answer["statewide"]
     if own:
         key = "answer_yes_county" if len(own) == 1 else "answer_yes_counties"
-        out = fill(t(key, lang), agencies=names(own, lang, link), day=day)
+        out = fill(t(key, lang), agencies=names(own, lang, link), day=say_day(day, lang))
         if other:
             out += Markup(" ") + fill(t("answer_also_local", lang), agencies=names(other, lang, link))
     elif other:
-        out = fill(t("answer_not_county_but_local", lang), place=place, day=day, agencies=names(other, lang, link))
+        out = fill(
+            t("answer_not_county_but_local", lang),
+            place=place,
+            day=say_day(day, lang),
+            agencies=names(other, lang, link),
+        )
     else:
-        out = fill(t("answer_no_local", lang), place=place, day=day)
+        out = fill(t("answer_no_local", lang), place=place, day=say_day(day, lang))
     if statewide:
         out += Markup(" ") + fill(t("answer_statewide", lang), state=state_name, agencies=names(statewide, lang, link))
     return out
@@ -71,3 +120,14 @@ def qa_detail(check: dict, lang: str) -> str:
     if entry is None or lang == "en" or not detail.startswith(entry["en"]):
         return detail
     return entry[lang] + detail[len(entry["en"]) :]
+
+
+COUNTY_LABELS = (
+    *("kind", "agency_id", "models", "signed", "ended_on"),
+    *("kind_county", "kind_other_local", "kind_statewide", "kind_past"),
+)
+
+
+def county_labels(lang: str) -> dict[str, str]:
+    """The headings and kinds of the `county` command's table in a language."""
+    return {key: t("county_label_" + key, lang) for key in COUNTY_LABELS}
