@@ -99,7 +99,7 @@ def test_the_pending_figure_names_its_list_and_links_to_it(client):
     counts = client.get("/api/v1/counts").json()
     assert f'<a href="/pending"><span class="n">{counts["pending"]}</span>' in home
     # the pending list's own day, not the other list's
-    assert "on ICE's pending list of February 27, 2026" in words(client, "/")
+    assert "(ICE's pending list of February 27, 2026)" in words(client, "/")
     page = text(client, "/pending")
     rows = client.get("/api/v1/agreements?status=pending&on=2026-03-27").json()
     assert len(rows) == counts["pending"]
@@ -149,3 +149,20 @@ def test_every_page_has_a_description_and_open_graph_metadata(client):
     assert '<meta property="og:title" content="Harris County, TX — open287g">' in county
     es = client.get("/what-is-287g?lang=es").text
     assert '<meta property="og:locale" content="es_US">' in es and "La sección 287(g)" in es
+
+
+def test_an_address_with_nothing_at_it_is_a_page_and_the_api_answers_json(client):
+    r = client.get("/nope?lang=es")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html") and 'lang="es"' in r.text
+    api = client.get("/api/v1/nope")
+    assert api.status_code == 404 and api.json()["detail"]
+
+
+def test_the_changes_form_leaves_the_default_window_out_so_signing_dates_search_everything(client):
+    html = text(client, "/changes")
+    assert '<input type="date" name="since" value="">' in html  # the last 30 days are said, not filled in
+    by_form = words(client, "/changes?since=&until=&signed_since=2025-06-01&signed_until=2025-06-30&model=WSO")
+    total = client.get("/api/v1/changes?signed_since=2025-06-01&signed_until=2025-06-30&model=WSO")
+    assert f"{int(total.headers['X-Total-Count']):,} changes" in by_form
+    asked = text(client, "/changes?since=2026-03-01")
+    assert '<input type="date" name="since" value="2026-03-01">' in asked

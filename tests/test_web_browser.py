@@ -99,21 +99,23 @@ def longest_briefs(built, n: int = 10) -> list[str]:
 def test_the_ten_longest_agency_briefs_print_on_one_page_saying_where_from(server, browser, built):
     """The brief a county official hands out: one Letter page, with the day of the list, the source,
     each MOA's address and the page's own address on it."""
-    for agency in ["MN/freeborn-county-sheriffs-office", *longest_briefs(built)]:
+    briefs = [(a, "en") for a in ["MN/freeborn-county-sheriffs-office", *longest_briefs(built)]]
+    for agency, lang in briefs + [(a, "es") for a, _ in briefs]:
         page = browser.new_page()
-        page.goto(f"{server}/agencies/{agency}")
+        page.goto(f"{server}/agencies/{agency}?lang={lang}")
         page.wait_for_load_state("networkidle")
         moa_links = page.eval_on_selector_all("a.moa-url", "els => els.map(e => e.href)")
         pdf = page.pdf(format="Letter")
         page.close()
         name = re.sub(r"[^a-z0-9]+", "-", agency.lower())
-        (SHOTS / f"brief-{name}.pdf").write_bytes(pdf)
+        (SHOTS / f"brief-{name}-{lang}.pdf").write_bytes(pdf)
         printed = PdfReader(io.BytesIO(pdf))
-        assert len(printed.pages) == 1, f"{agency}: the brief prints on {len(printed.pages)} pages"
+        assert len(printed.pages) == 1, f"{agency} ({lang}): the brief prints on {len(printed.pages)} pages"
         text = printed.pages[0].extract_text()
         flat = re.sub(r"\s+", "", text)  # a long address wraps
-        assert "As of" in text and "Source: ICE" in text, agency
-        assert f"{server}/agencies/{agency}".replace(" ", "") in flat, f"{agency}: the page's address is not printed"
+        said = ("As of", "Source: ICE") if lang == "en" else ("Al ", "Fuente: listas")
+        assert all(s in text for s in said), agency
+        assert f"{server}/agencies/{agency}?lang={lang}" in flat, f"{agency}: the page's address is not printed"
         for href in moa_links:
             assert href in flat, f"{agency}: the MOA address {href} is not printed"
 

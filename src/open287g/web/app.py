@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import queries
 from ..domain import vocab
@@ -277,6 +278,13 @@ def create_app(db_path: Path) -> FastAPI:
         if not request.url.path.startswith("/api/"):  # a page says it as a page
             return page(request, "not_found.html", status=400, what=problems, heading="bad_request")
         return JSONResponse({"detail": f"bad parameter: {problems}"}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, exc: StarletteHTTPException):
+        """A page answers as a page (an address with nothing at it included); the API in JSON."""
+        if request.url.path.split("/")[1:2] == ["api"] or exc.status_code != 404:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return page(request, "not_found.html", status=404, what=request.url.path)
 
     @app.exception_handler(params.ParamError)
     async def bad_param(request: Request, exc: params.ParamError):
@@ -756,6 +764,9 @@ def create_app(db_path: Path) -> FastAPI:
             models=queries.MODELS,
             error=error,
             dated=True,
+            # the form shows the window asked for: the default one is said in the count line, so that a
+            # filter by signing date submitted from the form searches the whole record
+            asked_since=view["since"] if since or "on" in request.query_params else "",
         )
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)

@@ -208,12 +208,14 @@ def spec(app: FastAPI, first: dt.date | None, today: dt.date) -> dict:
             responses["400"] = {"description": "A bad parameter: `detail` says which and why", **problem}
             if "{" in path or any(p["name"] == "agency" for p in op.get("parameters", [])):
                 responses["404"] = {"description": "Nothing has that id: `detail` says so", **problem}
-            ok = responses.setdefault("200", {"description": "Successful Response"})
+            twins = any(p["name"] == "format" for p in op.get("parameters", []))
+            ok = responses.setdefault("200", {})
+            ok["description"] = "The answer, in JSON or CSV as format asks" if twins else "The answer (JSON)"
             ok["content"] = {}
             schema = route_schema(routes.get(path, path))
             if schema is not None:
                 ok["content"]["application/json"] = {"schema": schema}
-            if any(p["name"] == "format" for p in op.get("parameters", [])):
+            if twins:
                 ok["content"]["text/csv"] = {"schema": {"type": "string"}}
             if "{" in path and "agenc" in path:
                 responses["301"] = {"description": "A former id: Location names where it lives now"}
