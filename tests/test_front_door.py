@@ -118,6 +118,10 @@ def test_state_page_names_counties_gives_signing_dates_moa_links_and_a_csv(clien
     assert not re.search(r">\d{5}</a>", html)  # no bare FIPS for a county name
     ca = client.get("/states/CA").text
     assert "0/58" in ca
+    # the agreements list carries the county's FIPS (the CSV too), statewide ones none
+    tx = {a["agency_id"]: a["county_fips"] for a in client.get("/api/v1/agreements?state=TX").json()}
+    assert tx["TX/ellis-county-sheriffs-office"] == "48139" and tx["TX/office-of-the-attorney-general"] is None
+    assert "county_fips" in client.get("/api/v1/agreements?state=TX&format=csv").text.splitlines()[0]
 
 
 def test_a_city_finds_its_county(client, con):

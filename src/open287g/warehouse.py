@@ -165,6 +165,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("agency_name", "VARCHAR"),
         ("agency_type", "VARCHAR"),
         ("county", "VARCHAR"),
+        ("county_fips", "VARCHAR"),  # the FIPS of the county its agency is placed in (None: statewide)
         ("signed", "DATE"),
         ("first_signed", "DATE"),
         ("status", "VARCHAR"),

@@ -30,8 +30,8 @@ MODELS = vocab.MODELS
 
 # The columns and orders of the lists. Every order ends in a key, so that a list has one order.
 AGREEMENT_COLUMNS = """a.agreement_id, a.agency_id, a.agency_name, a.state, a.model, a.signed, a.status, a.first_listed,
-    a.last_listed, a.ended_on, a.county, a.agency_type, a.moa_url, a.moa_state, a.superseded_by, a.supersedes,
-    a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names, a.former_ids, a.signed_listed,
+    a.last_listed, a.ended_on, a.county, a.county_fips, a.agency_type, a.moa_url, a.moa_state, a.superseded_by,
+    a.supersedes, a.pending_first_listed, a.days_pending_to_signed, a.n_spells, a.names, a.former_ids, a.signed_listed,
     a.signed_basis, a.signed_reason, a.moa_url_listed, a.moa_file_date, a.moa_mislinked_to, a.renewed_on,
     a.moa_sha256, a.addendum_sha256"""
 AGREEMENT_ORDER = "a.state, a.agency_name, a.model, a.signed, a.agreement_id"

@@ -284,9 +284,13 @@ def county_table(atlas_counties: list[dict], population_rows: list[dict]) -> lis
 
 
 def build(tables: dict[str, list], ref: References) -> dict[str, list[dict]]:
-    """The geography stage: agencies placed, the county table, the agency-county pairs, and the cities
-    the FBI roster names with the counties they lie in (for finding a county by its city)."""
+    """The geography stage: agencies placed (and each agreement given its agency's county FIPS), the
+    county table, the agency-county pairs, and the cities the FBI roster names with the counties they
+    lie in (for finding a county by its city)."""
     agencies, places = place(tables["agencies"], _sheet_counties(tables), ref)
+    home = {a["agency_id"]: a["county_fips"] for a in agencies}
+    for agreement in tables.get("agreements", []):  # each agreement where its agency is placed
+        agreement["county_fips"] = home.get(agreement["agency_id"])
     return {
         "agencies": agencies,
         "agency_counties": places,

@@ -622,7 +622,6 @@ def create_app(db_path: Path) -> FastAPI:
             name=vocab.state_names_in(language(request)).get(code, code),
             agencies=agencies,
             agreements=records(queries.agreements(mem, when, code)),
-            places={a["agency_id"]: a["county_fips"] for a in agencies},
             list_day=mem.list_day(when),
             coverage=queries.state_summary(mem, code, when)["coverage"],
             changes=records(queries.changes(mem, None, when, state=code, newest_first=True, limit=40)),
