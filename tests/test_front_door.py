@@ -170,3 +170,12 @@ def test_the_changes_form_leaves_the_default_window_out_so_signing_dates_search_
     assert f"{int(total.headers['X-Total-Count']):,} changes" in by_form
     asked = text(client, "/changes?since=2026-03-01")
     assert '<input type="date" name="since" value="2026-03-01">' in asked
+
+
+def test_a_huge_page_or_offset_is_refused_or_answered_never_a_server_error(client):
+    """Found by the property test: page=10**20 overflowed a slice (500)."""
+    for url in ("/api/v1/search?q=police&page=100000000000000000000", "/api/v1/changes?offset=10000000000000"):
+        assert client.get(url).status_code == 400, url
+    last = client.get("/api/v1/search?q=police&page=999999").json()
+    assert last["page"] == last["pages"] and last["agencies"]  # beyond the last page: the last page
+    assert client.get("/search?q=police&page=100000000000000000000").status_code == 400

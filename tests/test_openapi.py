@@ -106,6 +106,8 @@ def test_schemathesis_finds_no_failure(server, tmp_path):
             "--no-color",
             "--workers",
             "2",
+            "--request-timeout",  # conformance, not speed: a shared machine may take more than the default 10 s
+            "600",
         ],
         capture_output=True,
         text=True,

@@ -152,7 +152,9 @@ def search(db: Db, query: str, page: int = 1, on: dt.date | None = None) -> dict
     q = places.read_query(query)
     named = bool(q.fips or q.state or set(places.fold(query).split()) & places.KIND_WORDS)
     go = found[0]["fips"] if len(found) == 1 and found[0]["fit"] == 3 and (named or total == 0) else None
-    start = (max(page, 1) - 1) * PAGE_SIZE
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)  # beyond the last page: the last page
+    start = (page - 1) * PAGE_SIZE
     return {
         "query": query,
         "go": go,
@@ -161,5 +163,5 @@ def search(db: Db, query: str, page: int = 1, on: dt.date | None = None) -> dict
         "agencies": [] if agencies is None else agencies.slice(start, PAGE_SIZE).to_dicts(),
         "n_agencies": total,
         "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "pages": pages,
     }

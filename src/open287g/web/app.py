@@ -229,6 +229,7 @@ CACHE_ENTRY_OVERHEAD = 512  # what an entry costs beyond its key, headers and bo
 CACHE_KEY_CHARS = 2048
 CHANGES_PAGE = 100  # events a page of /changes shows
 HOME_CHANGES = 25  # the newest changes of the last two weeks on the home page
+MAX_ROWS = 10**9  # the largest count, offset or page a request may give: larger is a 400, never an overflow
 
 
 def create_app(db_path: Path) -> FastAPI:
@@ -366,8 +367,8 @@ def create_app(db_path: Path) -> FastAPI:
         signed_since: str | None = day_param(),
         signed_until: str | None = day_param(),
         order: str = Query("oldest", description="oldest (first) or newest (first)"),
-        limit: int | None = Query(None, ge=1, description="At most this many events (the header X-Total-Count: all)"),
-        offset: int = Query(0, ge=0, description="Skip this many events first"),
+        limit: int | None = Query(None, ge=1, le=MAX_ROWS, description="At most this many events (X-Total-Count: all)"),
+        offset: int = Query(0, ge=0, le=MAX_ROWS, description="Skip this many events first"),
         format: str = Fmt,
         mem=Mem,
     ):
@@ -380,9 +381,10 @@ def create_app(db_path: Path) -> FastAPI:
         )
         signed = params.window(params.day("signed_since", signed_since), params.day("signed_until", signed_until))
         more: dict[str, Any] = {"model": params.model(model), "signed_since": signed[0], "signed_until": signed[1]}
+        fmt, newest_first = params.output_format(format), params.order(order) == "newest"
         total = {"X-Total-Count": str(queries.count_changes(mem, *args, **more))}
-        more.update(newest_first=params.order(order) == "newest", limit=limit, offset=offset)
-        if params.output_format(format) == "csv":  # named after the view: open287g-changes-TX-TFM-2026-03-01-2026-03-27
+        more.update(newest_first=newest_first, limit=limit, offset=offset)
+        if fmt == "csv":  # named after the view: open287g-changes-TX-TFM-2026-03-01-2026-03-27
             parts = [args[2], more["model"], args[3], args[0] or "start", args[1] or mem.latest]
             name = "-".join(["open287g-changes", *(str(x) for x in parts if x)])
             answer = await run_in_threadpool(as_csv, name, queries.changes, mem, *args, **more)
@@ -425,7 +427,7 @@ def create_app(db_path: Path) -> FastAPI:
         q: str = Query(
             ..., description="A county (with or without 'County', its state, 'condado'), a 5-digit FIPS, or an agency"
         ),
-        page: int = Query(1, ge=1, description="Which 50 agencies (1: the first)"),
+        page: int = Query(1, ge=1, le=MAX_ROWS, description="Which 50 agencies (1: the first)"),
         on: str | None = day_param(),
         mem=Mem,
     ):
@@ -448,9 +450,10 @@ def create_app(db_path: Path) -> FastAPI:
         args = (params.month("since", since), params.month("until", until), params.state(state))
         if args[0] and args[1] and args[1] < args[0]:
             raise params.ParamError("until", f"{args[1]} is before since {args[0]}")
+        fmt = params.output_format(format)  # refused before the panel is built: a bad format costs nothing
         frame = queries.county_panel(mem, *args)
         name = "-".join(["open287g-county-panel", *(x for x in (args[2], args[0], args[1]) if x)])
-        if params.output_format(format) == "csv":
+        if fmt == "csv":
             return csv_body(name, frame)
         return JSONResponse(jsonable_encoder(frame.to_dicts()))
 
@@ -479,7 +482,7 @@ def create_app(db_path: Path) -> FastAPI:
             "the number of matching pages.",
         ),
         limit: int = Query(50, ge=1, le=500, description="With q: at most this many pages"),
-        offset: int = Query(0, ge=0, description="With q: skip this many pages first (paging)"),
+        offset: int = Query(0, ge=0, le=MAX_ROWS, description="With q: skip this many pages first (paging)"),
         format: str = Fmt,
         mem=Mem,
     ):
@@ -711,7 +714,7 @@ def create_app(db_path: Path) -> FastAPI:
         model: str = "",
         signed_since: str = "",
         signed_until: str = "",
-        page_no: int = Query(1, alias="page", ge=1),
+        page_no: int = Query(1, alias="page", ge=1, le=MAX_ROWS),
         mem=Mem,
     ):
         when = page_day(request) or mem.latest
@@ -769,7 +772,7 @@ def create_app(db_path: Path) -> FastAPI:
         )
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def search(request: Request, q: str = "", page_no: int = Query(1, alias="page", ge=1), mem=Mem):
+    def search(request: Request, q: str = "", page_no: int = Query(1, alias="page", ge=1, le=MAX_ROWS), mem=Mem):
         code = vocab.state_code(q) if q else None
         day = page_day(request)
         found = queries.search_places(mem, q, page_no, day) if q.strip() else None
