@@ -39,6 +39,11 @@ class Observation:
     size: int
     kind_hint: str = ""  # kind the source claimed (e.g. snapshots.csv), checked against content
     observed_at: str = ""  # full timestamp when known
+    # what the server said, for a file fetched over HTTP (sync)
+    http_status: int = 0
+    etag: str = ""
+    last_modified: str = ""
+    content_type: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -115,7 +120,15 @@ class Archive:
         if new:
             with self.log.open("a", encoding="utf-8") as fh:
                 for o in new:
-                    fh.write(json.dumps(asdict(o), sort_keys=True) + "\n")
+                    fh.write(json.dumps(_record(o), sort_keys=True) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
         return new
+
+
+_HTTP = ("http_status", "etag", "last_modified", "content_type")
+
+
+def _record(o: Observation) -> dict:
+    """An observation as a log line: the HTTP fields only when the file was fetched."""
+    return {k: v for k, v in asdict(o).items() if k not in _HTTP or v}

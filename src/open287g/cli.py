@@ -123,6 +123,75 @@ def import_(
 
 
 @app.command()
+def sync(
+    page_url: Annotated[str, typer.Option(help="ICE's 287(g) page (another for a mirror or a test).")] = "",
+    documents: Annotated[
+        bool, typer.Option("--documents/--no-documents", help="Also fetch the MOA and addendum PDFs the lists link.")
+    ] = True,
+    at: Annotated[
+        str | None,
+        typer.Option(metavar="YYYY-MM-DDTHH:MM:SSZ", help="Observation time (for replays and tests; default: now)."),
+    ] = None,
+    every: Annotated[
+        str | None, typer.Option(metavar="DURATION", help="Keep running, one sync every DURATION (e.g. 30m, 6h, 1d).")
+    ] = None,
+    build: Annotated[
+        bool,
+        typer.Option("--build/--no-build", help="Rebuild the warehouse after fetching (--no-build: archive only)."),
+    ] = True,
+) -> None:
+    """Fetch ICE's 287(g) page and the workbooks it links, and the MOA PDFs the lists link that the archive lacks;
+    archive them; rebuild; print one line.
+
+    The workbook links are found by what they say and where they point (not by a fixed URL), and which list a
+    workbook holds is decided by its content. Every file fetched is archived with its observation (time, URL, HTTP
+    status, ETag, Last-Modified), even one that is not a workbook (an "Access Denied" page served as .xlsx is
+    archived, listed as rejected and changes nothing). Requests carry an identifying User-Agent and ETag /
+    Last-Modified validators; timeouts, 429s and 5xx are retried with backoff; a host that does not answer is given up
+    for the rest of the sync and its documents are tried again next time. Two syncs never run at once; one killed
+    midway loses nothing (what it archived stays; the warehouse is swapped in whole or not at all).
+
+    The line says what was new and what changed (events by kind). Exits 1, with one `error:` line each, when the page
+    cannot be read or a list could not be fetched or read; the list in effect stays as it was. `--every` keeps
+    running (errors are printed and the next round goes on); cron or a systemd timer can run it instead.
+    """
+    import time
+
+    from . import sync as syncing
+    from .sources import ice_web
+
+    try:
+        moment = syncing.parse_at(at) if at else None
+        pause = syncing.parse_duration(every) if every else None
+    except syncing.SyncError as exc:
+        _fail(str(exc))
+    if moment and pause:
+        _fail("--at and --every: a replay is one sync at one time; give one of them")
+    while True:
+        failed = _sync_once(syncing, page_url or ice_web.PAGE_URL, moment, documents, build)
+        if pause is None:
+            if failed:
+                raise typer.Exit(1)
+            return
+        time.sleep(pause.total_seconds())
+
+
+def _sync_once(syncing, page_url: str, moment, documents: bool, build: bool) -> bool:
+    """One sync, its line printed; True when it failed (a line per error on stderr)."""
+    archive = Archive(state.archive)
+    with _progress() as progress:
+        try:
+            result = syncing.sync(state.db, archive, page_url, moment, documents, build, progress=progress)
+        except (syncing.SyncError, SourceError) as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            return True
+    print(result.line(), flush=True)
+    for line in result.errors:
+        err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+    return bool(result.errors)
+
+
+@app.command()
 def rebuild() -> None:
     """Rebuild the warehouse from the archive, even when nothing it reads has changed (an import
     rebuilds by itself whenever the archive, the reviewed tables in data/ or the stage code change)."""

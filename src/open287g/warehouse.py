@@ -44,6 +44,10 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("name", "VARCHAR"),
         ("date_basis", "VARCHAR"),
         ("kind_hint", "VARCHAR"),
+        ("http_status", "INTEGER"),
+        ("etag", "VARCHAR"),
+        ("last_modified", "VARCHAR"),
+        ("content_type", "VARCHAR"),
     ],
     "publications": [
         ("publication_id", "VARCHAR"),
@@ -205,6 +209,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("last_seq", "INTEGER"),
     ],
     "events": [
+        ("event_id", "VARCHAR"),
         ("date", "DATE"),
         ("kind", "VARCHAR"),
         ("agency_id", "VARCHAR"),

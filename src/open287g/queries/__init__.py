@@ -249,6 +249,12 @@ def changes(
     return _list(db, "events", text, as_json)
 
 
+def event_kinds(db: Db) -> dict[str, str]:
+    """Every event's id and kind (what a sync compares before and after its build)."""
+    with _cursor(db) as cur:
+        return dict(cur.execute("SELECT event_id, kind FROM events").fetchall())
+
+
 def count_changes(db: Db, since=None, until=None, state=None, kind=None, agency_id=None, exclude=(), **more) -> int:
     """How many events `changes` finds with the same filters, over all its pages."""
     return snapshot_of(db).count_changes(since, until, state, kind, agency_id, exclude, **more)

@@ -37,7 +37,7 @@ AGREEMENT_COLUMNS = """a.agreement_id, a.agency_id, a.agency_name, a.state, a.mo
 AGREEMENT_ORDER = "a.state, a.agency_name, a.model, a.signed, a.agreement_id"
 EVENT_COLUMNS = """date, kind, agency_id, agreement_id, state, model, agency_name, signed, previous_name,
     previous_signed, moa_url, previous_moa_url, moa_date, related_agreement_id, rule, previous_date,
-    from_publication_id, to_publication_id, from_sha256, to_sha256"""
+    from_publication_id, to_publication_id, from_sha256, to_sha256, event_id"""
 EVENT_ORDER = "date, state, agency_name, kind, agreement_id, agency_id, from_publication_id, to_publication_id"
 # an agency on a day: `models` and `agreements` are its agreements listed that day
 AGENCY_COLUMNS = """a.agency_id, a.name, a.state, a.jurisdiction_level, a.county_fips, {models} AS models,

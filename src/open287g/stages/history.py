@@ -10,7 +10,9 @@ content equals an older list steps the record back to it. Every event names the 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import hashlib
+import json
+from collections import Counter, defaultdict
 from collections.abc import Hashable
 
 from ..domain.names import compatible_kinds, distinctive, name_key, similarity
@@ -500,8 +502,8 @@ class _Tables:
             "agencies": self.agency_rows,
             "agreements": sorted(self.agreement_rows.values(), key=lambda a: a["agreement_id"]),
             "agreement_spells": self.spells,
-            "events": sorted(
-                self.events, key=lambda e: (e["date"], e["kind"], e["agreement_id"] or "", e["agency_id"])
+            "events": with_event_ids(
+                sorted(self.events, key=lambda e: (e["date"], e["kind"], e["agreement_id"] or "", e["agency_id"]))
             ),
             "hash_identity": [
                 {"row_hash": h, "agency_id": a, "agreement_id": g} for h, (a, g) in sorted(self.hash_identity.items())
@@ -1111,3 +1113,27 @@ def _in_effect(ok: dict[str, list[dict]]) -> list[dict]:
                 }
             )
     return out
+
+
+_EVENT_KEY = (
+    "kind",
+    "agreement_id",
+    "agency_id",
+    "to_sha256",
+    "previous_name",
+    "previous_signed",
+    "previous_moa_url",
+    "moa_url",
+)
+
+
+def with_event_ids(events: list[dict]) -> list[dict]:
+    """Each event's id: what it is, whose, and the file (sha256) that first showed it — never its date or
+    position, so the id stays when the record is rebuilt or grows (feeds and alerts key on it)."""
+    seen: Counter = Counter()
+    for e in events:
+        key = json.dumps([str(e.get(k) or "") for k in _EVENT_KEY])
+        base = "ev-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+        seen[base] += 1
+        e["event_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
+    return events

@@ -290,6 +290,10 @@ def observation_rows(observations: list[Observation]) -> list[dict]:
             "name": o.name,
             "date_basis": o.date_basis,
             "kind_hint": o.kind_hint or None,
+            "http_status": o.http_status or None,
+            "etag": o.etag or None,
+            "last_modified": o.last_modified or None,
+            "content_type": o.content_type or None,
         }
-        for o in sorted(observations, key=lambda o: (o.observed_on, o.sha256, o.source))
+        for o in sorted(observations, key=lambda o: (o.observed_on, o.observed_at, o.sha256, o.source))
     ]

@@ -122,3 +122,15 @@ def row_key(rec: dict) -> str:
     signed = rec["signed"].isoformat() if rec["signed"] else rec["signed_raw"]
     parts = [rec["state"] or fold(rec["state_raw"]), rec["agency_key"], rec["model"] or fold(rec["model_raw"]), signed]
     return hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def linked_documents(sheet: Sheet) -> list[str]:
+    """The MOA and addendum URLs a sheet's rows link, unwrapped as the rows read them (sync fetches them)."""
+    out = []
+    for row in sheet.rows:
+        for column in LINK_COLUMNS:
+            if column in row.cells:
+                url = _link(column.lower(), row.cells, row.links, column)[f"{column.lower()}_url"]
+                if url and url.lower().startswith(("http://", "https://")):
+                    out.append(url)
+    return out
