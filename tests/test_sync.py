@@ -245,9 +245,9 @@ def test_two_syncs_never_run_at_once(shared, fake, tmp_path):
     serve_lists(fake, shared, MARCH_20, PENDING)
     db = tmp_path / "w.duckdb"
     archive = Archive.beside(db)
-    with sync.SyncLog(archive).exclusive():
-        with pytest.raises(sync.SyncBusy, match="another sync is running; this one did nothing"):
-            run(db, fake, "2026-03-20T18:00:00Z")
+    busy = pytest.raises(sync.SyncBusy, match="another sync is running; this one did nothing")
+    with sync.SyncLog(archive).exclusive(), busy:
+        run(db, fake, "2026-03-20T18:00:00Z")
     assert archive.observations() == []
 
 
