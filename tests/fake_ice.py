@@ -109,8 +109,12 @@ Immigration and Nationality Act | ICE</title></head>
             return self._send(h, 403, BLOCK_PAGE, "text/html")
         if fault == "500" or (fault == "503-once" and self.hits[path] == 1):
             return self._send(h, 500 if fault == "500" else 503, b"<html><body>Server Error</body></html>", "text/html")
-        if path == PAGE:
-            return self._send(h, 200, self.page(), "text/html; charset=UTF-8")
+        if path == PAGE:  # the page too answers conditional requests
+            body = self.page()
+            tag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+            if h.headers.get("If-None-Match") == tag:
+                return self._send(h, 304, b"", "text/html; charset=UTF-8", {"ETag": tag})
+            return self._send(h, 200, body, "text/html; charset=UTF-8", {"ETag": tag})
         served = self.files.get(path)
         if served is None:
             return self._send(h, 404, b"<html><body>Page Not Found</body></html>", "text/html")

@@ -108,7 +108,9 @@ def test_a_sync_archives_the_lists_with_their_http_facts_and_builds(shared, fake
     # a new participating list a week later: new events, named by kind in the line
     fake.put(FOLDER + MARCH_27[1], workbook(shared, "participating", *MARCH_27))
     fake.show((WORDS["participating"], FOLDER + MARCH_27[1]), (WORDS["pending"], FOLDER + PENDING[1]))
+    ids_before = set(table(db, "SELECT event_id FROM events"))
     later = run(db, fake, "2026-03-27T18:00:00Z")
+    assert ids_before <= set(table(db, "SELECT event_id FROM events"))  # a growing record keeps its events' ids
     assert later.built and later.events["listed"] > 0 and len(later.new_event_ids) == sum(later.events.values())
     assert f"{later.events['listed']} listed" in later.line()
     # the unchanged pending list was seen again on a new day: one more observation, by 304
@@ -429,3 +431,29 @@ def test_the_command_line(shared, fake, tmp_path):
     assert len(down.stderr.strip().splitlines()) == 1
     every = subprocess.run([*cli, "--every", "5s"], capture_output=True, text=True, cwd=REPO)
     assert every.returncode == 1 and "at least 1m between two syncs" in every.stderr
+
+
+def test_pages_the_api_and_the_cli_say_when_ice_was_last_checked(shared, fake, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from open287g.web.app import create_app
+
+    serve_lists(fake, shared, MARCH_20, PENDING)
+    db = tmp_path / "w.duckdb"
+    run(db, fake, "2026-03-20T18:00:00Z")
+    client = TestClient(create_app(db))
+    assert "ICE&#39;s page last checked 2026-03-20 18:00 UTC." in client.get("/").text
+    run(db, fake, "2026-03-21T07:30:00Z")  # nothing new: no rebuild, but a newer check, shown at once
+    assert "ICE&#39;s page last checked 2026-03-21 07:30 UTC." in client.get("/").text
+    assert "Página de ICE consultada por última vez: 2026-03-21 07:30 UTC." in client.get("/?lang=es").text
+    status = client.get("/api/v1/status").json()
+    assert status["last_checked"] == "2026-03-21T07:30:00Z" and status["syncs"] == 2
+    assert status["record_changed"]["first_seen"] == "2026-03-20T18:00:00Z"
+    fake.faults = {"/identify-and-arrest/287g": "500"}
+    with pytest.raises(sync.SyncError):
+        run(db, fake, "2026-03-21T08:30:00Z")
+    status = client.get("/api/v1/status").json()
+    assert status["last_checked"] == "2026-03-21T07:30:00Z" and "HTTP 500" in status["last_attempt_error"]
+    cli = [sys.executable, "-m", "open287g", "--db", str(db), "status", "--format", "json"]
+    shown = subprocess.run(cli, capture_output=True, text=True, cwd=REPO, check=True).stdout
+    assert '"last_attempt": "2026-03-21T08:30:00Z"' in shown and '"syncs": 3' in shown

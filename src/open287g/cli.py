@@ -192,6 +192,17 @@ def _sync_once(syncing, page_url: str, moment, documents: bool, build: bool) -> 
 
 
 @app.command()
+def status(fmt: FormatOpt = Format.table) -> None:
+    """When ICE's page was last checked (the newest sync that reached it), the last attempt and its error, and
+    when the record last changed (the newest list put up: its day, when it was first seen, its publication)."""
+    from . import sync as syncing
+
+    checked = syncing.status(Archive(state.archive))
+    with _connect() as con:
+        emit_object(queries.status(con, checked), fmt)
+
+
+@app.command()
 def rebuild() -> None:
     """Rebuild the warehouse from the archive, even when nothing it reads has changed (an import
     rebuilds by itself whenever the archive, the reviewed tables in data/ or the stage code change)."""

@@ -196,7 +196,8 @@ def _sync(db_path, archive, moment, result, entry, log, fetcher, with_documents,
             added += _documents(archive, sheets, past, fetcher, day, stamp, result, entry, moment)
         result.new_observations = len(added)
         result.new_files = len({o.sha256 for o in added} - known)
-        if build:  # also after --no-build syncs: the build compares the archive with what it last built
+        built_from = warehouse.meta(db_path).get("archive_digest")
+        if build and (added or built_from != archive.digest()):  # also after --no-build syncs
             before = _event_ids(db_path)
             from . import pipeline  # the build stages load only when there is something to build
 

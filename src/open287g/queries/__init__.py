@@ -249,6 +249,45 @@ def changes(
     return _list(db, "events", text, as_json)
 
 
+def feed_events(db: Db, state=None, county=None, agency_id=None, model=None, kind=None, limit: int = 50) -> list[dict]:
+    """The newest events of a feed, newest first: the nation, a state, a county (its local agencies), an
+    agency, a model; each with its stable event_id."""
+    import json
+
+    text = snapshot_of(db).changes(
+        None, None, state, kind, agency_id, (), model=model, county=county, newest_first=True, limit=limit
+    )
+    return json.loads(text)
+
+
+def record_changed(db: Db) -> dict:
+    """When the record last changed: the newest list put up (its day in effect, when it was first seen, and
+    its publication)."""
+    sql = (
+        "SELECT p.kind, p.effective_from, p.publication_id, p.file_name, min(coalesce(o.observed_at, "
+        "strftime(o.observed_on, '%Y-%m-%d'))) FROM postings p JOIN observations o USING (sha256) "
+        "WHERE p.status = 'ok' GROUP BY ALL ORDER BY p.effective_from DESC, 5 DESC LIMIT 1"
+    )
+    with _cursor(db) as cur:
+        row = cur.execute(sql).fetchone()
+    keys = ("kind", "day", "publication_id", "file_name", "first_seen")
+    return dict(zip(keys, row)) if row else dict.fromkeys(keys)
+
+
+def status(db: Db, checked: dict) -> dict:
+    """When ICE's page was last checked and what the last attempt met (`checked`: the archive's sync log,
+    open287g.sync.status; empty for a warehouse only ever imported), and when the record last changed."""
+    return {
+        "last_checked": checked.get("last_checked"),
+        "last_attempt": checked.get("last_attempt"),
+        "last_attempt_error": checked.get("last_attempt_error"),
+        "last_new_file": checked.get("last_new_file"),
+        "syncs": checked.get("syncs", 0),
+        "latest": str(latest_date(db)),
+        "record_changed": record_changed(db),
+    }
+
+
 def event_kinds(db: Db) -> dict[str, str]:
     """Every event's id and kind (what a sync compares before and after its build)."""
     with _cursor(db) as cur:

@@ -15,7 +15,7 @@ import json
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -323,6 +323,19 @@ class Snapshot:
         return True
 
     @cached_property
+    def county_agencies(self) -> dict[str, list[str]]:
+        """The local agencies placed in each county (by FIPS), whatever their status: a county's feed."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for agency_id, counties in self._read(
+            "SELECT agency_id, list_distinct(list_append(coalesce(county_fips_all, []), county_fips)) FROM agencies "
+            "WHERE jurisdiction_level IS DISTINCT FROM 'state' ORDER BY agency_id"
+        ):
+            for fips in counties or []:
+                if fips:
+                    out[fips].append(agency_id)
+        return dict(out)
+
+    @cached_property
     def county_names(self) -> dict[str, str]:
         """Every county's name by FIPS ("48201" -> "Harris County"), as the county table spells it."""
         return dict(self._read("SELECT fips, name FROM counties"))
@@ -507,6 +520,7 @@ class Snapshot:
         model=None,
         signed_since=None,
         signed_until=None,
+        county=None,
     ) -> list[int]:
         """The events listed between two days (inclusive), of a state, kind, agency and model, without the
         kinds excluded, whose signing date falls between signed_since and signed_until."""
@@ -514,11 +528,17 @@ class Snapshot:
         dates = self.event_dates
         first = bisect_left(dates, since) if since is not None else 0
         last = bisect_right(dates, until) if until is not None else len(dates)
-        positions = (
-            range(first, last)
-            if agency_id is None
-            else [i for i in self.events_of.get(agency_id, []) if first <= i < last]
-        )
+        if county is not None:  # the events of the local agencies placed in the county
+            mine = {i for a in self.county_agencies.get(county, []) for i in self.events_of.get(a, [])}
+            if agency_id is not None:
+                mine &= set(self.events_of.get(agency_id, []))
+            positions: Iterable[int] = sorted(i for i in mine if first <= i < last)
+        else:
+            positions = (
+                range(first, last)
+                if agency_id is None
+                else [i for i in self.events_of.get(agency_id, []) if first <= i < last]
+            )
         states, kinds, models, signed = self.event_states, self.event_kinds, self.event_models, self.event_signed
         return [
             i

@@ -26,7 +26,7 @@ class Policy:
     retries: int = 3  # tries after the first, for what may pass
     backoff: float = 2.0  # seconds before the first retry, doubled each time (Retry-After when larger)
     max_backoff: float = 60.0
-    delay: float = 1.0  # seconds between two requests to one host
+    delay: float = 1.0  # seconds after a download before the next request to the host (a quarter after a 304)
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Fetcher:
     transport: httpx.BaseTransport | None = None
     down: dict[str, str] = field(default_factory=dict)  # host -> why it was given up
     _failures: dict[str, int] = field(default_factory=dict)
-    _last: dict[str, float] = field(default_factory=dict)
+    _last: dict[str, tuple[float, float]] = field(default_factory=dict)  # host -> (when, pause owed)
     requests: int = 0
 
     def __post_init__(self) -> None:
@@ -84,6 +84,8 @@ class Fetcher:
         for attempt in range(self.policy.retries + 1):
             self._wait(host)
             out = self._once(url, headers, max_bytes)
+            # a body downloaded owes the host the whole pause; a 304 or an error a quarter of it
+            self._last[host] = (time.monotonic(), self.policy.delay * (1 if out.body else 0.25))
             out.attempts = attempt + 1
             if not out.error or not self._may_pass(out) or attempt == self.policy.retries:
                 break
@@ -143,12 +145,10 @@ class Fetcher:
             self.down[host] = out.error
 
     def _wait(self, host: str) -> None:
-        last = self._last.get(host)
-        if last is not None and self.policy.delay > 0:
-            pause = self.policy.delay - (time.monotonic() - last)
-            if pause > 0:
-                time.sleep(pause)
-        self._last[host] = time.monotonic()
+        when, owed = self._last.get(host, (0.0, 0.0))
+        pause = owed - (time.monotonic() - when)
+        if pause > 0:
+            time.sleep(pause)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -25,11 +25,12 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import queries
+from .. import queries, sync, warehouse
+from ..archive import Archive
 from ..domain import vocab
 from ..output import csv_records, csv_text, json_with, records
 from ..queries import Snapshot, params
-from . import charts, mapsvg, openapi, sentences
+from . import atom, charts, mapsvg, openapi, sentences
 from .sentences import fill
 
 HERE = Path(__file__).parent
@@ -133,6 +134,9 @@ class LiveWarehouse:
             raise FileNotFoundError(f"{self.path}: no warehouse yet (run `open287g import` first)")
         self.served = Served(self.path, self.path.stat().st_mtime_ns)
         self.refused: int | None = None  # the stamp of a file that could not be opened
+        root = warehouse.meta(self.path).get("archive")
+        self.sync_log: Path | None = Archive(root).root / sync.LOG if root else None
+        self._checked: tuple[int, dict] = (-1, {})
 
     def _waiting(self) -> int | None:
         """The stamp of a new file waiting to be opened, if any (a stat: cheap enough for every request)."""
@@ -167,6 +171,17 @@ class LiveWarehouse:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.current().cursor()
 
+    def checked(self) -> tuple[int, dict]:
+        """(stamp, status) of the archive's sync log: when ICE was last checked and what came of it; the
+        stamp changes with every sync, so answers that show it are not served stale from the cache."""
+        try:
+            stamp = self.sync_log.stat().st_mtime_ns if self.sync_log else 0
+        except FileNotFoundError:
+            stamp = 0
+        if stamp != self._checked[0]:
+            self._checked = (stamp, sync.status(Archive(self.sync_log.parent)) if self.sync_log and stamp else {})
+        return self._checked
+
 
 class _Cache:
     """Answers (API and pages) depend only on the URL and the snapshot: repeats are served from
@@ -185,6 +200,9 @@ class _Cache:
         gzip = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
         raw = scope.get("raw_path") or scope["path"].encode()
         key = (raw + b"?" + scope.get("query_string", b"")).decode("latin-1") + (" gzip" if gzip else "")
+        key += f" {snapshot.checked()[0]}"  # pages and the status say when ICE was last checked
+        if scope["path"].startswith("/feeds/"):  # feeds link absolutely, to the host they were asked of
+            key += " " + next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
         if not scope["path"].startswith("/api/") and b"lang=" not in scope.get("query_string", b""):
             accept = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
             key += " " + negotiate(accept.decode("latin-1"))  # a page in the browser's language
@@ -457,6 +475,12 @@ def create_app(db_path: Path) -> FastAPI:
             return csv_body(name, frame)
         return JSONResponse(jsonable_encoder(frame.to_dicts()))
 
+    @app.get("/api/v1/status", tags=["api"])
+    async def api_status(mem=Mem):
+        """When ICE's page was last checked (the newest sync that reached it, null for a warehouse only ever
+        imported), the last attempt and its error, and when the record last changed (the newest list put up)."""
+        return JSONResponse(jsonable_encoder(queries.status(mem, snapshot.checked()[1])))
+
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, mem=Mem):
         """Every roster publication with its files (sha256), observation dates, rows and status."""
@@ -584,6 +608,9 @@ def create_app(db_path: Path) -> FastAPI:
                 "qa_detail": sentences.qa_detail,
                 "say": lambda day: sentences.say_day(day, lang),  # a day in a sentence
                 "num": lambda n: number(n, lang),
+                "checked": snapshot.checked()[1],
+                "changed": queries.record_changed(mem),
+                "feed_url": feed_of(request.url.path, kept_language(request, lang)),
                 **context,
             },
             status_code=status,
@@ -703,6 +730,73 @@ def create_app(db_path: Path) -> FastAPI:
             template_changes=queries.template_changes(mem, m),
             dated=True,
         )
+
+    # -- feeds --------------------------------------------------------------------------------
+    def feed_response(request: Request, feed_id: str, name: str | None, page_path: str, kind, **scope) -> Response:
+        lang, mem = language(request), served(request).answers
+        kept = kept_language(request, lang)
+        base = str(request.base_url).rstrip("/")
+        suffix = f"?lang={kept}" if kept else ""
+        events = queries.feed_events(mem, kind=params.event_kind(kind), limit=atom.FEED_SIZE, **scope)
+        title = (
+            sentences.t("feed_nation", lang) if name is None else sentences.t("feed_of", lang).replace("{name}", name)
+        )
+        checked = snapshot.checked()[1].get("last_checked")
+        body = atom.feed(
+            feed_id=feed_id + (f":{kind}" if kind else ""),
+            title=f"open287g — {title}",
+            self_url=str(request.url),
+            page_url=base + page_path + suffix,
+            events=events,
+            describe=lambda e: sentences.event_words(e, lang),
+            link=lambda e: f"{base}/agencies/{quote(e['agency_id'])}{suffix}",
+            lang=lang,
+            checked=dt.datetime.fromisoformat(checked.replace("Z", "+00:00")) if checked else None,
+        )
+        return Response(body, media_type="application/atom+xml; charset=utf-8", headers={"Vary": "Accept-Language"})
+
+    FeedKind = Query(None, description="Only events of this kind")
+
+    @app.get("/feeds/changes.atom", include_in_schema=False)
+    def feed_nation(request: Request, kind: str | None = FeedKind):
+        return feed_response(request, "nation", None, "/changes", kind)
+
+    @app.get("/feeds/states/{state}.atom", include_in_schema=False)
+    def feed_state(request: Request, state: str, kind: str | None = FeedKind):
+        code = _lenient(params.state, state, None, [])
+        if code is None:
+            raise HTTPException(404, f"no state {state!r}")
+        name = vocab.state_names_in(language(request)).get(code, code)
+        return feed_response(request, f"state:{code}", name, f"/states/{code}", kind, state=code)
+
+    @app.get("/feeds/counties/{fips}.atom", include_in_schema=False)
+    def feed_county(request: Request, fips: str, kind: str | None = FeedKind, mem=Mem):
+        name = queries.county_name(mem, fips) if fips.isdigit() and len(fips) == 5 else None
+        if name is None:
+            raise HTTPException(404, f"no county {fips!r}")
+        state = {v: k for k, v in vocab.state_fips().items()}.get(fips[:2], "")
+        label = f"{name}, {state}" if state else name
+        return feed_response(request, f"county:{fips}", label, f"/counties/{fips}", kind, county=fips)
+
+    @app.get("/feeds/models/{model}.atom", include_in_schema=False)
+    def feed_model(request: Request, model: str, kind: str | None = FeedKind):
+        code = _lenient(params.model, model, None, [])
+        if code is None:
+            raise HTTPException(404, f"no model {model!r}")
+        name = sentences.t(code, language(request))
+        return feed_response(request, f"model:{code}", name, f"/models/{code}", kind, model=code)
+
+    @app.get("/feeds/agencies/{agency_id:path}", include_in_schema=False)
+    def feed_agency(request: Request, agency_id: str, kind: str | None = FeedKind, mem=Mem):
+        ident = agency_id.removesuffix(".atom")
+        current = queries.resolve_agency(mem, ident) if agency_id.endswith(".atom") else None
+        if current is None:
+            raise HTTPException(404, f"no agency {ident!r}")
+        if current != ident:
+            return moved(request, f"/feeds/agencies/{current}.atom")
+        profile = queries.agency_profile(mem, current)
+        name = profile["agency"]["name"] if profile else current
+        return feed_response(request, f"agency:{current}", name, f"/agencies/{current}", kind, agency_id=current)
 
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
     def changes_page(
@@ -905,6 +999,25 @@ def known_parameters(request: Request) -> None:
         takes = ", ".join(sorted(allowed)) or "no parameters"
         names = ", ".join(map(repr, unknown))
         raise params.ParamError(unknown[0], f"unknown parameter {names}: {route.path} takes {takes}")
+
+
+FEEDS = (
+    (re.compile(r"^/(changes)?$"), "/feeds/changes.atom"),
+    (re.compile(r"^/states/([A-Za-z]{2})$"), "/feeds/states/{}.atom"),
+    (re.compile(r"^/counties/(\d{5})$"), "/feeds/counties/{}.atom"),
+    (re.compile(r"^/models/([A-Za-z]{3})$"), "/feeds/models/{}.atom"),
+    (re.compile(r"^/agencies/(.+)$"), "/feeds/agencies/{}.atom"),
+)
+
+
+def feed_of(path: str, lang: str | None) -> str | None:
+    """The Atom feed of the events a page covers (the nation, a state, county, model or agency)."""
+    for pattern, feed in FEEDS:
+        if m := pattern.match(path):
+            return feed.format(*(g.upper() if len(g) in (2, 3) else g for g in m.groups() if g)) + (
+                f"?lang={lang}" if lang else ""
+            )
+    return None
 
 
 def language(request: Request) -> str:

@@ -131,3 +131,22 @@ COUNTY_LABELS = (
 def county_labels(lang: str) -> dict[str, str]:
     """The headings and kinds of the `county` command's table in a language."""
     return {key: t("county_label_" + key, lang) for key in COUNTY_LABELS}
+
+
+def day_words(day, lang: str) -> str:
+    """A day as the language writes it, as plain text (feeds, e-mail)."""
+    return say_day(day, lang).striptags()
+
+
+def event_words(e: dict, lang: str) -> tuple[str, str]:
+    """(title, summary) of an event, as plain text: what happened, to whom, under which model; the summary
+    adds the signing date, what it was before and the list that showed it."""
+    model = t(e["model"], lang) if e.get("model") else ""
+    title = f"{t('kind_' + e['kind'], lang)}: {e['agency_name']} ({e['state']})" + (f", {model}" if model else "")
+    parts = [t("feed_list", lang).replace("{day}", day_words(e["date"], lang))]
+    if e.get("signed"):
+        parts.append(t("feed_signed", lang).replace("{day}", day_words(e["signed"], lang)))
+    was = e.get("previous_name") or (day_words(e["previous_signed"], lang) if e.get("previous_signed") else "")
+    if was:
+        parts.append(t("feed_was", lang).replace("{was}", was))
+    return title, f"{title}; " + "; ".join(parts) + "."
