@@ -93,6 +93,14 @@ class Served:
         self.answers = Snapshot(self.cursor).load()
         self.cache: OrderedDict[str, tuple[int, bytes, list]] = OrderedDict()
         self.cache_bytes = 0
+        self.checked = -1  # the sync-log stamp the cached answers were made under
+
+    def checked_at(self, stamp: int) -> None:
+        """Pages and the status say when ICE was last checked: a new sync empties the cache."""
+        if stamp != self.checked:
+            self.cache.clear()
+            self.cache_bytes = 0
+            self.checked = stamp
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self.con.cursor()
@@ -197,10 +205,10 @@ class _Cache:
         snapshot = self.snapshot
         # opening a new snapshot takes ~0.3 s: never on the event loop
         served = await run_in_threadpool(snapshot.current) if snapshot.stale() else snapshot.served
+        served.checked_at(snapshot.checked()[0])
         gzip = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
         raw = scope.get("raw_path") or scope["path"].encode()
         key = (raw + b"?" + scope.get("query_string", b"")).decode("latin-1") + (" gzip" if gzip else "")
-        key += f" {snapshot.checked()[0]}"  # pages and the status say when ICE was last checked
         if scope["path"].startswith("/feeds/"):  # feeds link absolutely, to the host they were asked of
             key += " " + next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
         if not scope["path"].startswith("/api/") and b"lang=" not in scope.get("query_string", b""):
