@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 from collections.abc import Callable
@@ -205,7 +206,16 @@ def _parse_all(archive: Archive, shas: list[str], workers: int | None, meanwhile
         for sha in shas:
             yield pubstage.parse(sha, archive.read(sha), store)
         return
-    with ProcessPoolExecutor(workers, initializer=_start_worker) as pool:
-        results = pool.map(_parse_in_worker, [(str(archive.root), s) for s in shas], chunksize=4)
-        meanwhile()
-        yield from results
+    # The workers are forked: garbage left in this process (e.g. a DuckDB connection no longer used) must not
+    # be collected in a child, whose copy of it has no threads behind it (a segfault). Collect it here and
+    # freeze what lives on, so the children never collect the parent's objects.
+    gc.collect()
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, initializer=_start_worker) as pool:
+            results = pool.map(_parse_in_worker, [(str(archive.root), s) for s in shas], chunksize=4)
+            gc.unfreeze()
+            meanwhile()
+            yield from results
+    finally:
+        gc.unfreeze()
