@@ -8,6 +8,8 @@ the same run against baselines:
    fresh process, start-up included (target < 1 s).
 2. A sync that brings one new list (the archive imported up to 2026-03-26, ICE then puts up the list of
    2026-03-27): fetch, archive and build, against a full rebuild of the same archive in the same run.
+3. The alert round that follows it: the new list's events delivered to SUBSCRIBERS webhook subscriptions (one per
+   state, the rest nationwide) on a receiver on 127.0.0.1, against a round with nothing new (every sync's cost).
 """
 
 from __future__ import annotations
@@ -104,6 +106,48 @@ def main() -> None:
 
         print(f"`open287g sync` (no change) as a fresh process: {best(process, 5):.2f} s (target < 1 s)")
         fake.stop()
+        _alerts(after, result.new_event_ids)
+
+
+SUBSCRIBERS = 100
+
+
+def _alerts(db: Path, new: list[str]) -> None:
+    from open287g import warehouse
+    from open287g.alerts import deliver, signup
+    from open287g.alerts.store import Store
+    from open287g.domain import vocab
+    from test_alerts import Receiver
+
+    hook, store, now = Receiver(), Store.beside(db), sync.parse_at(f"{NEW_DAY}T18:30:00Z")
+    states = sorted(vocab.state_fips())
+    with warehouse.connect(db) as con:
+        for i in range(SUBSCRIBERS):
+            scope = {"state": states[i]} if i < len(states) else {}
+            signup.subscribe_webhook(con, store, f"{hook.url}?{i}", scope, now)
+
+    def owed_again() -> None:  # the new list's events not seen yet, as right after its sync
+        with store.transaction() as c:
+            c.executemany("DELETE FROM seen WHERE event_id = ?", [(i,) for i in new])
+            c.executemany("DELETE FROM deliveries WHERE event_id = ?", [(i,) for i in new])
+
+    def round_() -> deliver.Delivered:
+        with warehouse.connect(db) as con:
+            return deliver.deliver(con, store, now, base_url="http://open287g.test")
+
+    times, done = [], None
+    for _ in range(3):
+        owed_again()
+        start = time.perf_counter()
+        done = round_()
+        times.append(time.perf_counter() - start)
+    assert done is not None and done.events_sent and not done.failed, done.line()
+    quiet = best(round_, 5)
+    print(
+        f"alert round after it: {min(times) * 1000:.0f} ms ({done.line().split(': ', 1)[1]}); "
+        f"a round with nothing new {quiet * 1000:.0f} ms ({min(times) / quiet:.1f}x)"
+    )
+    hook.stop()
 
 
 def _import_before(shared: Path, rows: list[dict], folder: Path) -> Path:

@@ -28,7 +28,8 @@ HINT = "(if the change is intended, update src/open287g/data/contract.json)"
 
 # Answers that are empty on the shared data, so that only their type can be checked here. The two listings
 # of the newest pending list belong to agreements that are already active: no agreement has status pending.
-MAY_BE_EMPTY = {"agreements --status pending"}
+# the warehouse of these tests has no alert store: test_alerts checks those lists' shapes when they hold rows
+MAY_BE_EMPTY = {"agreements --status pending", "subscriptions", "subscriptions --log"}
 # Nested lists that may be empty on the shared data, so that only their type can be checked: a document's departures
 # from its template (the Ellis County MOA of the contract may well have none).
 EMPTY_PATHS = {"$.departures[*]"}

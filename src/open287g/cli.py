@@ -188,7 +188,33 @@ def _sync_once(syncing, page_url: str, moment, documents: bool, build: bool) -> 
     print(result.line(), flush=True)
     for line in result.errors:
         err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+    if build:
+        _deliver_round(moment, quiet_without_store=True)
     return bool(result.errors)
+
+
+def _deliver_round(moment: dt.datetime | None, quiet_without_store: bool = False) -> bool:
+    """One delivery round of the alerts (after a sync, or `open287g deliver`); True when a batch failed."""
+    from .alerts import deliver as delivering
+    from .alerts.store import Store
+
+    store = Store.existing(state.db)
+    if store is None:
+        if not quiet_without_store:
+            print(f"alerts: no subscriptions yet ({state.db.stem}.alerts.sqlite does not exist)")
+        return False
+    from . import sync as syncing
+
+    with _connect() as con:
+        try:
+            done = delivering.deliver(con, store, moment or syncing.now(), delivering.Mail.from_env())
+        except delivering.DeliveryBusy as exc:
+            err.print(f"[yellow]note:[/yellow] {exc}", highlight=False, soft_wrap=True)
+            return False
+    print(done.line(), flush=True)
+    for line in done.failed:
+        err.print(f"[red]error:[/red] alert {line}", highlight=False, soft_wrap=True)
+    return bool(done.failed)
 
 
 @app.command()
@@ -200,6 +226,137 @@ def status(fmt: FormatOpt = Format.table) -> None:
     checked = syncing.status(Archive(state.archive))
     with _connect() as con:
         emit_object(queries.status(con, checked), fmt)
+
+
+ScopeState = Annotated[str | None, typer.Option("--state", help="Only this state's agencies (TX, Texas).")]
+ScopeCounty = Annotated[
+    str | None, typer.Option("--county", help="Only the local agencies of a county (5-digit FIPS).")
+]
+ScopeAgency = Annotated[str | None, typer.Option("--agency", help="Only this agency (its id, as in /agencies/<id>).")]
+ScopeModel = Annotated[str | None, typer.Option("--model", help="Only this model (JEM, TFM, WSO).")]
+ScopeKind = Annotated[str | None, typer.Option("--kind", help="Only events of this kind (listed, ended, moa_posted…).")]
+
+
+@app.command()
+def subscribe(
+    webhook: Annotated[str | None, typer.Option(metavar="URL", help="POST each batch of events here, signed.")] = None,
+    email: Annotated[str | None, typer.Option(metavar="ADDRESS", help="E-mail a digest of each batch here.")] = None,
+    state_: ScopeState = None,
+    county: ScopeCounty = None,
+    agency: ScopeAgency = None,
+    model: ScopeModel = None,
+    kind: ScopeKind = None,
+    lang: Annotated[str, typer.Option(help="Language of the e-mail (en, es).")] = "en",
+    confirmed: Annotated[
+        bool, typer.Option("--confirmed", help="The address's owner asked you: no confirmation e-mail.")
+    ] = False,
+) -> None:
+    """Subscribe a webhook or an e-mail address to the events a scope covers (the nation, a state, a county, an
+    agency, a model; and an event kind), delivered after each sync, each event once.
+
+    A webhook is active at once; its secret is printed once here: every POST carries `X-Open287g-Signature:
+    sha256=<HMAC-SHA256 of the body with the secret>` and a JSON body {subscription_id, sent_at, events} (each
+    event as in `changes --format json`, plus its page's `url`). An address gets a confirmation link first
+    (SMTP from OPEN287G_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, OPEN287G_MAIL_FROM; links to
+    OPEN287G_SITE_URL), unless `--confirmed`. The events already in the record are never sent: alerts are
+    about what comes next. Subscriptions live in `<db stem>.alerts.sqlite` beside the warehouse and survive
+    every rebuild."""
+    from . import sync as syncing
+    from .alerts import deliver as delivering
+    from .alerts import signup
+    from .alerts.store import AlertError, Store
+
+    if (webhook is None) == (email is None):
+        _fail("give one of --webhook URL or --email ADDRESS")
+    if lang not in ("en", "es"):
+        _fail(f"--lang: {lang!r}: use en or es")
+    store, now = Store.beside(state.db), syncing.now()
+    with _connect() as con:
+        try:
+            found = signup.scope(con, state_, county, agency, model, kind)
+            if webhook is not None:
+                sub = signup.subscribe_webhook(con, store, webhook, found, now)
+                print(f"{sub.subscription_id}: webhook {sub.target} is active ({_scope_line(sub)})")
+                print(f"secret (for {delivering.SIGNATURE}): {sub.secret}")
+                return
+            assert email is not None
+            outcome, sub = signup.subscribe_email(
+                con, store, email, found, lang, now, delivering.Mail.from_env(), confirmed
+            )
+        except AlertError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"the confirmation e-mail could not be sent: {exc}")
+    said = {
+        "sent": "pending: a confirmation link was e-mailed to it",
+        "confirmed": "active",
+        "already": "already active",
+        "wait": "pending: a confirmation link was sent minutes ago",
+    }[outcome]
+    print(f"{sub.subscription_id}: {sub.target} {said} ({_scope_line(sub)})")
+
+
+def _scope_line(sub) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sub.scope().items()) or "every event"
+
+
+@app.command()
+def subscriptions(
+    fmt: FormatOpt = Format.table,
+    log: Annotated[bool, typer.Option("--log", help="The delivery log instead: every batch sent or failed.")] = False,
+) -> None:
+    """The subscriptions (channel, target, scope, status and when), or with --log every delivery attempt."""
+    import polars as pl
+
+    from .alerts.store import Store
+
+    store = Store.existing(state.db)
+    if log:
+        rows = store.delivery_log() if store else []
+        emit(pl.DataFrame(rows, schema=["at", "subscription_id", "events", "outcome", "detail"], orient="row"), fmt)
+        return
+    subs = [s.public() for s in store.all()] if store else []
+    columns = ["subscription_id", "channel", "target", "state", "county", "agency_id", "model", "kind", "lang"]
+    columns += ["status", "created_at", "confirmed_at", "ended_at"]
+    frame = (
+        pl.DataFrame(subs, schema=dict.fromkeys(columns, pl.String))
+        if subs
+        else pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+    )
+    emit(frame, fmt, ["subscription_id", "channel", "target", "state", "county", "agency_id", "kind", "status"])
+
+
+@app.command()
+def unsubscribe(subscription_id: Annotated[str, typer.Argument(help="The id `subscriptions` lists.")]) -> None:
+    """End a subscription: nothing more is sent to it (it stays listed, as ended)."""
+    from . import sync as syncing
+    from .alerts import signup
+    from .alerts.store import Store
+
+    store = Store.existing(state.db)
+    sub = signup.unsubscribe(store, subscription_id, syncing.now(), by_id=True) if store else None
+    if sub is None:
+        _fail(f"no subscription {subscription_id!r}")
+    print(f"{subscription_id}: ended")
+
+
+@app.command()
+def deliver(
+    at: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DDTHH:MM:SSZ", help="The round's time (for tests; default: now).")
+    ] = None,
+) -> None:
+    """One delivery round of the alerts: the events the record gained since the last round go to the
+    subscriptions they match, and batches that failed are tried again when due (5 minutes, doubling, at most
+    a day). `sync` runs one after every build; run this to retry between syncs. Exits 1 when a batch failed."""
+    from . import sync as syncing
+
+    try:
+        moment = syncing.parse_at(at) if at else None
+    except syncing.SyncError as exc:
+        _fail(str(exc))
+    if _deliver_round(moment):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -249,7 +249,9 @@ def changes(
     return _list(db, "events", text, as_json)
 
 
-def feed_events(db: Db, state=None, county=None, agency_id=None, model=None, kind=None, limit: int = 50) -> list[dict]:
+def feed_events(
+    db: Db, state=None, county=None, agency_id=None, model=None, kind=None, limit: int | None = 50
+) -> list[dict]:
     """The newest events of a feed, newest first: the nation, a state, a county (its local agencies), an
     agency, a model; each with its stable event_id."""
     import json

@@ -26,6 +26,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import queries, sync, warehouse
+from ..alerts import deliver as alerting
+from ..alerts import signup
+from ..alerts.store import AlertError, Store
 from ..archive import Archive
 from ..domain import vocab
 from ..output import csv_records, csv_text, json_with, records
@@ -46,7 +49,8 @@ SECURITY_HEADERS = {
 
 
 class _Guard:
-    """Only GET and HEAD (HEAD answered as GET without the body); security headers on every answer.
+    """Only GET and HEAD (HEAD answered as GET without the body), and POST to the alert forms; security
+    headers on every answer.
     Plain ASGI: it sits on every request, so it must cost next to nothing."""
 
     def __init__(self, app) -> None:
@@ -56,7 +60,7 @@ class _Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         method = scope["method"]
-        if method not in ("GET", "HEAD"):
+        if method not in ("GET", "HEAD") and not (method == "POST" and scope["path"] in POSTED):
             response = PlainTextResponse(
                 "Method not allowed: this site is read-only.",
                 status_code=405,
@@ -248,7 +252,9 @@ class _Cache:
         await self.app(scope, receive, keep)
 
 
-UNCACHED = ("/static/", "/files/")  # files on disk: served from there, never copied into memory
+UNCACHED = ("/static/", "/files/", "/alerts/")  # files on disk, and the alert forms' answers (each its own)
+POSTED = ("/alerts/subscribe", "/alerts/unsubscribe")  # the only forms: sign-up and one-click unsubscribe
+FORM_BYTES = 4096
 CACHE_BYTES = 64 << 20  # the whole cache; the oldest answers go first
 CACHE_ENTRY_BYTES = 4 << 20  # larger answers are computed each time
 CACHE_ENTRY_OVERHEAD = 512  # what an entry costs beyond its key, headers and body (objects, list, dict slot)
@@ -258,8 +264,11 @@ HOME_CHANGES = 25  # the newest changes of the last two weeks on the home page
 MAX_ROWS = 10**9  # the largest count, offset or page a request may give: larger is a 400, never an overflow
 
 
-def create_app(db_path: Path) -> FastAPI:
+def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
+    """The site and API over a warehouse; e-mail alerts go through `mail` (default: OPEN287G_SMTP_* from the
+    environment; none set, the sign-up form is not shown)."""
     snapshot = LiveWarehouse(db_path)
+    mail = mail or alerting.Mail.from_env()
     app = FastAPI(
         title="open287g API",
         version="1",
@@ -619,6 +628,8 @@ def create_app(db_path: Path) -> FastAPI:
                 "checked": snapshot.checked()[1],
                 "changed": queries.record_changed(mem),
                 "feed_url": feed_of(request.url.path, kept_language(request, lang)),
+                "alert_form": alert_scope_of(request.url.path) if mail else None,
+                "event_kinds": queries.EVENT_KINDS,
                 **context,
             },
             status_code=status,
@@ -805,6 +816,91 @@ def create_app(db_path: Path) -> FastAPI:
         profile = queries.agency_profile(mem, current)
         name = profile["agency"]["name"] if profile else current
         return feed_response(request, f"agency:{current}", name, f"/agencies/{current}", kind, agency_id=current)
+
+    # -- alerts by e-mail: sign up, confirm, unsubscribe (the rules: open287g.alerts.signup) -------------
+    def alert_page(request: Request, message: Markup, sub=None, ask: bool = False, status: int = 200):
+        back = alert_back(sub) if sub else None
+        return page(request, "alerts.html", status, message=message, sub=sub, ask=ask, back=back)
+
+    def alert_back(sub) -> tuple[str, str]:
+        mem, lang = snapshot.served.answers, sub.lang
+        path = (
+            f"/agencies/{sub.agency_id}"
+            if sub.agency_id
+            else f"/counties/{sub.county}"
+            if sub.county
+            else f"/states/{sub.state}"
+            if sub.state
+            else "/changes"
+        )
+        return path + ("?lang=es" if lang == "es" else ""), alerting.scope_words(mem, sub)
+
+    async def form(request: Request) -> dict[str, str]:
+        from urllib.parse import parse_qsl
+
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > FORM_BYTES:
+                raise HTTPException(413, "form too large")
+        return dict(parse_qsl(body.decode("utf-8", "replace")))
+
+    def said(request: Request, key: str, sub=None, email: str = "") -> Markup:
+        lang = language(request)
+        scope = alerting.scope_words(served(request).answers, sub) if sub else ""
+        return fill(sentences.t(key, lang), email=email or (sub.target if sub else ""), scope=scope)
+
+    @app.post("/alerts/subscribe", response_class=HTMLResponse, include_in_schema=False)
+    async def alerts_subscribe(request: Request):
+        if mail is None:
+            return alert_page(request, said(request, "alert_unavailable"), status=404)
+        fields = await form(request)
+        lang, mem, now = language(request), served(request).answers, sync.now()
+        try:
+            found = signup.scope(
+                mem, fields.get("state"), fields.get("county"), fields.get("agency"), None, fields.get("kind")
+            )
+            outcome, sub = await run_in_threadpool(
+                signup.subscribe_email,
+                mem,
+                Store.beside(snapshot.path),
+                fields.get("email", ""),
+                found,
+                lang,
+                now,
+                mail,
+            )
+        except AlertError as exc:
+            key = "alert_bad_email" if str(exc).startswith("email:") else None
+            return alert_page(request, said(request, key) if key else Markup(escape(str(exc))), status=400)
+        except OSError:
+            return alert_page(request, said(request, "alert_mail_failed"), status=503)
+        key = {"sent": "alert_check_inbox", "already": "alert_already", "wait": "alert_wait"}[outcome]
+        return alert_page(request, said(request, key, sub), sub)
+
+    @app.get("/alerts/confirm", response_class=HTMLResponse, include_in_schema=False)
+    def alerts_confirm(request: Request, token: str = ""):
+        sub = signup.confirm(served(request).answers, Store.beside(snapshot.path), token, sync.now())
+        if sub is None:
+            return alert_page(request, said(request, "alert_bad_link"), status=404)
+        return alert_page(request, said(request, "alert_confirmed", sub), sub)
+
+    @app.get("/alerts/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
+    def alerts_unsubscribe_ask(request: Request, token: str = ""):
+        # a mail client or scanner may open the link: a GET only asks, the button (or RFC 8058's POST) ends it
+        sub = Store.beside(snapshot.path).by_token(token)
+        if sub is None or sub.status == "ended":
+            key = "alert_unsubscribed" if sub else "alert_bad_link"
+            return alert_page(request, said(request, key, sub), sub, status=200 if sub else 404)
+        return alert_page(request, said(request, "alert_unsubscribe_ask", sub), sub, ask=True)
+
+    @app.post("/alerts/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
+    async def alerts_unsubscribe(request: Request, token: str = ""):
+        token = token or (await form(request)).get("token", "")
+        sub = signup.unsubscribe(Store.beside(snapshot.path), token, sync.now())
+        if sub is None:
+            return alert_page(request, said(request, "alert_bad_link"), status=404)
+        return alert_page(request, said(request, "alert_unsubscribed", sub), sub)
 
     @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
     def changes_page(
@@ -1025,6 +1121,21 @@ def feed_of(path: str, lang: str | None) -> str | None:
             return feed.format(*(g.upper() if len(g) in (2, 3) else g for g in m.groups() if g)) + (
                 f"?lang={lang}" if lang else ""
             )
+    return None
+
+
+ALERT_SCOPES = (
+    (re.compile(r"^/states/([A-Za-z]{2})$"), "state"),
+    (re.compile(r"^/counties/(\d{5})$"), "county"),
+    (re.compile(r"^/agencies/(.+)$"), "agency"),
+)
+
+
+def alert_scope_of(path: str) -> dict[str, str] | None:
+    """The scope the sign-up form on a page subscribes to (a state, a county, an agency), if it has one."""
+    for pattern, name in ALERT_SCOPES:
+        if m := pattern.match(path):
+            return {name: m.group(1).upper() if name == "state" else m.group(1)}
     return None
 
 
