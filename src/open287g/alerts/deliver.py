@@ -168,8 +168,12 @@ def observe(db, store: Store, now: dt.datetime) -> tuple[int, int, int]:
         queued = 0
         if news:
             subs = [Subscription(**dict(r)) for r in con.execute("SELECT * FROM subscriptions WHERE status = 'active'")]
+            scopes: dict[tuple, set[str]] = {}  # subscriptions to the same scope share its events
             for sub in subs:
-                mine = matching(db, sub)
+                key = tuple(sorted(sub.scope().items()))
+                if key not in scopes:
+                    scopes[key] = set(matching(db, sub))
+                mine = scopes[key]
                 rows = [(sub.subscription_id, i, at, at) for i in news if i in mine]
                 con.executemany(
                     "INSERT OR IGNORE INTO deliveries (subscription_id, event_id, queued_at, next_try) "
