@@ -141,7 +141,8 @@ def sync(
     ] = True,
 ) -> None:
     """Fetch ICE's 287(g) page and the workbooks it links, and the MOA PDFs the lists link that the archive lacks;
-    archive them; rebuild; print one line.
+    archive them; rebuild; print one line; then deliver the alerts the new events owe (not for a replay with --at:
+    run `deliver --at` for that).
 
     The workbook links are found by what they say and where they point (not by a fixed URL), and which list a
     workbook holds is decided by its content. Every file fetched is archived with its observation (time, URL, HTTP
@@ -188,8 +189,12 @@ def _sync_once(syncing, page_url: str, moment, documents: bool, build: bool) -> 
     print(result.line(), flush=True)
     for line in result.errors:
         err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
-    if build:
-        _deliver_round(moment, quiet_without_store=True)
+    if build and moment is None:  # a replay (--at) sends nothing: its events are not news
+        try:
+            _deliver_round(None, quiet_without_store=True)
+        except Exception as exc:  # the alerts' trouble must not stop `sync --every`
+            err.print(f"[red]error:[/red] alerts: {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+            return True
     return bool(result.errors)
 
 

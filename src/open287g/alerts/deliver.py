@@ -217,7 +217,7 @@ def deliver(
             try:
                 if batch:
                     _send(db, sub, batch, now, mail, http, base)
-            except (httpx.HTTPError, OSError, smtplib.SMTPException, DeliveryFailed) as exc:
+            except Exception as exc:  # whatever one subscription meets is its own failure, not the round's
                 detail = f"{type(exc).__name__}: {exc}"[:300]
                 done.failed.append(f"{sub_id}: {detail}")
                 _failed(store, sub, ids, now, detail)
@@ -250,7 +250,7 @@ def _failed(store: Store, sub: Subscription, ids: list[str], now: dt.datetime, d
         attempts = con.execute(
             "SELECT max(attempts) FROM deliveries WHERE subscription_id = ? AND outcome IS NULL", (sub.subscription_id,)
         ).fetchone()[0]
-        wait = min(FIRST_RETRY * 2 ** (attempts or 0), LAST_RETRY)
+        wait = min(FIRST_RETRY * 2 ** min(attempts or 0, 10), LAST_RETRY)  # 5 min doubling, then daily
         con.executemany(
             "UPDATE deliveries SET attempts = attempts + 1, next_try = ? WHERE subscription_id = ? AND event_id = ?",
             [(stamp(now + wait), sub.subscription_id, i) for i in ids],
@@ -301,7 +301,8 @@ def digest(db, sub: Subscription, batch: list[dict], base: str) -> EmailMessage:
     lines = [sentences.event_words(e, lang) for e in batch]
     message = EmailMessage()
     message["To"] = sub.target
-    message["Subject"] = t("alert_subject", lang).replace("{n}", str(len(batch))).replace("{scope}", scope)
+    subject = t("alert_subject_one" if len(batch) == 1 else "alert_subject", lang)
+    message["Subject"] = " ".join(subject.replace("{n}", str(len(batch))).replace("{scope}", scope).split())
     message["List-Unsubscribe"] = f"<{leave}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["List-Id"] = formataddr(("open287g alerts", f"{sub.subscription_id}.alerts.open287g"))
@@ -333,7 +334,7 @@ def confirmation(db, sub: Subscription, base: str) -> EmailMessage:
     scope = scope_words(db, sub)
     message = EmailMessage()
     message["To"] = sub.target
-    message["Subject"] = t("alert_confirm_subject", lang).replace("{scope}", scope)
+    message["Subject"] = " ".join(t("alert_confirm_subject", lang).replace("{scope}", scope).split())
     body = t("alert_confirm_body", lang).replace("{scope}", scope).replace("{link}", confirm_url(base, sub))
     message.set_content(body + "\n")
     return message

@@ -14,6 +14,7 @@ from .store import AlertError, Store, Subscription
 
 EMAIL = re.compile(r"[^@\s<>,;\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+")
 CONFIRM_EVERY = dt.timedelta(minutes=10)
+CONFIRMS_PER_HOUR = 3  # confirmation links to one address, over all its scopes: the form cannot flood an inbox
 
 
 def scope(db, state=None, county=None, agency=None, model=None, kind=None) -> dict:
@@ -62,7 +63,8 @@ def subscribe_email(
     email = address(email)
     if mail is None and not confirmed:
         raise AlertError("e-mail alerts need an SMTP server: set OPEN287G_SMTP_HOST (and OPEN287G_MAIL_FROM)")
-    deliver.observe(db, store, now)
+    if confirmed:
+        deliver.observe(db, store, now)  # active at once: what the record holds now is seen, not sent
     sub = store.same("email", email, found)
     if sub is not None and sub.status == "active":
         return "already", sub
@@ -73,7 +75,7 @@ def subscribe_email(
         sub = store.add("email", email, found, lang, now, confirmed)
         if confirmed:
             return "confirmed", sub
-    elif _recently_asked(store, sub, now):
+    if _recently_asked(store, sub, now):
         return "wait", sub
     assert mail is not None
     deliver.send_confirmation(db, store, sub, mail, now)
@@ -81,8 +83,14 @@ def subscribe_email(
 
 
 def _recently_asked(store: Store, sub: Subscription, now: dt.datetime) -> bool:
-    asked = [r["at"] for r in store.delivery_log(sub.subscription_id) if r["outcome"] == "confirmation"]
-    return bool(asked) and asked[-1] > deliver.stamp(now - CONFIRM_EVERY)
+    """A link went to this subscription minutes ago, or to its address too often in the last hour."""
+    asked = store.rows(
+        "SELECT l.subscription_id, l.at FROM delivery_log l JOIN subscriptions s USING (subscription_id) "
+        "WHERE l.outcome = 'confirmation' AND lower(s.target) = lower(?) AND l.at > ?",
+        (sub.target, deliver.stamp(now - dt.timedelta(hours=1))),
+    )
+    mine = [at for sub_id, at in asked if sub_id == sub.subscription_id]
+    return len(asked) >= CONFIRMS_PER_HOUR or any(at > deliver.stamp(now - CONFIRM_EVERY) for at in mine)
 
 
 def confirm(db, store: Store, token: str, now: dt.datetime) -> Subscription | None:

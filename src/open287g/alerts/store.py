@@ -165,7 +165,9 @@ class Store:
             ended_at=None,
         )
         names = [f.name for f in fields(Subscription)]
-        with self.transaction() as con:
+        with self.transaction() as con:  # checked and added at once: a double-clicked form makes one
+            if (same := self.same(channel, target, scope, con)) is not None:
+                return same
             con.execute(
                 f"INSERT INTO subscriptions ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                 [getattr(sub, n) for n in names],
@@ -186,9 +188,14 @@ class Store:
         found = self.rows("SELECT * FROM subscriptions WHERE token = ?", (token,)) if token else []
         return Subscription(**dict(found[0])) if found else None
 
-    def same(self, channel: str, target: str, scope: dict) -> Subscription | None:
+    def same(
+        self, channel: str, target: str, scope: dict, con: sqlite3.Connection | None = None
+    ) -> Subscription | None:
         """A subscription not ended with the same target and filters (signing up twice makes one)."""
-        for sub in self.all():
+        rows = (
+            con.execute("SELECT * FROM subscriptions").fetchall() if con else self.rows("SELECT * FROM subscriptions")
+        )
+        for sub in (Subscription(**dict(r)) for r in rows):
             if sub.status != "ended" and (sub.channel, sub.target.lower(), sub.scope()) == (
                 channel,
                 target.lower(),

@@ -253,7 +253,7 @@ class _Cache:
 
 
 UNCACHED = ("/static/", "/files/", "/alerts/")  # files on disk, and the alert forms' answers (each its own)
-POSTED = ("/alerts/subscribe", "/alerts/unsubscribe")  # the only forms: sign-up and one-click unsubscribe
+POSTED = ("/alerts/subscribe", "/alerts/confirm", "/alerts/unsubscribe")  # the only forms: the alerts'
 FORM_BYTES = 4096
 CACHE_BYTES = 64 << 20  # the whole cache; the oldest answers go first
 CACHE_ENTRY_BYTES = 4 << 20  # larger answers are computed each time
@@ -628,7 +628,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
                 "checked": snapshot.checked()[1],
                 "changed": queries.record_changed(mem),
                 "feed_url": feed_of(request.url.path, kept_language(request, lang)),
-                "alert_form": alert_scope_of(request.url.path) if mail else None,
+                "alert_form": alert_scope_of(request.url.path) if mail and status == 200 else None,
                 "event_kinds": queries.EVENT_KINDS,
                 **context,
             },
@@ -818,7 +818,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         return feed_response(request, f"agency:{current}", name, f"/agencies/{current}", kind, agency_id=current)
 
     # -- alerts by e-mail: sign up, confirm, unsubscribe (the rules: open287g.alerts.signup) -------------
-    def alert_page(request: Request, message: Markup, sub=None, ask: bool = False, status: int = 200):
+    def alert_page(request: Request, message: Markup, sub=None, ask: str = "", status: int = 200):
         back = alert_back(sub) if sub else None
         return page(request, "alerts.html", status, message=message, sub=sub, ask=ask, back=back)
 
@@ -860,7 +860,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             found = signup.scope(
                 mem, fields.get("state"), fields.get("county"), fields.get("agency"), None, fields.get("kind")
             )
-            outcome, sub = await run_in_threadpool(
+            _, sub = await run_in_threadpool(
                 signup.subscribe_email,
                 mem,
                 Store.beside(snapshot.path),
@@ -875,12 +875,25 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             return alert_page(request, said(request, key) if key else Markup(escape(str(exc))), status=400)
         except OSError:
             return alert_page(request, said(request, "alert_mail_failed"), status=503)
-        key = {"sent": "alert_check_inbox", "already": "alert_already", "wait": "alert_wait"}[outcome]
-        return alert_page(request, said(request, key, sub), sub)
+        # the same answer whatever the outcome: the form must not tell anyone who follows what
+        return alert_page(request, said(request, "alert_check_inbox", sub), sub)
 
     @app.get("/alerts/confirm", response_class=HTMLResponse, include_in_schema=False)
-    def alerts_confirm(request: Request, token: str = ""):
-        sub = signup.confirm(served(request).answers, Store.beside(snapshot.path), token, sync.now())
+    def alerts_confirm_ask(request: Request, token: str = ""):
+        # a link scanner may open the link: a GET only shows the button, which confirms
+        sub = Store.beside(snapshot.path).by_token(token)
+        if sub is None or sub.status == "ended":
+            return alert_page(request, said(request, "alert_bad_link"), status=404)
+        if sub.status == "active":
+            return alert_page(request, said(request, "alert_confirmed", sub), sub)
+        return alert_page(request, said(request, "alert_confirm_ask", sub), sub, ask="confirm")
+
+    @app.post("/alerts/confirm", response_class=HTMLResponse, include_in_schema=False)
+    async def alerts_confirm(request: Request):
+        token = (await form(request)).get("token", "")
+        sub = await run_in_threadpool(
+            signup.confirm, served(request).answers, Store.beside(snapshot.path), token, sync.now()
+        )
         if sub is None:
             return alert_page(request, said(request, "alert_bad_link"), status=404)
         return alert_page(request, said(request, "alert_confirmed", sub), sub)
@@ -892,7 +905,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         if sub is None or sub.status == "ended":
             key = "alert_unsubscribed" if sub else "alert_bad_link"
             return alert_page(request, said(request, key, sub), sub, status=200 if sub else 404)
-        return alert_page(request, said(request, "alert_unsubscribe_ask", sub), sub, ask=True)
+        return alert_page(request, said(request, "alert_unsubscribe_ask", sub), sub, ask="unsubscribe")
 
     @app.post("/alerts/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
     async def alerts_unsubscribe(request: Request, token: str = ""):
