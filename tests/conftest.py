@@ -89,3 +89,14 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture()
+def fake():
+    """A fake ICE on 127.0.0.1 (tests/fake_ice.py), for the sync and alert tests."""
+    from fake_ice import FakeIce
+
+    f = FakeIce()
+    f.start()
+    yield f
+    f.stop()

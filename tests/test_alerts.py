@@ -22,15 +22,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from fake_ice import FOLDER, WORDS, FakeIce
+from fake_ice import FOLDER, WORDS
 from helpers import REPO
-from open287g import cache, pipeline, queries, sync, warehouse
+from open287g import cache, pipeline, queries, warehouse
 from open287g.alerts import deliver, signup
 from open287g.alerts.store import AlertError, Store
 from open287g.archive import Archive
 from open287g.web.app import create_app
 from test_contract import CONTRACT, check
-from test_sync import MARCH_20, MARCH_27, PENDING, run, serve_lists, workbook
+from test_sync import MARCH_20, MARCH_27, PENDING, at, run, serve_lists, workbook
 
 
 class Receiver:
@@ -99,22 +99,10 @@ class Inbox:
 
 
 @pytest.fixture()
-def fake():
-    f = FakeIce()
-    f.start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture()
 def inbox():
     box = Inbox()
     yield box
     box.stop()
-
-
-def at(text: str) -> dt.datetime:
-    return sync.parse_at(text)
 
 
 def text_of(message: Message, subtype: str = "plain") -> str:

@@ -37,14 +37,6 @@ class Rerouted(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-@pytest.fixture()
-def fake():
-    f = FakeIce()
-    f.start()
-    yield f
-    f.stop()
-
-
 def at(text: str) -> dt.datetime:
     return sync.parse_at(text)
 

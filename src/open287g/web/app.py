@@ -9,6 +9,7 @@ import re
 import sys
 import threading
 from collections import OrderedDict
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -818,6 +819,10 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         return feed_response(request, f"agency:{current}", name, f"/agencies/{current}", kind, agency_id=current)
 
     # -- alerts by e-mail: sign up, confirm, unsubscribe (the rules: open287g.alerts.signup) -------------
+    @cache
+    def alert_store() -> Store:  # made on first use: the file appears when someone first signs up
+        return Store.beside(snapshot.path)
+
     def alert_page(request: Request, message: Markup, sub=None, ask: str = "", status: int = 200):
         back = alert_back(sub) if sub else None
         return page(request, "alerts.html", status, message=message, sub=sub, ask=ask, back=back)
@@ -863,7 +868,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             _, sub = await run_in_threadpool(
                 signup.subscribe_email,
                 mem,
-                Store.beside(snapshot.path),
+                alert_store(),
                 fields.get("email", ""),
                 found,
                 lang,
@@ -881,7 +886,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
     @app.get("/alerts/confirm", response_class=HTMLResponse, include_in_schema=False)
     def alerts_confirm_ask(request: Request, token: str = ""):
         # a link scanner may open the link: a GET only shows the button, which confirms
-        sub = Store.beside(snapshot.path).by_token(token)
+        sub = alert_store().by_token(token)
         if sub is None or sub.status == "ended":
             return alert_page(request, said(request, "alert_bad_link"), status=404)
         if sub.status == "active":
@@ -891,9 +896,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
     @app.post("/alerts/confirm", response_class=HTMLResponse, include_in_schema=False)
     async def alerts_confirm(request: Request):
         token = (await form(request)).get("token", "")
-        sub = await run_in_threadpool(
-            signup.confirm, served(request).answers, Store.beside(snapshot.path), token, sync.now()
-        )
+        sub = await run_in_threadpool(signup.confirm, served(request).answers, alert_store(), token, sync.now())
         if sub is None:
             return alert_page(request, said(request, "alert_bad_link"), status=404)
         return alert_page(request, said(request, "alert_confirmed", sub), sub)
@@ -901,7 +904,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
     @app.get("/alerts/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
     def alerts_unsubscribe_ask(request: Request, token: str = ""):
         # a mail client or scanner may open the link: a GET only asks, the button (or RFC 8058's POST) ends it
-        sub = Store.beside(snapshot.path).by_token(token)
+        sub = alert_store().by_token(token)
         if sub is None or sub.status == "ended":
             key = "alert_unsubscribed" if sub else "alert_bad_link"
             return alert_page(request, said(request, key, sub), sub, status=200 if sub else 404)
@@ -910,7 +913,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
     @app.post("/alerts/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
     async def alerts_unsubscribe(request: Request, token: str = ""):
         token = token or (await form(request)).get("token", "")
-        sub = signup.unsubscribe(Store.beside(snapshot.path), token, sync.now())
+        sub = signup.unsubscribe(alert_store(), token, sync.now())
         if sub is None:
             return alert_page(request, said(request, "alert_bad_link"), status=404)
         return alert_page(request, said(request, "alert_unsubscribed", sub), sub)
