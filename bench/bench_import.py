@@ -53,7 +53,7 @@ obs = [o for o in archive.observations() if not references.is_reference(o) and n
 shas = sorted({o.sha256 for o in obs})
 t = time.perf_counter()
 parsed = {p.sha256: p for p in pipeline._parse_all(archive, shas, None)}
-publications.assemble(obs, parsed)
+publications.assemble(obs, parsed, {h: r for p in parsed.values() for h, r in p.new_rows.items()})
 print(json.dumps({"seconds": time.perf_counter() - t}))
 """
 

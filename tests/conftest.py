@@ -49,9 +49,10 @@ def con(built):
 
 @pytest.fixture()
 def built_copy(built, tmp_path) -> Path:
-    """A private copy of the full warehouse and its archive, for tests that import more."""
+    """A private copy of the full warehouse, its archive and its memo, for tests that import more."""
     shutil.copy(built, tmp_path / "open287g.duckdb")
     shutil.copytree(built.with_name("open287g.archive"), tmp_path / "open287g.archive")
+    shutil.copy(built.with_name("open287g.memo"), tmp_path / "open287g.memo")  # what the build read, for the next
     return tmp_path / "open287g.duckdb"
 
 

@@ -40,8 +40,9 @@ def test_failure_while_writing_keeps_the_old_warehouse(small, tmp_path, monkeypa
             small, Archive(tmp_path / "w.archive"), [sheet("ice/pending/2025-02-20/pendingAgencies.xlsx")]
         )
     assert contents(small) == before
-    # no half-written file is left (the MOA search index beside the warehouse is the earlier build's)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.archive", "w.duckdb", "w.search.sqlite"]
+    # no half-written file is left (the MOA search index and the build memo beside the warehouse are the earlier
+    # build's)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.archive", "w.duckdb", "w.memo", "w.search.sqlite"]
     # the file reached the archive before the build failed; the next build picks it up
     monkeypatch.undo()
     assert pipeline.build(small, Archive(tmp_path / "w.archive"))

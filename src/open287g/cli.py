@@ -366,8 +366,9 @@ def deliver(
 
 @app.command()
 def rebuild() -> None:
-    """Rebuild the warehouse from the archive, even when nothing it reads has changed (an import
-    rebuilds by itself whenever the archive, the reviewed tables in data/ or the stage code change)."""
+    """Rebuild the warehouse from the archive, reading every file again, even when nothing it reads has
+    changed (an import or a sync rebuilds by itself whenever the archive, the reviewed tables in data/ or the
+    stage code change, reading only the files the last build had not read)."""
     from . import pipeline
 
     archive = Archive(state.archive)
@@ -375,7 +376,7 @@ def rebuild() -> None:
         _fail(f"{archive.root}: no archive yet (run `open287g import` first)")
     with archive.writing(), _progress() as progress:
         try:
-            pipeline.build(state.db, archive, progress, force=True, cache=Cache.beside(state.db))
+            pipeline.build(state.db, archive, progress, force=True, cache=Cache.beside(state.db), fresh=True)
         except SourceError as exc:
             _fail(str(exc))
     err.print(f"warehouse rebuilt from {archive.root} ({state.db})", highlight=False, soft_wrap=True)

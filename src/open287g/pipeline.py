@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -16,6 +17,7 @@ from . import atlas, queries, search, warehouse
 from .archive import Archive, Observation
 from .cache import Cache
 from .domain import tables as domain_tables
+from .memo import Memo
 from .sources import local, reference, us_atlas
 from .stages import aggregates, documents, geography, history, qa, references
 from .stages import publications as pubstage
@@ -102,13 +104,16 @@ def build(
     force: bool = False,
     workers: int | None = None,
     cache: Cache | None = None,
+    fresh: bool = False,
 ) -> bool:
     """Rebuild the warehouse from the archive unless it already reflects it. True if rebuilt. MOA text
-    (OCR included) comes from `cache` when it has it, and goes into it when not."""
+    (OCR included) comes from `cache` when it has it, and goes into it when not. What the last build read
+    from each file comes from the warehouse's memo (memo.py) unless `fresh`."""
     stamp = fingerprint(archive)  # first: it fails in one line when the atlas is missing
     current = warehouse.meta(db_path)
     if not force and all(current.get(k) == v for k, v in stamp.items()):
         return False
+    memo = Memo.beside(db_path, stamp["code_digest"] + stamp["tables_digest"], fresh)
     everything = archive.observations()
     observations = [o for o in everything if not references.is_reference(o) and not documents.is_document(o)]
     document_obs = [o for o in everything if documents.is_document(o)]
@@ -119,12 +124,8 @@ def build(
         refs, loaded["files"] = references.load(everything, archive.read)
         loaded["geo"] = geography.prepare(refs, _atlas_counties())
 
-    parsed = {}
-    for i, p in enumerate(_parse_all(archive, shas, workers, meanwhile=load_references)):
-        parsed[p.sha256] = p
-        if progress:
-            progress("read", i + 1, len(shas))
-    tables = pubstage.assemble(observations, parsed)
+    parsed, row_values = _read_workbooks(archive, shas, memo, workers, load_references, progress)
+    tables = pubstage.assemble(observations, parsed, row_values)
     tables.update(history.build(tables["postings"], tables["publication_rows"], tables["row_values"]))
     tables["files"] += loaded["files"]
     tables["observations"] = pubstage.observation_rows(everything)
@@ -134,7 +135,7 @@ def build(
     readings = documents.read_all(
         doc_shas, archive.read, cache, (lambda i, n: progress("documents", i, n)) if progress else None
     )
-    doc_tables = documents.build(document_obs, readings, tables)
+    doc_tables = documents.build(document_obs, readings, tables, memo)
     tables["files"] += doc_tables.pop("files")
     tables.update(doc_tables)
     documents.attach(tables["agreements"], tables["documents"], tables["document_links"])
@@ -149,6 +150,7 @@ def build(
     )
     with warehouse.connect(db_path) as con:
         search.build(db_path, con)
+    memo.save()  # after the publication: a build that fails keeps the memo it started from
     if progress:
         progress("write", 1, 1)
     return True
@@ -178,6 +180,35 @@ def _atlas_counties() -> list[dict]:
         return us_atlas.read(path.read_bytes())
     except us_atlas.AtlasError as exc:
         raise local.SourceError(f"{path}: {exc}") from None
+
+
+def _read_workbooks(
+    archive: Archive, shas: list[str], memo: Memo, workers: int | None, meanwhile: Callable[[], None], progress
+) -> tuple[dict[str, pubstage.Parsed], dict[str, dict]]:
+    """Every workbook's reading, and the distinct rows they hold by row_hash: from the memo when it has the
+    file and all its rows, else parsed (and memoised)."""
+    parsed: dict[str, pubstage.Parsed] = {}
+    row_values: dict[str, dict] = {}
+    todo = []
+    for sha in shas:
+        p = memo.get("workbook", sha)
+        its = {h: row_values.get(h) or memo.get("row", h) for h in {h for _, h in p.rows}} if p is not None else {}
+        if p is None or None in its.values():
+            todo.append(sha)
+            continue
+        parsed[sha] = p
+        row_values.update(its)
+        if progress:
+            progress("read", len(parsed), len(shas))
+    for p in _parse_all(archive, todo, workers, meanwhile):
+        row_values.update(p.new_rows)
+        for h, rec in p.new_rows.items():
+            memo.put("row", h, rec)
+        parsed[p.sha256] = p = dataclasses.replace(p, new_rows={})  # its rows are in row_values
+        memo.put("workbook", p.sha256, p)
+        if progress:
+            progress("read", len(parsed), len(shas))
+    return parsed, row_values
 
 
 _worker_store: RowStore | None = None

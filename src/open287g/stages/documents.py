@@ -14,6 +14,8 @@ a document with no candidate is listed as unmatched. Nothing is guessed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from ..archive import Observation
 from ..cache import Cache
 from ..domain import moa_names, moa_templates, moa_text
 from ..domain.vocab import data_rows
+from ..memo import Memo
 from ..sources import moa_pdf
 
 DATE_SLACK_DAYS = 45  # a file name's date this near an agreement's signing names that signing
@@ -96,8 +99,12 @@ def _ocr_cache(cache: Cache, sha: str) -> moa_pdf.OcrCache:
 
 
 def build(
-    observations: list[Observation], readings: dict[str, Reading], tables: dict[str, list]
+    observations: list[Observation], readings: dict[str, Reading], tables: dict[str, list], memo: Memo | None = None
 ) -> dict[str, list[dict]]:
+    """The document tables. What each MOA's text says and how the texts compare with their templates are
+    recalled from `memo` when the same texts were read before (what links them to agreements never is)."""
+    memo = memo or Memo.none()
+    text_version = moa_pdf.version()
     obs_by_sha: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
         if is_document(o):
@@ -124,7 +131,7 @@ def build(
             )
             continue
         first_seen = min(dt.date.fromisoformat(o.observed_on) for o in seen)
-        fields = moa_text.read(reading.pages, first_seen)
+        fields = memo.recall("moa_fields", (sha, first_seen, text_version), moa_text.read, reading.pages, first_seen)
         state = _state(fields, names)
         doc = document_row(sha, names, seen[0].size, reading.pages, fields, state)
         doc["first_observed"] = min(o.observed_on for o in seen)
@@ -159,14 +166,15 @@ def build(
                 sha, doc["model"], revision, doc["agency"], [(p.number, p.text) for p in reading.pages]
             )
         )
-    _compare(out, texts)
+    _compare(out, texts, memo)
     return out
 
 
-def _compare(out: dict[str, list[dict]], texts: list[moa_templates.DocText]) -> None:
+def _compare(out: dict[str, list[dict]], texts: list[moa_templates.DocText], memo: Memo) -> None:
     """Each document against the template of its family (the text its family's MOAs share), and what
     each template changed from the one before it (domain/moa_templates.py)."""
-    found = moa_templates.analyse(texts)
+    key = hashlib.sha256(pickle.dumps(texts, pickle.HIGHEST_PROTOCOL)).hexdigest()
+    found = memo.recall("comparison", key, moa_templates.analyse, texts)
     for doc in out["documents"]:
         basis = found.bases.get(doc["sha256"])
         if basis:

@@ -73,15 +73,15 @@ def _publication_id(p: Parsed) -> str:
     return f"{p.meta['kind'][:4]}-{p.content_hash[:12]}"
 
 
-def assemble(observations: list[Observation], parsed: dict[str, Parsed]) -> dict[str, list]:
+def assemble(
+    observations: list[Observation], parsed: dict[str, Parsed], row_values: dict[str, dict]
+) -> dict[str, list]:
     """files, publications, publication_rows and row_values as lists of records (the observations
-    table is made by observation_rows, from every observation including reference files)."""
+    table is made by observation_rows, from every observation including reference files), from each file's
+    reading and the records of the distinct rows they hold (by row_hash)."""
     obs_by_sha: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
         obs_by_sha[o.sha256].append(o)
-    row_values: dict[str, dict] = {}
-    for p in parsed.values():
-        row_values.update(p.new_rows)
 
     files, groups = [], defaultdict(list)
     for sha in sorted(obs_by_sha):
