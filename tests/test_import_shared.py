@@ -30,11 +30,17 @@ def test_every_shared_workbook_is_imported(con):
     }
     assert got == expected and len(got) == 488
     assert con.execute("SELECT count(*) FROM files WHERE status <> 'ok'").fetchall()[0][0] == 0
-    # the two reference tables are archived beside the rosters
+    # the two reference tables and the nine FOIA releases are archived beside the rosters
     refs = con.execute(
-        "SELECT kind FROM files WHERE kind NOT IN ('participating', 'pending', 'moa') ORDER BY 1"
+        "SELECT kind, count(*) FROM files WHERE kind NOT IN ('participating', 'pending', 'moa') GROUP BY 1 ORDER BY 1"
     ).fetchall()
-    assert refs == [("county_population",), ("fbi_roster",)]
+    assert refs == [
+        ("county_population", 1),
+        ("fbi_roster", 1),
+        ("foia_arrests", 4),
+        ("foia_encounters", 2),
+        ("foia_removals", 3),
+    ]
 
 
 def test_rows_equal_the_workbooks_non_blank_rows(con):

@@ -646,6 +646,43 @@ def panel(
 
 
 @app.command()
+def arrests(
+    method: Annotated[str, typer.Option(help="The apprehension method: 287g, or all.")] = "287g",
+    by: Annotated[
+        str, typer.Option(help="fiscal_year, month, aor, landmark, disposition, citizenship or method.")
+    ] = "fiscal_year",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """ICE's administrative arrests from its FOIA releases (FY2016 to August 2019), counted by one field.
+
+    One row per group (e.g. `fiscal_year`) with `arrests` (of the method), `all_arrests` (every method, same group),
+    `share` (arrests / all_arrests), `first_date` and `last_date`. A 287(g) arrest is one ICE coded "287(g)
+    Program"; the landmark is the officer's free text, not an agency. The caveats print on stderr.
+    """
+    import polars
+
+    from .queries import outcomes
+
+    chosen, breakdown = _check(params.arrest_method, method), _check(params.arrests_by, by)
+    with _connect() as con:
+        rows = outcomes.arrests(con, chosen, breakdown)
+        covered = outcomes.facts(con)
+    if not covered["arrests"]:
+        _fail("no FOIA arrest release in the warehouse (import a folder holding them, e.g. ../shared/data/foia)")
+    share = covered["no_landmark_share_287g"]
+    err.print(
+        f"note: ICE's arrests released under FOIA {', '.join(covered['foia_numbers'])}, {covered['first_date']} to "
+        f"{covered['last_date']}: {covered['arrests']:,} arrests, {covered['arrests_287g']:,} coded 287(g)"
+        + (f", {share:.1%} of those with no landmark." if share is not None else "."),
+        highlight=False,
+        soft_wrap=True,
+    )
+    for caveat in outcomes.CAVEATS["en"]:
+        err.print(f"note: {caveat}", highlight=False, soft_wrap=True)
+    emit(polars.DataFrame(rows) if rows else polars.DataFrame(schema=[breakdown, *outcomes.ARREST_FIELDS]), fmt)
+
+
+@app.command()
 def coverage(
     on: DateOpt = None,
     by: Annotated[str | None, typer.Option(help="Break down by state, model or month.")] = None,

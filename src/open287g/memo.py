@@ -6,6 +6,9 @@ code's and reviewed tables' digests for the whole memo), so a memo older than th
 build that was killed, is never wrong, only incomplete. What is derived from all files together (history,
 geography, the warehouse itself) is computed again every build.
 
+Large readings (a FOIA release's millions of rows) are kept as files, Parquet, in `<db stem>.memo.d/`, which
+DuckDB reads straight into the warehouse: `blob` names one.
+
 Saved are the entries the build used, so the memo holds what the archive holds and no more. It is disposable:
 deleting it costs one slower build. It is a pickle written by this code in the warehouse's own folder (anyone
 who can replace it could replace the warehouse); one that does not load is ignored. Each entry is kept
@@ -14,6 +17,7 @@ pickled from the moment it is put, so a stage that changes a value it was handed
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -39,6 +43,7 @@ class Memo:
         self.path, self.version = path, version
         self._old: dict[str, dict[Hashable, bytes]] = self._load() if load else {}
         self._used: dict[str, dict[Hashable, bytes]] = {}
+        self._used_blobs: set[str] = set()
         self.hits = self.misses = 0
 
     def _load(self) -> dict[str, dict[Hashable, bytes]]:
@@ -73,16 +78,35 @@ class Memo:
             self.put(kind, key, value)
         return value
 
+    def blob(self, kind: str, key: str, suffix: str) -> Path | None:
+        """Where the file kept for (kind, key) lies (it may not exist yet: the caller writes it, whole, with
+        os.replace); None for a memo that remembers nothing."""
+        if self.path is None:
+            return None
+        name = hashlib.sha256(f"{FORMAT}\0{self.version}\0{kind}\0{key}".encode()).hexdigest()[:32]
+        path = self._blobs() / f"{kind}-{name}{suffix}"
+        self._used_blobs.add(path.name)
+        return path
+
+    def _blobs(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".d")
+
     def save(self) -> None:
-        """Write the entries this build used, atomically."""
+        """Write the entries this build used, atomically, and remove the kept files it did not use."""
         if self.path is None:
             return
+        if self._blobs().is_dir():
+            for f in self._blobs().iterdir():
+                if f.name not in self._used_blobs:
+                    f.unlink()
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-memo-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(
                     {"format": FORMAT, "version": self.version, "entries": self._used}, fh, pickle.HIGHEST_PROTOCOL
                 )
+            os.chmod(tmp, 0o644)  # as readable as the warehouse beside it (mkstemp makes it 0600)
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -18,8 +18,8 @@ from .archive import Archive, Observation
 from .cache import Cache
 from .domain import tables as domain_tables
 from .memo import Memo
-from .sources import local, reference, us_atlas
-from .stages import aggregates, documents, geography, history, qa, references
+from .sources import ice_foia, local, reference, us_atlas
+from .stages import aggregates, documents, geography, history, outcomes, qa, references
 from .stages import publications as pubstage
 from .stages.rows import RowStore
 
@@ -115,7 +115,11 @@ def build(
         return False
     memo = Memo.beside(db_path, stamp["code_digest"] + stamp["tables_digest"], fresh)
     everything = archive.observations()
-    observations = [o for o in everything if not references.is_reference(o) and not documents.is_document(o)]
+    observations = [
+        o
+        for o in everything
+        if not references.is_reference(o) and not documents.is_document(o) and not outcomes.is_foia(o)
+    ]
     document_obs = [o for o in everything if documents.is_document(o)]
     shas = sorted({o.sha256 for o in observations})
     loaded: dict[str, Any] = {}
@@ -139,6 +143,14 @@ def build(
     tables["files"] += doc_tables.pop("files")
     tables.update(doc_tables)
     documents.attach(tables["agreements"], tables["documents"], tables["document_links"])
+    releases = outcomes.describe(everything, _head(archive), archive.object_path)
+    tables["files"] += outcomes.file_rows(releases)
+    tables.update({name: [] for name in ("foia_files", *outcomes.TABLES.values())})  # filled by DuckDB itself
+
+    def derive(con) -> None:
+        aggregates.derive(con)
+        outcomes.load(con, releases, memo)
+
     if progress:
         progress("write", 0, 1)
     warehouse.publish(
@@ -146,7 +158,7 @@ def build(
         tables,
         {**stamp, "archive": str(archive.root.resolve())},
         qa.run,
-        aggregates.derive,
+        derive,
     )
     with warehouse.connect(db_path) as con:
         search.build(db_path, con)
@@ -154,6 +166,14 @@ def build(
     if progress:
         progress("write", 1, 1)
     return True
+
+
+def _head(archive: Archive) -> Callable[[str], bytes]:
+    def head(sha: str) -> bytes:
+        with archive.object_path(sha).open("rb") as fh:
+            return fh.read(ice_foia.HEAD_BYTES)
+
+    return head
 
 
 def fingerprint(archive: Archive) -> dict[str, str]:

@@ -201,7 +201,8 @@ def file_errors(con: Db, sha256s: list[str]) -> dict[str, str]:
 
 def reference_tables(con: Db) -> set[str]:
     """The kinds of reference table (fbi_roster, county_population) the warehouse has a readable copy of."""
-    sql = "SELECT DISTINCT kind FROM files WHERE status = 'ok' AND kind NOT IN ('participating', 'pending', 'moa')"
+    sql = """SELECT DISTINCT kind FROM files WHERE status = 'ok'
+             AND kind NOT IN ('participating', 'pending', 'moa') AND NOT starts_with(kind, 'foia')"""
     with _cursor(con) as cur:
         return {kind for (kind,) in cur.execute(sql).fetchall()}
 

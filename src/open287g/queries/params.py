@@ -84,6 +84,20 @@ def counts_by(value: str | None) -> str | None:
     return _one_of("by", value, COUNTS_BY, "breakdown")
 
 
+def arrest_method(value: str | None) -> str:
+    """An apprehension method as users name it (287g, all)."""
+    from .outcomes import METHODS
+
+    named = (value or "287g").lower().replace("(", "").replace(")", "")  # 287(g) too
+    return _one_of("method", named, tuple(METHODS), "method") or "287g"
+
+
+def arrests_by(value: str | None) -> str:
+    from .outcomes import ARRESTS_BY
+
+    return _one_of("by", value or "fiscal_year", tuple(ARRESTS_BY), "breakdown") or "fiscal_year"
+
+
 def coverage_by(value: str | None) -> str | None:
     return _one_of("by", value, COVERAGE_BY, "breakdown")
 

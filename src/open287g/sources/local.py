@@ -4,7 +4,9 @@ A folder's `snapshots.csv` (columns date_observed, kind, file; file relative to 
 columns ignored) says when each file was observed, and which files the folder holds; without it every
 *.xlsx below the folder is taken and dated by the workbook's own modified date.
 
-MOA PDFs (`*.pdf`) anywhere below a folder are taken too. A CSV below the folder with the columns
+ICE's FOIA releases (sources/ice_foia.py) anywhere below a folder are taken too, known by their content
+(`*.csv`, `*.txt`, gzipped or not), and dated by their mtime. MOA PDFs (`*.pdf`) anywhere below a folder are
+taken too. A CSV below the folder with the columns
 `file` and `first_downloaded` (the shared data's `moa/moa_sample.csv`) dates the PDFs it lists (the
 file relative to the folder imported, or to the CSV's own folder); other PDFs are dated by their mtime.
 """
@@ -16,10 +18,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ice_roster, reference
+from . import ice_foia, ice_roster, reference
 
 SNAPSHOTS = "snapshots.csv"
 DOCUMENT = "moa"  # the kind hint of MOA PDFs (stages/documents.py)
+FOIA = "foia"  # the kind hint of FOIA releases (stages/outcomes.py)
+_TEXT_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
 
 
 def _is_pdf(p: Path) -> bool:
@@ -53,11 +57,11 @@ def discover(paths: list[Path], observed: dt.date | None = None) -> tuple[list[C
             out.append(_single(p, observed))
         elif (p / SNAPSHOTS).is_file():
             out.extend(_from_snapshots(p))
-            out.extend(_single(f, observed) for f in _references(p))
+            out.extend(_single(f, observed) for f in _references(p) + _releases(p))
             out.extend(_documents(p, observed))
         else:
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm"))
-            out.extend(_single(f, observed) for f in found + _references(p))
+            out.extend(_single(f, observed) for f in found + _references(p) + _releases(p))
             out.extend(_documents(p, observed))
             if observed is None and found:
                 notices.append(f"{p}: no {SNAPSHOTS}; {len(found)} file(s) dated by the workbook's own modified date")
@@ -102,8 +106,20 @@ def _references(folder: Path) -> list[Path]:
     return sorted(f for f in folder.rglob("*.csv") if f.is_file() and reference.kind_of(f.name))
 
 
+def _releases(folder: Path) -> list[Path]:
+    """FOIA releases anywhere below the folder, by their first bytes."""
+    return sorted(f for f in folder.rglob("*") if f.is_file() and _is_release(f))
+
+
+def _is_release(p: Path) -> bool:
+    if not p.name.lower().endswith(_TEXT_SUFFIXES) or reference.kind_of(p.name):
+        return False
+    with p.open("rb") as fh:
+        return ice_foia.sniff(fh.read(ice_foia.HEAD_BYTES)) is not None
+
+
 def _single(p: Path, observed: dt.date | None) -> Candidate:
-    kind = reference.kind_of(p.name) or (DOCUMENT if _is_pdf(p) else "")
+    kind = reference.kind_of(p.name) or (DOCUMENT if _is_pdf(p) else FOIA if _is_release(p) else "")
     if observed is not None:
         return Candidate(p, observed.isoformat(), "given", kind)
     return Candidate(p, None, "workbook_modified", kind)
