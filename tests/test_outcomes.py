@@ -104,7 +104,7 @@ def test_the_reader_finds_the_header_whatever_the_preamble(tmp_path):
     path = tmp_path / "arrests.txt"
     path.write_text(plain)
     with duckdb.connect() as c:
-        rows = c.execute(f"SELECT count(*), min(date) FROM ({ice_foia.select(path, release)})").fetchone()
+        rows = c.execute(f"SELECT count(*), min(date) FROM ({ice_foia.select([path], release)})").fetchone()
     assert rows == (50 - 6, dt.date(2015, 10, 1))
     assert ice_foia.sniff(b"<html><body>Access Denied</body></html>") is None
     assert ice_foia.sniff(b"\x1f\x8b\x08\x00broken") is None
@@ -180,7 +180,7 @@ def test_the_release_reader_reads_what_csv_reads(tmp_path):
     release = ice_foia.sniff(path.read_bytes())
     assert release is not None
     with duckdb.connect() as c:
-        got = c.execute(f"SELECT date, landmark, citizenship FROM ({ice_foia.select(path, release)})").fetchall()
+        got = c.execute(f"SELECT date, landmark, citizenship FROM ({ice_foia.select([path], release)})").fetchall()
     expected = list(csv.reader(io.StringIO("\n".join(body)), delimiter="|"))
     assert [g[1] for g in got] == [expected[0][3], None]
     assert got == [(dt.date(2015, 10, 1), 'COBB | "MAIN" JAIL', "MEXICO"), (dt.date(2016, 9, 30), None, None)]

@@ -102,21 +102,30 @@ def sniff(data: bytes) -> Release | None:
     return None
 
 
-def select(path: Path, release: Release) -> str:
-    """DuckDB SQL selecting the file's rows in our columns: dates typed (M/D/YYYY), text trimmed, blanks and
-    redactions (a value withheld, such as "(B)(6);(B)(7)(C) ") NULL."""
+def select(paths: list[Path], release: Release) -> str:
+    """DuckDB SQL selecting the rows of files holding the same table laid out alike (`release`: one of them) in
+    our columns, and `filename`, the path each row came from: dates typed (M/D/YYYY), text trimmed, blanks and
+    redactions (a value withheld, such as "(B)(6);(B)(7)(C) ") NULL. One read over several files reads them on
+    every core."""
+    files = ", ".join(f"'{quoted(p)}'" for p in paths)
     src = (
-        f"read_csv('{_quote(path)}', delim = '|', quote = '\"', escape = '\"', header = true, "
+        f"read_csv([{files}], delim = '|', quote = '\"', escape = '\"', header = true, "
         f"skip = {release.header_line}, all_varchar = true, compression = '{release.compression}', "
-        "null_padding = true, strict_mode = false)"
+        "null_padding = true, strict_mode = false, filename = true)"
     )
     cols = []
     for ours, theirs, kind in COLUMNS[release.table]:
         raw = f'"{theirs}"'
         value = f"try_strptime({raw}, '%m/%d/%Y')::DATE" if kind == "date" else f"nullif(trim({raw}), '')"
         cols.append(f"CASE WHEN starts_with({raw}, '(B)(') THEN NULL ELSE {value} END AS {ours}")
-    return f"SELECT {', '.join(cols)} FROM {src}"
+    return f"SELECT {', '.join(cols)}, filename FROM {src}"
 
 
-def _quote(path: Path) -> str:
+def layout(release: Release) -> tuple:
+    """What files must share to be read together."""
+    return (release.table, release.header_line, release.compression, release.columns)
+
+
+def quoted(path: Path) -> str:
+    """A path inside a SQL string literal."""
     return str(path).replace("'", "''")

@@ -81,34 +81,89 @@ def file_rows(archived: list[Archived]) -> list[dict]:
 def load(con: duckdb.DuckDBPyConnection, archived: list[Archived], memo: Memo) -> None:
     """Fill foia_files and the foia_* row tables in the warehouse being built. Of the files holding the same
     table of the same release and year, the one observed last that reads is loaded, the others are superseded
-    by it. A release's rows, read once from the archived text, are kept as Parquet in the memo, which the next
-    build reads instead."""
+    by it. The rows of the files read together, read once from the archived text, are kept as Parquet in the
+    memo, which the next build reads instead."""
     groups: dict[tuple, list[Archived]] = defaultdict(list)
-    for a in archived:
+    for a in sorted(archived, key=lambda a: (a.last_observed, a.sha256), reverse=True):
         if a.release:
             groups[(a.release.table, a.release.foia_number, a.release.fiscal_year, a.release.title)].append(a)
-    for group in groups.values():
-        winner = None
-        for a in sorted(group, key=lambda a: (a.last_observed, a.sha256), reverse=True):
-            error = None
-            if winner is None:
-                error = _insert(con, a, memo)
-                winner = None if error else a.sha256
-            _describe(con, a, error, None if error or winner == a.sha256 else winner)
+    outcome: dict[str, tuple[str | None, str | None]] = {}  # sha256 -> (error, superseded by)
+    while groups:
+        failed = _insert_all(con, [group[0] for group in groups.values()], memo)
+        left = {}
+        for key, (first, *rest) in groups.items():
+            if first.sha256 in failed:  # the next newest is tried
+                outcome[first.sha256] = (failed[first.sha256], None)
+                if rest:
+                    left[key] = rest
+            else:
+                outcome.update({a.sha256: (None, first.sha256) for a in rest})
+        groups = left
+    for a in archived:
+        if a.release:
+            _describe(con, a, *outcome.get(a.sha256, (None, None)))
 
 
-def _insert(con: duckdb.DuckDBPyConnection, a: Archived, memo: Memo) -> str | None:
-    """Load the file's rows; the reason it cannot be read, if it cannot (none of its rows are kept)."""
-    assert a.release is not None
-    table = TABLES[a.release.table]
-    try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM {_rows(con, a, table, memo)}")
-        return None
-    except duckdb.Error as exc:  # e.g. a gzip cut short
-        con.execute(f"DELETE FROM {table} WHERE sha256 = $sha", {"sha": a.sha256})
-        error = f"cannot be read as a FOIA release of {a.release.table}: {_first_line(exc)}"
-        con.execute("UPDATE files SET status = 'rejected', error = $e WHERE sha256 = $s", {"e": error, "s": a.sha256})
-        return error
+def _insert_all(con: duckdb.DuckDBPyConnection, files: list[Archived], memo: Memo) -> dict[str, str]:
+    """Load the files' rows, those laid out alike in one read; sha256 -> the reason a file cannot be read
+    (none of its rows are kept, and it is rejected)."""
+    batches: dict[tuple, list[Archived]] = defaultdict(list)
+    for a in files:
+        assert a.release is not None
+        batches[ice_foia.layout(a.release)].append(a)
+    failed = {}
+    for batch in batches.values():
+        try:
+            _insert(con, batch, memo)
+        except duckdb.Error as exc:  # e.g. a gzip cut short: which file, one at a time
+            if len(batch) == 1:
+                failed[batch[0].sha256] = _first_line(exc)
+                continue
+            failed.update(_insert_all_alone(con, batch, memo))
+    for sha, error in failed.items():
+        table = next(a.release.table for a in files if a.sha256 == sha and a.release)
+        error = failed[sha] = f"cannot be read as a FOIA release of {table}: {error}"
+        con.execute("UPDATE files SET status = 'rejected', error = $e WHERE sha256 = $s", {"e": error, "s": sha})
+    return failed
+
+
+def _insert_all_alone(con: duckdb.DuckDBPyConnection, batch: list[Archived], memo: Memo) -> dict[str, str]:
+    failed = {}
+    for a in batch:
+        try:
+            _insert(con, [a], memo)
+        except duckdb.Error as exc:
+            failed[a.sha256] = _first_line(exc)
+    return failed
+
+
+def _insert(con: duckdb.DuckDBPyConnection, batch: list[Archived], memo: Memo) -> None:
+    """One read of files laid out alike into their table (a statement: all their rows, or none)."""
+    release = batch[0].release
+    assert release is not None
+    table = TABLES[release.table]
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    typed = {c: c for c in columns} | {
+        "sha256": "m.sha256",
+        "fiscal_year": "CAST(year(date) + (month(date) >= 10)::INT AS INTEGER)",  # October starts the year
+    }
+    shas = ", ".join(f"('{ice_foia.quoted(a.path)}', '{a.sha256}')" for a in batch)
+    query = f"""SELECT {", ".join(f"{typed[c]} AS {c}" for c in columns)}
+                FROM ({ice_foia.select([a.path for a in batch], release)}) r
+                JOIN (VALUES {shas}) m(filename, sha256) USING (filename)"""
+    kept = memo.blob("foia", ",".join(sorted(a.sha256 for a in batch)), ".parquet")
+    if kept is None:
+        con.execute(f"INSERT INTO {table} {query}")
+        return
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kept.with_name(f".tmp-{kept.name}")
+        try:
+            con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)")
+            os.replace(tmp, kept)
+        finally:
+            tmp.unlink(missing_ok=True)
+    con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{kept}')")
 
 
 def _describe(con: duckdb.DuckDBPyConnection, a: Archived, error: str | None, superseded_by: str | None) -> None:
@@ -140,26 +195,3 @@ def _describe(con: duckdb.DuckDBPyConnection, a: Archived, error: str | None, su
 
 def _first_line(exc: Exception) -> str:
     return next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
-
-
-def _rows(con: duckdb.DuckDBPyConnection, a: Archived, table: str, memo: Memo) -> str:
-    """A DuckDB relation of the release's rows in the table's columns and order."""
-    assert a.release is not None
-    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    typed = {c: c for c in columns} | {
-        "sha256": f"'{a.sha256}'",
-        "fiscal_year": "CAST(year(date) + (month(date) >= 10)::INT AS INTEGER)",  # October starts the year
-    }
-    query = f"SELECT {', '.join(f'{typed[c]} AS {c}' for c in columns)} FROM ({ice_foia.select(a.path, a.release)})"
-    kept = memo.blob("foia", a.sha256, ".parquet")
-    if kept is None:
-        return f"({query})"
-    if not kept.exists():
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        tmp = kept.with_name(f".tmp-{kept.name}")
-        try:
-            con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)")
-            os.replace(tmp, kept)
-        finally:
-            tmp.unlink(missing_ok=True)
-    return f"read_parquet('{kept}')"
