@@ -184,3 +184,61 @@ def test_the_release_reader_reads_what_csv_reads(tmp_path):
     expected = list(csv.reader(io.StringIO("\n".join(body)), delimiter="|"))
     assert [g[1] for g in got] == [expected[0][3], None]
     assert got == [(dt.date(2015, 10, 1), 'COBB | "MAIN" JAIL', "MEXICO"), (dt.date(2016, 9, 30), None, None)]
+
+
+def test_operations_are_set_beside_the_records_of_their_days(built, built_copy):
+    ops = json.loads(run(built, "operations", "--format", "json").stdout)
+    assert [o["operation_id"] for o in ops] == ["geaux-2025", "flood-the-zone-2025", "tidal-wave-2025"]
+    assert all(o["sources"] and all(u.startswith("https://") for u in o["sources"]) for o in ops)
+    tidal = ops[-1]
+    assert (tidal["states"], tidal["claimed_arrests"], tidal["start_date"]) == (["FL"], 1120, "2025-04-21")
+    assert not any(o["records_cover"] or o["records_287g_arrests"] is not None for o in ops)  # the records end 2019
+    # an operation the records do span: its days' arrests, counted apart from the query
+    with duckdb.connect(str(built_copy)) as c:
+        c.execute(
+            "INSERT INTO operations (operation_id, name, start_date, end_date, states, sources, reviewed) "
+            "VALUES ('test-2017', 'A test operation', '2017-03-01', '2017-03-07', ['GA'], ['https://example.org'], "
+            "false)"
+        )
+        g, every = c.execute(
+            "SELECT count(*) FILTER (WHERE method = '287(g) Program'), count(*) FROM foia_arrests "
+            "WHERE date >= '2017-03-01' AND date <= '2017-03-07'"
+        ).fetchone()
+    answered = json.loads(run(built_copy, "operations", "--format", "json").stdout)
+    test = next(o for o in answered if o["name"] == "A test operation")
+    assert test["records_cover"] and (test["records_287g_arrests"], test["records_all_arrests"]) == (g, every) and g > 0
+
+
+def test_a_bad_operations_row_is_refused_in_one_line(monkeypatch):
+    from open287g.domain import tables
+
+    good = tables.operations()[0]
+    row = {k: ("" if v is None else " ".join(v) if isinstance(v, list) else str(v)) for k, v in good.items()}
+    for change, message in (
+        ({"sources": ""}, "needs its sources"),
+        ({"end_date": "2025-01-01"}, "ends before it starts"),
+        ({"states": "XX"}, "unknown state"),
+        ({"start_date": "21/04/2025"}, "YYYY-MM-DD"),
+    ):
+        monkeypatch.setattr(tables, "data_rows", lambda name, change=change: [{**row, "reviewed": "yes", **change}])
+        with pytest.raises(ValueError, match=message) as info:
+            tables.operations()
+        assert str(info.value).startswith("operations.csv: line 2 (") and "\n" not in str(info.value)
+
+
+def test_the_api_answers_as_the_command_line(built):
+    from fastapi.testclient import TestClient
+
+    from open287g.web.app import create_app
+
+    client = TestClient(create_app(built))
+    cli = json.loads(run(built, "arrests", "--by", "aor", "--format", "json").stdout)
+    api = client.get("/api/v1/arrests?by=aor&method=287g")
+    assert api.status_code == 200 and api.json() == cli
+    csv_twin = client.get("/api/v1/arrests?by=aor&format=csv")
+    assert csv_twin.text.splitlines()[0] == "aor,arrests,all_arrests,share,first_date,last_date"
+    assert len(csv_twin.text.splitlines()) == len(cli) + 1
+    assert 'filename="open287g-arrests-287g-by-aor.csv"' in csv_twin.headers["content-disposition"]
+    bad = client.get("/api/v1/arrests?by=county")
+    assert bad.status_code == 400 and "unknown breakdown 'county'" in bad.json()["detail"]
+    assert client.get("/api/v1/operations").json() == json.loads(run(built, "operations", "--format", "json").stdout)

@@ -683,6 +683,28 @@ def arrests(
 
 
 @app.command()
+def operations(fmt: FormatOpt = Format.table) -> None:
+    """Announced multi-agency operations (our reviewed table, data/operations.csv), newest first, beside ICE's records.
+
+    One row per operation with `operation_id`, `name`, `start_date`, `end_date`, `states`, `place`, `lead`,
+    `partners`, `claimed_arrests` and `claimed_detail` (what was claimed, as reported: not counted from records),
+    `sources`, and `records_cover` with `records_287g_arrests` and `records_all_arrests`: ICE's FOIA arrest records
+    for the same days, nationwide, when the archived releases span them.
+    """
+    import polars
+
+    from .queries import outcomes
+
+    with _connect() as con:
+        rows = outcomes.operations(con)
+    emit(
+        polars.DataFrame(rows) if rows else polars.DataFrame(schema=list(outcomes.OPERATION_FIELDS)),
+        fmt,
+        ["name", "start_date", "end_date", "states", "claimed_arrests", "records_cover", "records_287g_arrests"],
+    )
+
+
+@app.command()
 def coverage(
     on: DateOpt = None,
     by: Annotated[str | None, typer.Option(help="Break down by state, model or month.")] = None,

@@ -135,6 +135,7 @@ def build(
     tables["observations"] = pubstage.observation_rows(everything)
     tables.update(geography.build(tables, loaded["geo"]))
     tables["model_powers"] = domain_tables.model_powers()
+    tables["operations"] = domain_tables.operations()
     doc_shas = sorted({o.sha256 for o in document_obs})
     readings = documents.read_all(
         doc_shas, archive.read, cache, (lambda i, n: progress("documents", i, n)) if progress else None

@@ -98,3 +98,46 @@ def releases(db: Db) -> list[dict[str, Any]]:
         )
         columns = [d[0] for d in cur.description]
         return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
+
+
+OPERATION_FIELDS = (
+    "operation_id",
+    "name",
+    "start_date",
+    "end_date",
+    "states",
+    "place",
+    "lead",
+    "partners",
+    "claimed_arrests",
+    "claimed_detail",
+    "sources",
+    "reviewed",
+    "note",
+    "records_cover",
+    "records_287g_arrests",
+    "records_all_arrests",
+)
+
+
+def operations(db: Db) -> list[dict[str, Any]]:
+    """The announced operations (newest first), each beside ICE's own arrest records for the same days:
+    `records_cover` says whether the archived releases span the whole operation, and if so
+    `records_287g_arrests` and `records_all_arrests` count the arrests those days, nationwide (the records
+    give an area of responsibility, not the operation's place; an operation with no end date is never covered)."""
+    from . import _cursor
+
+    sql = f"""
+        WITH span AS (SELECT min(date) AS first, max(date) AS last FROM foia_arrests),
+        ops AS (
+            SELECT o.*, o.end_date IS NOT NULL AND span.first <= o.start_date AND o.end_date <= span.last AS covers
+            FROM operations o, span)
+        SELECT {", ".join(OPERATION_FIELDS[:-3])}, covers,
+               CASE WHEN covers THEN (SELECT count(*) FROM foia_arrests a
+                    WHERE a.date BETWEEN ops.start_date AND ops.end_date AND a.method = $m) END,
+               CASE WHEN covers THEN (SELECT count(*) FROM foia_arrests a
+                    WHERE a.date BETWEEN ops.start_date AND ops.end_date) END
+        FROM ops ORDER BY start_date DESC, operation_id"""
+    with _cursor(db) as con:
+        rows = con.execute(sql, {"m": METHODS["287g"]}).fetchall()
+    return [dict(zip(OPERATION_FIELDS, r, strict=True)) for r in rows]

@@ -34,6 +34,7 @@ from ..archive import Archive
 from ..domain import vocab
 from ..output import csv_records, csv_text, json_with, records
 from ..queries import Snapshot, params
+from ..queries import outcomes as outcome_queries
 from . import atom, charts, mapsvg, openapi, sentences
 from .sentences import fill
 
@@ -340,6 +341,13 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
         )
 
+    def csv_rows(name: str, rows: list[dict], columns) -> Response:
+        return PlainTextResponse(
+            csv_records(rows, columns),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
+        )
+
     def as_csv(name: str, query, mem: Snapshot, *args, **kwargs) -> Response:
         """A list's CSV twin: the same named query as its JSON, as a DataFrame."""
         return csv_body(name, query(mem, *args, **kwargs))
@@ -498,6 +506,32 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         """When ICE's page was last checked (the newest sync that reached it, null for a warehouse only ever
         imported), the last attempt and its error, and when the record last changed (the newest list put up)."""
         return JSONResponse(jsonable_encoder(queries.status(mem, snapshot.checked()[1])))
+
+    @app.get("/api/v1/arrests", tags=["api"])
+    def api_arrests(
+        method: str = Query("287g", description="The apprehension method: 287g, or all"),
+        by: str = Query("fiscal_year", description="What to count by: " + ", ".join(outcome_queries.ARRESTS_BY)),
+        format: str = Fmt,
+        mem=Mem,
+    ):
+        """ICE's administrative arrests from its FOIA releases, counted by one field: each group's arrests of the
+        method, every method's (`all_arrests`), the share, and the days it spans. A 287(g) arrest is one ICE coded
+        "287(g) Program"; the landmark is the officer's free text, not an agency."""
+        chosen, breakdown, fmt = params.arrest_method(method), params.arrests_by(by), params.output_format(format)
+        rows = outcome_queries.arrests(mem, chosen, breakdown)
+        if fmt == "csv":
+            name = f"open287g-arrests-{chosen}-by-{breakdown}"
+            return csv_rows(name, rows, [breakdown, *outcome_queries.ARREST_FIELDS])
+        return JSONResponse(jsonable_encoder(rows))
+
+    @app.get("/api/v1/operations", tags=["api"])
+    def api_operations(format: str = Fmt, mem=Mem):
+        """Announced multi-agency operations (our reviewed table, with sources), newest first, each beside ICE's
+        FOIA arrest records for the same days when the archived releases span them."""
+        rows = outcome_queries.operations(mem)
+        if params.output_format(format) == "csv":
+            return csv_rows("open287g-operations", rows, outcome_queries.OPERATION_FIELDS)
+        return JSONResponse(jsonable_encoder(rows))
 
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, mem=Mem):

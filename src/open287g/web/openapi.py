@@ -18,6 +18,7 @@ from fastapi.openapi.utils import get_openapi
 
 from .. import queries
 from ..domain import vocab
+from ..queries import outcomes as outcome_queries
 from ..queries import params
 
 PROBLEM = {
@@ -53,6 +54,8 @@ EXAMPLES: dict[Any, str | int] = {
     ("/api/v1/panel/counties", "until"): "2026-03",
     ("/api/v1/panel/counties", "state"): "RI",
     ("/api/v1/panel/counties", "format"): "csv",
+    "method": "287g",
+    "by": "fiscal_year",
 }
 
 
@@ -107,6 +110,8 @@ def parameter_schemas(first: dt.date | None, today: dt.date) -> dict[Any, dict]:
         "q": {**text, "pattern": r"[^ \t\n\r\f\v]"},  # not only blanks (params.BLANKS)
         "agency": text,
         "agency_id": text,
+        "method": {"type": "string", "enum": list(outcome_queries.METHODS), "default": "287g"},
+        "by": {"type": "string", "enum": list(outcome_queries.ARRESTS_BY), "default": "fiscal_year"},
     }
 
 
