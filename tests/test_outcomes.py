@@ -34,6 +34,11 @@ def raw_rows(path: Path):
         yield dict(zip(header, row, strict=False))
 
 
+def after_the_shared_files() -> dt.date:
+    """A day after the shared releases were observed (dated by their mtime): files observed then are newest."""
+    return dt.date.fromtimestamp(max(p.stat().st_mtime for p in RELEASES.iterdir())) + dt.timedelta(days=1)
+
+
 def fiscal_year(mdy: str) -> int:
     m, _, y = mdy.split("/")
     return int(y) + (int(m) >= 10)
@@ -121,9 +126,7 @@ def test_a_release_again_uncompressed_and_a_truncated_one(built_copy, tmp_path):
     (folder / "EROArrests_FY2017_cut.csv.gz").write_bytes(data[: len(data) // 2])
     before = json.loads(run(built_copy, "arrests", "--format", "json").stdout)
     archive = Archive(built_copy.with_name("open287g.archive"))
-    # observed after the shared files (dated by their mtime), so they are the newest of their tables
-    later = dt.date.fromtimestamp(max(p.stat().st_mtime for p in RELEASES.iterdir())) + dt.timedelta(days=1)
-    result = pipeline.import_paths(built_copy, archive, [folder], later, cache=TEXT_CACHE)
+    result = pipeline.import_paths(built_copy, archive, [folder], after_the_shared_files(), cache=TEXT_CACHE)
     assert result.built and result.new_files == 2
     assert len(result.rejected) == 1
     assert "EROArrests_FY2017_cut.csv.gz: cannot be read as a FOIA release of arrests: " in result.rejected[0]
@@ -192,7 +195,8 @@ def test_operations_are_set_beside_the_records_of_their_days(built, built_copy):
     assert all(o["sources"] and all(u.startswith("https://") for u in o["sources"]) for o in ops)
     tidal = ops[-1]
     assert (tidal["states"], tidal["claimed_arrests"], tidal["start_date"]) == (["FL"], 1120, "2025-04-21")
-    assert not any(o["records_cover"] or o["records_287g_arrests"] is not None for o in ops)  # the records end 2019
+    # the records end in 2019
+    assert not any(o["records_cover"] or o["records_287g_arrests_nationwide"] is not None for o in ops)
     # an operation the records do span: its days' arrests, counted apart from the query
     with duckdb.connect(str(built_copy)) as c:
         c.execute(
@@ -206,7 +210,8 @@ def test_operations_are_set_beside_the_records_of_their_days(built, built_copy):
         ).fetchone()
     answered = json.loads(run(built_copy, "operations", "--format", "json").stdout)
     test = next(o for o in answered if o["name"] == "A test operation")
-    assert test["records_cover"] and (test["records_287g_arrests"], test["records_all_arrests"]) == (g, every) and g > 0
+    counted = (test["records_287g_arrests_nationwide"], test["records_all_arrests_nationwide"])
+    assert test["records_cover"] and counted == (g, every) and g > 0
 
 
 def test_a_bad_operations_row_is_refused_in_one_line(monkeypatch):
@@ -242,3 +247,72 @@ def test_the_api_answers_as_the_command_line(built):
     bad = client.get("/api/v1/arrests?by=county")
     assert bad.status_code == 400 and "unknown breakdown 'county'" in bad.json()["detail"]
     assert client.get("/api/v1/operations").json() == json.loads(run(built, "operations", "--format", "json").stdout)
+
+
+def foia_only(folder: Path) -> Path:
+    """A warehouse of the shared FOIA releases alone (the rosters are not needed to count arrests)."""
+    db = folder / "open287g.duckdb"
+    result = pipeline.import_paths(db, Archive.beside(db), [SHARED / "foia"], cache=TEXT_CACHE)
+    assert result.built and not result.rejected
+    return db
+
+
+def by_year(db: Path, method: str = "all") -> list[tuple[int, int]]:
+    got = json.loads(run(db, "arrests", "--method", method, "--format", "json").stdout)
+    return [(x["fiscal_year"], x["arrests"]) for x in got]
+
+
+def test_rows_not_titles_decide_what_is_counted_once(tmp_path, raw_arrests):
+    """A re-release whose title names other days, and releases without any preamble, are the same rows: each
+    fiscal year is counted once, from the newest file; a text cut mid-row on the same day is rejected."""
+    db = foia_only(tmp_path / "o'brien")  # a quote in the path reaches no SQL unescaped
+    expected = sorted(raw_arrests[1].items())
+    assert by_year(db) == expected
+    later = tmp_path / "later"
+    later.mkdir()
+    fy19 = gzip.decompress((RELEASES / "EROArrests_FY2019.csv.gz").read_bytes()).decode()
+    (later / "EROArrests_FY2019_retitled.csv").write_text(fy19.replace("8/31/2019)", "9/30/2019)", 1))
+    for fy in (2016, 2017):
+        lines = gzip.decompress((RELEASES / f"EROArrests_FY{fy}.csv.gz").read_bytes()).decode().splitlines(True)
+        (later / f"arrests_{fy}_bare.csv").write_text("".join(lines[5:]))  # the header first, no preamble
+    fy18 = gzip.decompress((RELEASES / "EROArrests_FY2018.csv.gz").read_bytes())
+    (later / "EROArrests_FY2018_cut.csv").write_bytes(fy18[: len(fy18) // 2])
+    result = pipeline.import_paths(db, Archive.beside(db), [later], after_the_shared_files(), cache=TEXT_CACHE)
+    assert [line.split(": ", 1)[0].rsplit("/", 1)[-1] for line in result.rejected] == ["EROArrests_FY2018_cut.csv"]
+    assert by_year(db) == expected and by_year(db, "287g") == sorted(raw_arrests[0].items())
+    with duckdb.connect(str(db), read_only=True) as c:
+        statuses = c.execute(
+            "SELECT f.names[1], s.status, s.rows FROM foia_files s JOIN files f USING (sha256) "
+            "WHERE s.table_name = 'arrests' ORDER BY 1"
+        ).fetchall()
+    assert statuses == [
+        ("EROArrests_FY2016.csv.gz", "superseded", 110104),
+        ("EROArrests_FY2017.csv.gz", "superseded", 143470),
+        ("EROArrests_FY2018.csv.gz", "ok", 158581),
+        ("EROArrests_FY2018_cut.csv", "rejected", 0),
+        ("EROArrests_FY2019.csv.gz", "superseded", 131904),
+        ("EROArrests_FY2019_retitled.csv", "ok", 131904),
+        ("arrests_2016_bare.csv", "ok", 110104),
+        ("arrests_2017_bare.csv", "ok", 143470),
+    ]
+
+
+def test_a_torn_memo_copy_is_read_around_and_rebuild_reads_the_text(tmp_path, raw_arrests):
+    db = foia_only(tmp_path)
+    kept = sorted(db.with_name("open287g.memo.d").iterdir())
+    assert len(kept) == 3  # one Parquet file per table (its files are read together)
+    for f in kept:
+        f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])  # torn
+    archive = Archive.beside(db)
+    with archive.writing():
+        assert pipeline.build(db, archive, force=True, cache=TEXT_CACHE)
+    assert by_year(db) == sorted(raw_arrests[1].items())
+    with duckdb.connect(str(db), read_only=True) as c:
+        assert c.execute("SELECT count(*) FROM foia_files WHERE status <> 'ok'").fetchone()[0] == 0
+    # rebuild reads the releases again, whatever the memo holds: its copies are written anew
+    before = {f.name: f.stat().st_mtime_ns for f in db.with_name("open287g.memo.d").iterdir()}
+    with archive.writing():
+        assert pipeline.build(db, archive, force=True, cache=TEXT_CACHE, fresh=True)
+    after = {f.name: f.stat().st_mtime_ns for f in db.with_name("open287g.memo.d").iterdir()}
+    assert after.keys() == before.keys() and all(after[k] != before[k] for k in after)
+    assert by_year(db) == sorted(raw_arrests[1].items())

@@ -653,7 +653,7 @@ def arrests(
     ] = "fiscal_year",
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """ICE's administrative arrests from its FOIA releases (FY2016 to August 2019), counted by one field.
+    """ICE's administrative arrests from its FOIA releases, counted by one field.
 
     One row per group (e.g. `fiscal_year`) with `arrests` (of the method), `all_arrests` (every method, same group),
     `share` (arrests / all_arrests), `first_date` and `last_date`. A 287(g) arrest is one ICE coded "287(g)
@@ -669,11 +669,13 @@ def arrests(
         covered = outcomes.facts(con)
     if not covered["arrests"]:
         _fail("no FOIA arrest release in the warehouse (import a folder holding them, e.g. ../shared/data/foia)")
-    share = covered["no_landmark_share_287g"]
+    share, partial = covered["no_landmark_share_287g"], covered["partial_fiscal_years"]
     err.print(
-        f"note: ICE's arrests released under FOIA {', '.join(covered['foia_numbers'])}, {covered['first_date']} to "
-        f"{covered['last_date']}: {covered['arrests']:,} arrests, {covered['arrests_287g']:,} coded 287(g)"
-        + (f", {share:.1%} of those with no landmark." if share is not None else "."),
+        f"note: ICE's arrests released under FOIA {', '.join(n or '(no number)' for n in covered['foia_numbers'])}, "
+        f"{covered['first_date']} to {covered['last_date']}: {covered['arrests']:,} arrests, "
+        f"{covered['arrests_287g']:,} coded 287(g)"
+        + (f", {share:.1%} of those with no landmark" if share is not None else "")
+        + (f"; fiscal year(s) {', '.join(map(str, partial))} only in part." if partial else "."),
         highlight=False,
         soft_wrap=True,
     )
@@ -688,8 +690,8 @@ def operations(fmt: FormatOpt = Format.table) -> None:
 
     One row per operation with `operation_id`, `name`, `start_date`, `end_date`, `states`, `place`, `lead`,
     `partners`, `claimed_arrests` and `claimed_detail` (what was claimed, as reported: not counted from records),
-    `sources`, and `records_cover` with `records_287g_arrests` and `records_all_arrests`: ICE's FOIA arrest records
-    for the same days, nationwide, when the archived releases span them.
+    `sources`, and `records_cover` with `records_287g_arrests_nationwide` and `records_all_arrests_nationwide`: ICE's
+    FOIA arrest records for the same days, across the country, when the archived releases span every day of them.
     """
     import polars
 
@@ -697,10 +699,21 @@ def operations(fmt: FormatOpt = Format.table) -> None:
 
     with _connect() as con:
         rows = outcomes.operations(con)
+        covered = outcomes.facts(con)
+    if covered["arrests"]:
+        err.print(
+            f"note: claimed figures are as reported, not counted from records; ICE's records span "
+            f"{covered['first_date']} to {covered['last_date']} and give arrests nationwide, not by the operation's "
+            "place",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        err.print("note: no FOIA arrest release in the warehouse to set the operations beside", highlight=False)
     emit(
         polars.DataFrame(rows) if rows else polars.DataFrame(schema=list(outcomes.OPERATION_FIELDS)),
         fmt,
-        ["name", "start_date", "end_date", "states", "claimed_arrests", "records_cover", "records_287g_arrests"],
+        ["name", "start_date", "end_date", "states", "claimed_arrests", "records_cover"],
     )
 
 

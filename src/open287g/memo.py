@@ -44,6 +44,7 @@ class Memo:
         self._old: dict[str, dict[Hashable, bytes]] = self._load() if load else {}
         self._used: dict[str, dict[Hashable, bytes]] = {}
         self._used_blobs: set[str] = set()
+        self._fresh = not load
         self.hits = self.misses = 0
 
     def _load(self) -> dict[str, dict[Hashable, bytes]]:
@@ -85,6 +86,8 @@ class Memo:
             return None
         name = hashlib.sha256(f"{FORMAT}\0{self.version}\0{kind}\0{key}".encode()).hexdigest()[:32]
         path = self._blobs() / f"{kind}-{name}{suffix}"
+        if self._fresh and path.name not in self._used_blobs:
+            path.unlink(missing_ok=True)  # a fresh build reads everything again
         self._used_blobs.add(path.name)
         return path
 

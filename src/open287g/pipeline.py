@@ -114,6 +114,10 @@ def build(
     if not force and all(current.get(k) == v for k, v in stamp.items()):
         return False
     memo = Memo.beside(db_path, stamp["code_digest"] + stamp["tables_digest"], fresh)
+    try:
+        operations = domain_tables.operations()  # our reviewed table: a bad row stops the build before it starts
+    except ValueError as exc:
+        raise local.SourceError(str(exc)) from None
     everything = archive.observations()
     observations = [
         o
@@ -135,7 +139,7 @@ def build(
     tables["observations"] = pubstage.observation_rows(everything)
     tables.update(geography.build(tables, loaded["geo"]))
     tables["model_powers"] = domain_tables.model_powers()
-    tables["operations"] = domain_tables.operations()
+    tables["operations"] = operations
     doc_shas = sorted({o.sha256 for o in document_obs})
     readings = documents.read_all(
         doc_shas, archive.read, cache, (lambda i, n: progress("documents", i, n)) if progress else None

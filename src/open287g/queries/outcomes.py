@@ -33,33 +33,47 @@ CAVEATS = {
         "Counts are ICE's own records of administrative arrests, released under FOIA; a 287(g) arrest is one ICE "
         'coded with the apprehension method "287(g) Program".',
         "The landmark is free text typed by officers, often vague or empty; it is not an agency or a jail.",
-        "Birth dates are withheld (FOIA exemptions (b)(6) and (b)(7)(C)); no field identifies a person.",
+        "Counts are arrests, not people: the releases identify no one, so a person arrested twice counts twice.",
     ],
     "es": [
         "Las cifras son los registros del propio ICE de arrestos administrativos, publicados por FOIA; un arresto "
         "287(g) es uno que ICE codificó con el método «287(g) Program».",
         "El «landmark» es texto libre escrito por agentes, a menudo vago o vacío; no es una agencia ni una cárcel.",
-        "Las fechas de nacimiento están retenidas (exenciones (b)(6) y (b)(7)(C)); ningún campo identifica a nadie.",
+        "Las cifras son arrestos, no personas: los datos no identifican a nadie; quien fue arrestado dos veces "
+        "cuenta dos.",
     ],
 }
 
 
 def facts(db: Db) -> dict[str, Any]:
     """What the archived arrest releases cover: their FOIA numbers, first and last day, arrests and 287(g)
-    arrests, and the share of 287(g) arrests with no landmark."""
+    arrests, the share of 287(g) arrests with no landmark, and the fiscal years the records cover only in part
+    (e.g. one that stops in August)."""
     from . import _one
 
     row = _one(
         db,
-        """SELECT (SELECT list(DISTINCT foia_number ORDER BY foia_number) FROM foia_files
+        """WITH years AS (
+               SELECT fiscal_year FROM foia_arrests GROUP BY 1
+               HAVING min(date) > make_date(fiscal_year - 1, 10, 1) OR max(date) < make_date(fiscal_year, 9, 30))
+           SELECT (SELECT list(DISTINCT foia_number ORDER BY foia_number) FROM foia_files
                    WHERE table_name = 'arrests' AND status = 'ok'),
                   min(date), max(date), count(*), count(*) FILTER (WHERE method = $m),
                   round(count(*) FILTER (WHERE method = $m AND landmark IS NULL)
-                        / nullif(count(*) FILTER (WHERE method = $m), 0), 4)
+                        / nullif(count(*) FILTER (WHERE method = $m), 0), 4),
+                  (SELECT coalesce(list(fiscal_year ORDER BY fiscal_year), []) FROM years)
            FROM foia_arrests""",
         {"m": METHODS["287g"]},
     )
-    keys = ("foia_numbers", "first_date", "last_date", "arrests", "arrests_287g", "no_landmark_share_287g")
+    keys = (
+        "foia_numbers",
+        "first_date",
+        "last_date",
+        "arrests",
+        "arrests_287g",
+        "no_landmark_share_287g",
+        "partial_fiscal_years",
+    )
     return dict(zip(keys, row or (None,) * len(keys), strict=True))
 
 
@@ -115,23 +129,27 @@ OPERATION_FIELDS = (
     "reviewed",
     "note",
     "records_cover",
-    "records_287g_arrests",
-    "records_all_arrests",
+    "records_287g_arrests_nationwide",
+    "records_all_arrests_nationwide",
 )
 
 
 def operations(db: Db) -> list[dict[str, Any]]:
     """The announced operations (newest first), each beside ICE's own arrest records for the same days:
-    `records_cover` says whether the archived releases span the whole operation, and if so
-    `records_287g_arrests` and `records_all_arrests` count the arrests those days, nationwide (the records
-    give an area of responsibility, not the operation's place; an operation with no end date is never covered)."""
+    `records_cover` says whether the arrest releases read (status ok) span every day of the operation, and if so
+    `records_287g_arrests_nationwide` and `records_all_arrests_nationwide` count the arrests those days across
+    the country (the records give an area of responsibility, not the operation's place, so they are not the
+    operation's own count; an operation with no end date is never covered)."""
     from . import _cursor
 
     sql = f"""
-        WITH span AS (SELECT min(date) AS first, max(date) AS last FROM foia_arrests),
+        WITH spans AS (SELECT first_date, last_date FROM foia_files WHERE table_name = 'arrests' AND status = 'ok'),
         ops AS (
-            SELECT o.*, o.end_date IS NOT NULL AND span.first <= o.start_date AND o.end_date <= span.last AS covers
-            FROM operations o, span)
+            SELECT o.*, o.end_date IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM range(o.start_date, o.end_date + INTERVAL 1 DAY, INTERVAL 1 DAY) d(day)
+                WHERE NOT EXISTS (SELECT 1 FROM spans WHERE d.day BETWEEN spans.first_date AND spans.last_date)
+            ) AS covers
+            FROM operations o)
         SELECT {", ".join(OPERATION_FIELDS[:-3])}, covers,
                CASE WHEN covers THEN (SELECT count(*) FROM foia_arrests a
                     WHERE a.date BETWEEN ops.start_date AND ops.end_date AND a.method = $m) END,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import zlib
 from dataclasses import dataclass
@@ -111,7 +112,7 @@ def select(paths: list[Path], release: Release) -> str:
     src = (
         f"read_csv([{files}], delim = '|', quote = '\"', escape = '\"', header = true, "
         f"skip = {release.header_line}, all_varchar = true, compression = '{release.compression}', "
-        "null_padding = true, strict_mode = false, filename = true)"
+        "strict_mode = true, filename = true)"
     )
     cols = []
     for ours, theirs, kind in COLUMNS[release.table]:
@@ -119,6 +120,15 @@ def select(paths: list[Path], release: Release) -> str:
         value = f"try_strptime({raw}, '%m/%d/%Y')::DATE" if kind == "date" else f"nullif(trim({raw}), '')"
         cols.append(f"CASE WHEN starts_with({raw}, '(B)(') THEN NULL ELSE {value} END AS {ours}")
     return f"SELECT {', '.join(cols)}, filename FROM {src}"
+
+
+def check_ending(path: Path, release: Release) -> None:
+    """A text file cut short mid-row is refused (strict reading refuses most; a gzip cut short, DuckDB does)."""
+    if release.compression == "none":
+        with path.open("rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) not in (b"\n", b"\r"):
+                raise FoiaError("its last line has no end (the file was cut short?)")
 
 
 def layout(release: Release) -> tuple:

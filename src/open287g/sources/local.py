@@ -114,8 +114,11 @@ def _releases(folder: Path) -> list[Path]:
 def _is_release(p: Path) -> bool:
     if not p.name.lower().endswith(_TEXT_SUFFIXES) or reference.kind_of(p.name):
         return False
-    with p.open("rb") as fh:
-        return ice_foia.sniff(fh.read(ice_foia.HEAD_BYTES)) is not None
+    try:
+        with p.open("rb") as fh:
+            return ice_foia.sniff(fh.read(ice_foia.HEAD_BYTES)) is not None
+    except OSError as exc:
+        raise SourceError(f"{p}: cannot be read ({exc.strerror or exc})") from None
 
 
 def _single(p: Path, observed: dt.date | None) -> Candidate:

@@ -1,10 +1,11 @@
 """Enforcement outcomes: ICE's FOIA releases (sources/ice_foia.py) loaded into the warehouse by DuckDB reading
 the archived files where they lie, one typed row per released row.
 
-Each archived release is described in `foia_files`. When two files hold the same table of the same release and
-year (a re-release, or the same table compressed and not), the one observed last that reads is loaded and the
-other is `superseded`, so no arrest is counted twice; a file DuckDB cannot read (a gzip cut short) is `rejected`
-with the reason, and none of its rows are kept.
+Each archived release is described in `foia_files`. Which files hold the same rows is decided by the rows, not by
+titles or FOIA numbers (a re-release may retitle its years, a file may lose its preamble): each table keeps one
+file per fiscal year of its dates, the newest observed, and a file sharing a fiscal year with a newer one is
+`superseded` by it, so no arrest is counted twice. A file DuckDB cannot read strictly (a gzip or a text cut
+short, a row of the wrong width) is `rejected` with the reason and none of its rows are kept.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Archived:
     path: Path
     release: ice_foia.Release | None  # None: not readable as a release
     names: tuple[str, ...]
-    last_observed: str
+    last_observed: tuple[str, str]  # (day, time when known): the newest observation
     size: int
 
 
@@ -53,7 +54,7 @@ def describe(
             path(sha),
             ice_foia.sniff(read_head(sha)),
             tuple(sorted({o.name for o in obs})),
-            max(o.observed_on for o in obs),
+            max((o.observed_on, o.observed_at) for o in obs),
             obs[0].size,
         )
         for sha, obs in sorted(seen.items())
@@ -79,68 +80,76 @@ def file_rows(archived: list[Archived]) -> list[dict]:
 
 
 def load(con: duckdb.DuckDBPyConnection, archived: list[Archived], memo: Memo) -> None:
-    """Fill foia_files and the foia_* row tables in the warehouse being built. Of the files holding the same
-    table of the same release and year, the one observed last that reads is loaded, the others are superseded
-    by it. The rows of the files read together, read once from the archived text, are kept as Parquet in the
-    memo, which the next build reads instead."""
-    groups: dict[tuple, list[Archived]] = defaultdict(list)
-    for a in sorted(archived, key=lambda a: (a.last_observed, a.sha256), reverse=True):
-        if a.release:
-            groups[(a.release.table, a.release.foia_number, a.release.fiscal_year, a.release.title)].append(a)
-    outcome: dict[str, tuple[str | None, str | None]] = {}  # sha256 -> (error, superseded by)
-    while groups:
-        failed = _insert_all(con, [group[0] for group in groups.values()], memo)
-        left = {}
-        for key, (first, *rest) in groups.items():
-            if first.sha256 in failed:  # the next newest is tried
-                outcome[first.sha256] = (failed[first.sha256], None)
-                if rest:
-                    left[key] = rest
-            else:
-                outcome.update({a.sha256: (None, first.sha256) for a in rest})
-        groups = left
+    """Fill foia_files and the foia_* row tables in the warehouse being built (see the module's rules). The rows
+    of the files read together are kept as Parquet in the memo, which the next build reads instead of the text."""
+    newest_first = sorted((a for a in archived if a.release), key=lambda a: (a.last_observed, a.sha256), reverse=True)
+    failed = _insert_all(con, newest_first, memo)
+    years: dict[str, list] = {}
+    rows: dict[str, int] = {}
+    for a in newest_first:
+        if a.sha256 not in failed:
+            found = con.execute(
+                f"SELECT fiscal_year, count(*) FROM {_table(a)} WHERE sha256 = $s GROUP BY 1", {"s": a.sha256}
+            ).fetchall()
+            years[a.sha256], rows[a.sha256] = [y for y, _ in found], sum(n for _, n in found)
+    holder: dict[tuple, str] = {}  # (table, fiscal year) -> the file whose rows count
+    superseded: dict[str, str] = {}
+    for a in newest_first:
+        if a.sha256 in failed:
+            continue
+        newer = next((holder[(_table(a), y)] for y in years[a.sha256] if (_table(a), y) in holder), None)
+        if newer:
+            superseded[a.sha256] = newer
+            con.execute(f"DELETE FROM {_table(a)} WHERE sha256 = $s", {"s": a.sha256})
+        else:
+            holder.update({(_table(a), y): a.sha256 for y in years[a.sha256]})
     for a in archived:
         if a.release:
-            _describe(con, a, *outcome.get(a.sha256, (None, None)))
+            _describe(con, a, rows.get(a.sha256, 0), failed.get(a.sha256), superseded.get(a.sha256))
+
+
+def _table(a: Archived) -> str:
+    assert a.release is not None
+    return TABLES[a.release.table]
 
 
 def _insert_all(con: duckdb.DuckDBPyConnection, files: list[Archived], memo: Memo) -> dict[str, str]:
-    """Load the files' rows, those laid out alike in one read; sha256 -> the reason a file cannot be read
+    """Load every file's rows, those laid out alike in one read; sha256 -> the reason a file cannot be read
     (none of its rows are kept, and it is rejected)."""
     batches: dict[tuple, list[Archived]] = defaultdict(list)
     for a in files:
         assert a.release is not None
         batches[ice_foia.layout(a.release)].append(a)
-    failed = {}
+    failed: dict[str, str] = {}
     for batch in batches.values():
         try:
             _insert(con, batch, memo)
-        except duckdb.Error as exc:  # e.g. a gzip cut short: which file, one at a time
+        except (duckdb.Error, ice_foia.FoiaError) as exc:  # which file: one at a time
             if len(batch) == 1:
                 failed[batch[0].sha256] = _first_line(exc)
                 continue
-            failed.update(_insert_all_alone(con, batch, memo))
-    for sha, error in failed.items():
-        table = next(a.release.table for a in files if a.sha256 == sha and a.release)
-        error = failed[sha] = f"cannot be read as a FOIA release of {table}: {error}"
-        con.execute("UPDATE files SET status = 'rejected', error = $e WHERE sha256 = $s", {"e": error, "s": sha})
-    return failed
-
-
-def _insert_all_alone(con: duckdb.DuckDBPyConnection, batch: list[Archived], memo: Memo) -> dict[str, str]:
-    failed = {}
-    for a in batch:
-        try:
-            _insert(con, [a], memo)
-        except duckdb.Error as exc:
-            failed[a.sha256] = _first_line(exc)
+            for a in batch:
+                try:
+                    _insert(con, [a], memo)
+                except (duckdb.Error, ice_foia.FoiaError) as exc_alone:
+                    failed[a.sha256] = _first_line(exc_alone)
+    for a in files:
+        if a.sha256 in failed:
+            assert a.release is not None
+            error = failed[a.sha256] = f"cannot be read as a FOIA release of {a.release.table}: {failed[a.sha256]}"
+            sql = "UPDATE files SET status = 'rejected', error = $e WHERE sha256 = $s"
+            con.execute(sql, {"e": error, "s": a.sha256})
     return failed
 
 
 def _insert(con: duckdb.DuckDBPyConnection, batch: list[Archived], memo: Memo) -> None:
-    """One read of files laid out alike into their table (a statement: all their rows, or none)."""
+    """One read of files laid out alike into their table (one statement: all their rows, or none). From the
+    memo's Parquet when it holds exactly these files' rows; a memo that fails is read around, never blamed on
+    the release."""
     release = batch[0].release
     assert release is not None
+    for a in batch:
+        ice_foia.check_ending(a.path, release)
     table = TABLES[release.table]
     columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     typed = {c: c for c in columns} | {
@@ -151,27 +160,54 @@ def _insert(con: duckdb.DuckDBPyConnection, batch: list[Archived], memo: Memo) -
     query = f"""SELECT {", ".join(f"{typed[c]} AS {c}" for c in columns)}
                 FROM ({ice_foia.select([a.path for a in batch], release)}) r
                 JOIN (VALUES {shas}) m(filename, sha256) USING (filename)"""
-    kept = memo.blob("foia", ",".join(sorted(a.sha256 for a in batch)), ".parquet")
-    if kept is None:
-        con.execute(f"INSERT INTO {table} {query}")
-        return
-    if not kept.exists():
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        tmp = kept.with_name(f".tmp-{kept.name}")
+    key = f"{duckdb.__version__}:{','.join(sorted(a.sha256 for a in batch))}"
+    kept = memo.blob("foia", key, ".parquet")
+    if kept is not None:
         try:
-            con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)")
-            os.replace(tmp, kept)
-        finally:
-            tmp.unlink(missing_ok=True)
-    con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{kept}')")
+            if not _kept(con, kept, memo.get("foia_rows", key)):
+                _keep(con, query, kept)
+                memo.put("foia_rows", key, _counts(con, kept))
+            con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{ice_foia.quoted(kept)}')")
+            return
+        except duckdb.Error:  # the memo's copy (disk full, a torn file): read the text itself
+            kept.unlink(missing_ok=True)
+    con.execute(f"INSERT INTO {table} {query}")
 
 
-def _describe(con: duckdb.DuckDBPyConnection, a: Archived, error: str | None, superseded_by: str | None) -> None:
+def _counts(con: duckdb.DuckDBPyConnection, kept: Path) -> dict[str, int]:
+    sql = f"SELECT sha256, count(*) FROM read_parquet('{ice_foia.quoted(kept)}') GROUP BY 1"
+    return dict(con.execute(sql).fetchall())
+
+
+def _kept(con: duckdb.DuckDBPyConnection, kept: Path, counts: dict[str, int] | None) -> bool:
+    """The memo's Parquet is there and holds the rows it was written with."""
+    if counts is None or not kept.exists():
+        return False
+    try:
+        return _counts(con, kept) == counts
+    except duckdb.Error:
+        return False
+
+
+def _keep(con: duckdb.DuckDBPyConnection, query: str, kept: Path) -> None:
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    tmp = kept.with_name(f".tmp-{kept.name}")
+    try:
+        con.execute(f"COPY ({query}) TO '{ice_foia.quoted(tmp)}' (FORMAT parquet)")
+        os.replace(tmp, kept)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _describe(
+    con: duckdb.DuckDBPyConnection, a: Archived, rows: int, error: str | None, superseded_by: str | None
+) -> None:
+    """The file's line in foia_files: `rows` as read from it (counted or not), the dates of those counted."""
     assert a.release is not None
     r = a.release
-    rows, first, last = con.execute(
-        f"SELECT count(*), min(date), max(date) FROM {TABLES[r.table]} WHERE sha256 = $sha", {"sha": a.sha256}
-    ).fetchone() or (0, None, None)
+    first, last = con.execute(
+        f"SELECT min(date), max(date) FROM {TABLES[r.table]} WHERE sha256 = $sha", {"sha": a.sha256}
+    ).fetchone() or (None, None)
     con.execute(
         """INSERT INTO foia_files
            VALUES ($sha, $table, $number, $title, $fy, $columns, $rows, $first, $last, $status, $by, $error)""",

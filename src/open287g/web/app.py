@@ -518,11 +518,20 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         method, every method's (`all_arrests`), the share, and the days it spans. A 287(g) arrest is one ICE coded
         "287(g) Program"; the landmark is the officer's free text, not an agency."""
         chosen, breakdown, fmt = params.arrest_method(method), params.arrests_by(by), params.output_format(format)
+        if not outcome_queries.facts(mem)["arrests"]:
+            raise HTTPException(404, "no FOIA arrest release in this warehouse")
         rows = outcome_queries.arrests(mem, chosen, breakdown)
         if fmt == "csv":
             name = f"open287g-arrests-{chosen}-by-{breakdown}"
             return csv_rows(name, rows, [breakdown, *outcome_queries.ARREST_FIELDS])
         return JSONResponse(jsonable_encoder(rows))
+
+    @app.get("/api/v1/arrests/about", tags=["api"])
+    def api_arrests_about(mem=Mem):
+        """What the arrest records cover (FOIA numbers, first and last day, arrests, 287(g) arrests, the share of
+        those with no landmark, the fiscal years covered only in part) and what they cannot say (`caveats`, in
+        English and Spanish): the context of every /api/v1/arrests answer."""
+        return JSONResponse(jsonable_encoder({**outcome_queries.facts(mem), "caveats": outcome_queries.CAVEATS}))
 
     @app.get("/api/v1/operations", tags=["api"])
     def api_operations(format: str = Fmt, mem=Mem):

@@ -54,8 +54,8 @@ EXAMPLES: dict[Any, str | int] = {
     ("/api/v1/panel/counties", "until"): "2026-03",
     ("/api/v1/panel/counties", "state"): "RI",
     ("/api/v1/panel/counties", "format"): "csv",
-    "method": "287g",
-    "by": "fiscal_year",
+    ("/api/v1/arrests", "method"): "287g",
+    ("/api/v1/arrests", "by"): "fiscal_year",
 }
 
 
@@ -110,8 +110,8 @@ def parameter_schemas(first: dt.date | None, today: dt.date) -> dict[Any, dict]:
         "q": {**text, "pattern": r"[^ \t\n\r\f\v]"},  # not only blanks (params.BLANKS)
         "agency": text,
         "agency_id": text,
-        "method": {"type": "string", "enum": list(outcome_queries.METHODS), "default": "287g"},
-        "by": {"type": "string", "enum": list(outcome_queries.ARRESTS_BY), "default": "fiscal_year"},
+        ("/api/v1/arrests", "method"): {"type": "string", "enum": [*outcome_queries.METHODS], "default": "287g"},
+        ("/api/v1/arrests", "by"): {"type": "string", "enum": [*outcome_queries.ARRESTS_BY], "default": "fiscal_year"},
     }
 
 
