@@ -30,11 +30,12 @@ def test_every_shared_workbook_is_imported(con):
     }
     assert got == expected and len(got) == 488
     assert con.execute("SELECT count(*) FROM files WHERE status <> 'ok'").fetchall()[0][0] == 0
-    # the two reference tables and the nine FOIA releases are archived beside the rosters
+    # the three reference tables and the nine FOIA releases are archived beside the rosters
     refs = con.execute(
         "SELECT kind, count(*) FROM files WHERE kind NOT IN ('participating', 'pending', 'moa') GROUP BY 1 ORDER BY 1"
     ).fetchall()
     assert refs == [
+        ("aor_states", 1),
         ("county_population", 1),
         ("fbi_roster", 1),
         ("foia_arrests", 4),

@@ -154,7 +154,7 @@ def test_arrests_without_releases_and_bad_parameters_say_so_in_one_line(tmp_path
     pipeline.import_paths(db, Archive.beside(db), [small], cache=TEXT_CACHE)
     for args, message in (
         (["arrests"], "no FOIA arrest release in the warehouse"),
-        (["arrests", "--by", "county"], "--by: unknown breakdown 'county'"),
+        (["arrests", "--by", "city"], "--by: unknown breakdown 'city'"),
         (["arrests", "--method", "cap"], "--method: unknown method 'cap'"),
     ):
         r = run(db, *args)
@@ -244,8 +244,8 @@ def test_the_api_answers_as_the_command_line(built):
     assert csv_twin.text.splitlines()[0] == "aor,arrests,all_arrests,share,first_date,last_date"
     assert len(csv_twin.text.splitlines()) == len(cli) + 1
     assert 'filename="open287g-arrests-287g-by-aor.csv"' in csv_twin.headers["content-disposition"]
-    bad = client.get("/api/v1/arrests?by=county")
-    assert bad.status_code == 400 and "unknown breakdown 'county'" in bad.json()["detail"]
+    bad = client.get("/api/v1/arrests?by=city")
+    assert bad.status_code == 400 and "unknown breakdown 'city'" in bad.json()["detail"]
     assert client.get("/api/v1/operations").json() == json.loads(run(built, "operations", "--format", "json").stdout)
 
 

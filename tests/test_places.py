@@ -73,7 +73,7 @@ def test_county_agencies_agree_with_the_sheets_county(alone):
 def test_the_reference_tables_make_nothing_worse(con, alone):
     """The full import (with the FBI roster and the ACS table) places at least as many agencies, and the
     reviewed home counties agree with the roster's first county wherever the roster places the agency."""
-    assert queries.reference_tables(con) == {"fbi_roster", "county_population"}
+    assert queries.reference_tables(con) == {"fbi_roster", "county_population", "aor_states"}
     assert _placed_share(con) >= max(_placed_share(alone), 0.99)
     full = dict(
         con.execute("SELECT agency_id, county_fips_all FROM agencies WHERE county_method = 'fbi_roster'").fetchall()

@@ -137,6 +137,8 @@ PAGE_TYPES = [
     "/documents?q=steering",
     "/documents/ae6108b586ecba39c8b179d1ee25318c30ea9c44345a7d441ce91d049c366d6d",
     "/methodology",
+    "/arrests",
+    "/agencies/GA/gwinnett-county-sheriffs-office",  # arrests linked through its landmarks
     "/downloads",
     "/what-is-287g",
     "/docs",
@@ -164,3 +166,26 @@ def test_every_page_fits_a_phone(server, browser, path, lang):
     page, problems = visit(browser, f"{server}{path}{sep}lang={lang}", shot, width=390)
     assert overflow(page) == 0 and problems == []
     page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_arrests_page_draws_its_charts_and_places_the_landmarks(server, browser, lang):
+    page, problems = visit(browser, f"{server}/arrests?lang={lang}", f"arrests-{lang}")
+    assert problems == []
+    assert page.locator("svg.columns").count() == 2 and page.locator("svg.shares").count() == 1
+    assert page.locator("svg.columns rect.bar").count() > 40  # four fiscal years and every month
+    rows = page.locator("table.landmarks tbody tr")
+    assert rows.count() == 20
+    assert "GWINNETT COUNTY JAIL" in rows.first.inner_text()
+    assert page.locator("table.landmarks a[href*='/agencies/GA/gwinnett-county-sheriffs-office']").count() == 1
+    heading = page.locator("h1").inner_text()
+    assert heading == (
+        "Arrestos 287(g) en los registros del propio ICE" if lang == "es" else "287(g) arrests in ICE's own records"
+    )
+    page.close()
+    agency, problems = visit(
+        browser, f"{server}/agencies/GA/gwinnett-county-sheriffs-office?lang={lang}", f"agency-arrests-{lang}"
+    )
+    assert problems == [] and agency.locator("#outcomes-title").count() == 1
+    assert agency.locator("section.outcomes table").first.locator("tbody tr").count() == 4  # FY2016-FY2019
+    agency.close()

@@ -649,7 +649,11 @@ def panel(
 def arrests(
     method: Annotated[str, typer.Option(help="The apprehension method: 287g, or all.")] = "287g",
     by: Annotated[
-        str, typer.Option(help="fiscal_year, month, aor, landmark, disposition, citizenship or method.")
+        str,
+        typer.Option(
+            help="fiscal_year, month, aor, landmark, disposition, citizenship, method, or state, county or agency "
+            "(of the linked landmark; none: not linked)."
+        ),
     ] = "fiscal_year",
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -657,7 +661,9 @@ def arrests(
 
     One row per group (e.g. `fiscal_year`) with `arrests` (of the method), `all_arrests` (every method, same group),
     `share` (arrests / all_arrests), `first_date` and `last_date`. A 287(g) arrest is one ICE coded "287(g)
-    Program"; the landmark is the officer's free text, not an agency. The caveats print on stderr.
+    Program"; the landmark is the officer's free text, not an agency. By `state`, `county` or `agency`, an arrest
+    counts where its landmark is linked (`open287g landmarks`); the unlinked are the row with none. The caveats
+    print on stderr.
     """
     import polars
 
@@ -682,6 +688,44 @@ def arrests(
     for caveat in outcomes.CAVEATS["en"]:
         err.print(f"note: {caveat}", highlight=False, soft_wrap=True)
     emit(polars.DataFrame(rows) if rows else polars.DataFrame(schema=[breakdown, *outcomes.ARREST_FIELDS]), fmt)
+
+
+@app.command()
+def landmarks(
+    link: Annotated[str | None, typer.Option(help="Only those linked to an agency, a place, or none.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only those linked in this state (TX, Texas).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The landmarks of ICE's 287(g) arrests and what each is linked to, most 287(g) arrests first.
+
+    One row per (aor, landmark) with `kind` (jail, agency, place, nonspecific, federal, state_facility, other),
+    `link` (agency: an agency of our record, and so its agreements; place: a state and county; none), `state`,
+    `county_fips`, `agency_id`, `ori`, `basis` (rule or reviewed: our table data/landmark_links.csv), `reason`,
+    `suggestions` (close agency names for a reviewer, never links), `arrests_287g` and `arrests`. How much of
+    the 287(g) arrests the links reach prints on stderr.
+    """
+    import polars
+
+    from .queries import outcomes
+
+    chosen, code = _check(params.landmark_link, link), _check(params.state, state)
+    with _connect() as con:
+        rows = outcomes.landmarks(con, chosen, code)
+        reach = outcomes.linking(con)
+    if not reach["arrests_287g"]:
+        _fail("no FOIA arrest release in the warehouse (import a folder holding them, e.g. ../shared/data/foia)")
+    err.print(
+        f"note: of {reach['arrests_287g']:,} 287(g) arrests, {reach['linked_agency']:,} "
+        f"({reach['agency_share']:.1%}) are linked to an agency of our record and {reach['linked_place']:,} more to "
+        f"a place only; {reach['unlinked']:,} have a landmark we leave unlinked and {reach['no_landmark']:,} none.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    emit(
+        polars.DataFrame(rows) if rows else polars.DataFrame(schema=list(outcomes.LANDMARK_FIELDS)),
+        fmt,
+        ["arrests_287g", "landmark", "link", "state", "county_fips", "agency_id", "basis"],
+    )
 
 
 @app.command()

@@ -19,7 +19,7 @@ from .cache import Cache
 from .domain import tables as domain_tables
 from .memo import Memo
 from .sources import ice_foia, local, reference, us_atlas
-from .stages import aggregates, documents, geography, history, outcomes, qa, references
+from .stages import aggregates, documents, geography, history, landmarks, outcomes, qa, references
 from .stages import publications as pubstage
 from .stages.rows import RowStore
 
@@ -115,7 +115,8 @@ def build(
         return False
     memo = Memo.beside(db_path, stamp["code_digest"] + stamp["tables_digest"], fresh)
     try:
-        operations = domain_tables.operations()  # our reviewed table: a bad row stops the build before it starts
+        operations = domain_tables.operations()  # our reviewed tables: a bad row stops the build before it starts
+        domain_tables.landmark_links()
     except ValueError as exc:
         raise local.SourceError(str(exc)) from None
     everything = archive.observations()
@@ -150,11 +151,13 @@ def build(
     documents.attach(tables["agreements"], tables["documents"], tables["document_links"])
     releases = outcomes.describe(everything, _head(archive), archive.object_path)
     tables["files"] += outcomes.file_rows(releases)
-    tables.update({name: [] for name in ("foia_files", *outcomes.TABLES.values())})  # filled by DuckDB itself
+    tables.update({name: [] for name in ("foia_files", "landmark_links", *outcomes.TABLES.values())})  # below
 
     def derive(con) -> None:
         aggregates.derive(con)
         outcomes.load(con, releases, memo)
+        links = landmarks.link(con, loaded["geo"], tables["agencies"], tables["cities"])
+        warehouse.insert(con, "landmark_links", links)
 
     if progress:
         progress("write", 0, 1)

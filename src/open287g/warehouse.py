@@ -441,6 +441,22 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("threat_level", "VARCHAR"),
         ("charge", "VARCHAR"),
     ],
+    "landmark_links": [  # each distinct (aor, landmark) of the arrests, linked (stages/landmarks.py)
+        ("aor", "VARCHAR"),
+        ("landmark", "VARCHAR"),
+        ("text", "VARCHAR"),
+        ("kind", "VARCHAR"),
+        ("state", "VARCHAR"),
+        ("county_fips", "VARCHAR"),
+        ("agency_id", "VARCHAR"),
+        ("ori", "VARCHAR"),
+        ("link", "VARCHAR"),  # agency | place | none
+        ("basis", "VARCHAR"),  # reviewed | rule
+        ("reason", "VARCHAR"),
+        ("suggestions", _LIST),
+        ("arrests_287g", "BIGINT"),
+        ("arrests", "BIGINT"),
+    ],
     "operations": [  # announced operations, from data/operations.csv (domain/tables.py)
         ("operation_id", "VARCHAR"),
         ("name", "VARCHAR"),
@@ -556,6 +572,12 @@ def publish(
         os.replace(tmp, db_path)
     finally:
         _remove(tmp)
+
+
+def insert(con: duckdb.DuckDBPyConnection, name: str, records: list[dict]) -> None:
+    """Add records to one of TABLES in a warehouse being built (by a `derive` step)."""
+    if records:
+        _insert(con, name, records)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, name: str, records: list[dict]) -> None:

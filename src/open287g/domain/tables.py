@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .vocab import MODELS, data_rows, state_names
+from .vocab import MODELS, data_rows, state_fips, state_names
 
 AUTHORITIES = {"JEM": 7, "TFM": 9, "WSO": 2}  # DOMAIN §2.1: how many authorities each model lists
 
@@ -47,6 +47,40 @@ def operations() -> list[dict]:
                 "sources": sources,
                 "claimed_arrests": int(r["claimed_arrests"]) if r["claimed_arrests"] else None,
                 "reviewed": r["reviewed"] == "yes",
+            }
+        )
+    return out
+
+
+def landmark_links() -> list[dict]:
+    """Our reviewed links of FOIA arrest landmarks (data/landmark_links.csv): the strings the rule cannot settle
+    (a county name found in two of the area's states, a jail another body runs, an ICE program named after a
+    county), each with the state, county and agency it names, and why. `aor` empty: under any area."""
+    from .landmarks import normal  # landmarks reads vocab; importing it here keeps this module's imports light
+
+    out, seen = [], set()
+    fips = state_fips()
+    for line, r in enumerate(data_rows("landmark_links.csv"), start=2):
+        bad = _complaint("landmark_links.csv", line, r["landmark"])
+        key = (r["aor"].strip(), normal(r["landmark"]))
+        if not key[1] or not r["reason"].strip():
+            raise bad("every row needs its landmark and its reason")
+        if key in seen:
+            raise bad("listed twice")
+        if r["state"] not in fips:
+            raise bad(f"unknown state {r['state']!r}")
+        if r["county_fips"] and not (r["county_fips"].isdigit() and r["county_fips"][:2] == fips[r["state"]]):
+            raise bad(f"county {r['county_fips']!r} is not a county FIPS of {r['state']}")
+        if r["agency_id"] and not r["agency_id"].startswith(f"{r['state']}/"):
+            raise bad(f"agency {r['agency_id']!r} is not of {r['state']}")
+        seen.add(key)
+        out.append(
+            {
+                **r,
+                "aor": key[0],
+                "text": key[1],
+                "county_fips": r["county_fips"] or None,
+                "agency_id": r["agency_id"] or None,
             }
         )
     return out

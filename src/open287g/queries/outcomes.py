@@ -17,13 +17,27 @@ if TYPE_CHECKING:
 METHODS = {"287g": "287(g) Program", "all": None}
 # what arrests are counted by -> the SQL of the group
 ARRESTS_BY = {
-    "fiscal_year": "fiscal_year",
-    "month": "strftime(date, '%Y-%m')",
-    "aor": "aor",
-    "landmark": "landmark",
-    "disposition": "disposition",
-    "citizenship": "citizenship",
-    "method": "method",
+    "fiscal_year": "a.fiscal_year",
+    "month": "strftime(a.date, '%Y-%m')",
+    "aor": "a.aor",
+    "landmark": "a.landmark",
+    "disposition": "a.disposition",
+    "citizenship": "a.citizenship",
+    "method": "a.method",
+    "state": "l.state",  # the state the landmark is linked to (stages/landmarks.py); none: not placed
+    "county": "l.county_fips",
+    "agency": "l.agency_id",
+}
+_LINKED = {"state", "county", "agency"}  # breakdowns that need the landmark links
+LINKS = ("agency", "place", "none")
+# said with every agency's linked arrests: our record of ICE's lists begins in January 2021
+AGENCY_CAVEATS = {
+    "en": "ICE's lists, and so our record of agreements, begin on {start}: an agency may have held an earlier "
+    "agreement the lists do not show, and 287(g) arrests before a signing date were made under such an earlier "
+    "agreement.",
+    "es": "Las listas de ICE, y con ellas nuestro registro de acuerdos, empiezan el {start}: una agencia pudo tener "
+    "un acuerdo anterior que las listas no muestran, y los arrestos 287(g) previos a una firma se hicieron bajo "
+    "ese acuerdo anterior.",
 }
 ARREST_FIELDS = ("arrests", "all_arrests", "share", "first_date", "last_date")
 
@@ -34,6 +48,9 @@ CAVEATS = {
         'coded with the apprehension method "287(g) Program".',
         "The landmark is free text typed by officers, often vague or empty; it is not an agency or a jail.",
         "Counts are arrests, not people: the releases identify no one, so a person arrested twice counts twice.",
+        "An arrest is placed in a state, county or agency only through its landmark, which we link by rule and "
+        "by a reviewed table; vague or ambiguous landmarks are left unlinked, never guessed, so counts by place "
+        "are floors.",
     ],
     "es": [
         "Las cifras son los registros del propio ICE de arrestos administrativos, publicados por FOIA; un arresto "
@@ -41,6 +58,9 @@ CAVEATS = {
         "El «landmark» es texto libre escrito por agentes, a menudo vago o vacío; no es una agencia ni una cárcel.",
         "Las cifras son arrestos, no personas: los datos no identifican a nadie; quien fue arrestado dos veces "
         "cuenta dos.",
+        "Un arresto se ubica en un estado, condado o agencia solo por su «landmark», que vinculamos por regla y "
+        "por una tabla revisada; los vagos o ambiguos quedan sin vincular, nunca adivinados, así que las cifras "
+        "por lugar son mínimos.",
     ],
 }
 
@@ -85,19 +105,178 @@ def arrests(db: Db, method: str | None = "287g", by: str = "fiscal_year") -> lis
 
     group = ARRESTS_BY[by]
     value = METHODS[method or "all"]
-    order = "arrests DESC, key" if by in ("landmark", "disposition", "citizenship", "method") else "key"
+    by_count = ("landmark", "disposition", "citizenship", "method", "county", "agency")
+    order = "arrests DESC, key" if by in by_count else "key"
     sql = f"""
         SELECT {group} AS key,
-               count(*) FILTER (WHERE $method::VARCHAR IS NULL OR method = $method) AS arrests,
+               count(*) FILTER (WHERE $method::VARCHAR IS NULL OR a.method = $method) AS arrests,
                count(*) AS all_arrests,
                round(arrests / all_arrests, 4) AS share,
-               min(date) FILTER (WHERE $method::VARCHAR IS NULL OR method = $method) AS first_date,
-               max(date) FILTER (WHERE $method::VARCHAR IS NULL OR method = $method) AS last_date
-        FROM foia_arrests  -- the rows of superseded files are never loaded
+               min(a.date) FILTER (WHERE $method::VARCHAR IS NULL OR a.method = $method) AS first_date,
+               max(a.date) FILTER (WHERE $method::VARCHAR IS NULL OR a.method = $method) AS last_date
+        FROM foia_arrests a  -- the rows of superseded files are never loaded
+        {_JOIN if by in _LINKED else ""}
         GROUP BY ALL HAVING arrests > 0 ORDER BY {order} NULLS LAST"""
     with _cursor(db) as con:
         rows = con.execute(sql, {"method": value}).fetchall()
     return [{by: r[0], **dict(zip(ARREST_FIELDS, r[1:], strict=True))} for r in rows]
+
+
+_JOIN = """LEFT JOIN (SELECT aor, landmark, link, state, county_fips, agency_id FROM landmark_links) l
+           ON l.aor IS NOT DISTINCT FROM a.aor AND l.landmark = a.landmark"""
+LANDMARK_FIELDS = (
+    "aor",
+    "landmark",
+    "kind",
+    "link",
+    "state",
+    "county_fips",
+    "agency_id",
+    "ori",
+    "basis",
+    "reason",
+    "suggestions",
+    "arrests_287g",
+    "arrests",
+)
+
+
+def landmarks(db: Db, link: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+    """The landmarks of the arrest releases with at least one 287(g) arrest, most 287(g) arrests first: what
+    each is linked to (`link`: agency, place or none), how (`basis`: reviewed or rule) and why, and for the
+    unlinked the agencies a reviewer might look at (`suggestions`, never links)."""
+    from . import _cursor
+
+    sql = f"""SELECT {", ".join(LANDMARK_FIELDS)} FROM landmark_links
+              WHERE arrests_287g > 0 AND ($link::VARCHAR IS NULL OR link = $link)
+                AND ($state::VARCHAR IS NULL OR state = $state)
+              ORDER BY arrests_287g DESC, arrests DESC, landmark, aor NULLS FIRST"""
+    with _cursor(db) as con:
+        rows = con.execute(sql, {"link": link, "state": state}).fetchall()
+    return [dict(zip(LANDMARK_FIELDS, r, strict=True)) for r in rows]
+
+
+def linking(db: Db) -> dict[str, Any]:
+    """How much of the 287(g) arrests the links reach: arrests (every 287(g) arrest, with or without a
+    landmark), linked to an agency of our record (and so to its agreements), to a place only, unlinked, with no
+    landmark; the shares of all 287(g) arrests; and the landmarks reviewed by hand."""
+    from . import _one
+
+    row = _one(
+        db,
+        f"""SELECT count(*),
+                   count(*) FILTER (WHERE l.link = 'agency'),
+                   count(*) FILTER (WHERE l.link = 'place'),
+                   count(*) FILTER (WHERE l.link = 'none'),
+                   count(*) FILTER (WHERE a.landmark IS NULL),
+                   (SELECT count(*) FROM landmark_links WHERE basis = 'reviewed' AND arrests_287g > 0),
+                   (SELECT count(*) FROM landmark_links WHERE link = 'none' AND arrests_287g > 0)
+            FROM foia_arrests a {_JOIN} WHERE a.method = $m""",
+        {"m": METHODS["287g"]},
+    )
+    n, agency, place, none, blank, reviewed, unlinked = row or (0,) * 7
+    share = lambda k: round(k / n, 4) if n else None  # noqa: E731
+    return {
+        "arrests_287g": n,
+        "linked_agency": agency,
+        "linked_place": place,
+        "unlinked": none,
+        "no_landmark": blank,
+        "agency_share": share(agency),
+        "placed_share": share(agency + place),
+        "reviewed_landmarks": reviewed,
+        "unlinked_landmarks": unlinked,
+    }
+
+
+def agency_arrests(db: Db, agency_id: str) -> dict[str, Any] | None:
+    """The arrests whose landmarks are linked to one agency (its current id): by fiscal year, its landmarks, and
+    for each of its agreements the arrests before and after signing within the days the records cover
+    (`covered`: both, before, after or none, from the records' first and last day). None: no linked arrest."""
+    from . import _cursor
+
+    m = {"m": METHODS["287g"], "id": agency_id}
+    with _cursor(db) as con:
+        years = con.execute(
+            f"""SELECT a.fiscal_year, count(*) FILTER (WHERE a.method = $m), count(*)
+                FROM foia_arrests a {_JOIN} WHERE l.agency_id = $id GROUP BY 1 ORDER BY 1""",
+            m,
+        ).fetchall()
+        if not years:
+            return None
+        marks = con.execute(
+            f"""SELECT {", ".join(LANDMARK_FIELDS)} FROM landmark_links WHERE agency_id = $id
+                ORDER BY arrests_287g DESC, arrests DESC, landmark""",
+            {"id": agency_id},
+        ).fetchall()
+        first, last = con.execute("SELECT min(date), max(date) FROM foia_arrests").fetchone() or (None, None)
+        (start,) = con.execute("SELECT min(first_listed) FROM agreements").fetchone() or (None,)
+        deals = con.execute(
+            f"""SELECT g.agreement_id, g.model, g.signed, g.ended_on,
+                       count(*) FILTER (WHERE a.date < g.signed AND a.method = $m),
+                       count(*) FILTER (WHERE a.date < g.signed),
+                       count(*) FILTER (WHERE a.date >= g.signed AND a.method = $m),
+                       count(*) FILTER (WHERE a.date >= g.signed)
+                FROM agreements g
+                LEFT JOIN (SELECT a.* FROM foia_arrests a {_JOIN} WHERE l.agency_id = $id) a ON true
+                WHERE g.agency_id = $id GROUP BY ALL ORDER BY g.signed NULLS LAST, g.agreement_id""",
+            m,
+        ).fetchall()
+    agreements = []
+    for agreement_id, model, signed, ended, b287, ball, a287, aall in deals:
+        before = signed is not None and first is not None and signed > first
+        after = signed is not None and last is not None and signed <= last
+        agreements.append(
+            {
+                "agreement_id": agreement_id,
+                "model": model,
+                "signed": signed,
+                "ended_on": ended,
+                "covered": "both" if before and after else "before" if before else "after" if after else "none",
+                "before_287g": b287 if before else None,
+                "before_all": ball if before else None,
+                "after_287g": a287 if after else None,
+                "after_all": aall if after else None,
+            }
+        )
+    return {
+        "agency_id": agency_id,
+        "records_first_date": first,
+        "records_last_date": last,
+        "by_fiscal_year": [{"fiscal_year": y, "arrests_287g": n, "arrests": t} for y, n, t in years],
+        "landmarks": [dict(zip(LANDMARK_FIELDS, r, strict=True)) for r in marks],
+        "agreements": agreements,
+        "record_start": start,
+        "caveats": {lang: text.format(start=start) for lang, text in AGENCY_CAVEATS.items()},
+    }
+
+
+def place_arrests(db: Db, state: str, county_fips: str | None = None) -> dict[str, Any] | None:
+    """The arrests whose landmarks are linked to a state (or one county of it): by fiscal year, with the 287(g)
+    arrests the records place there, and the landmarks that place them. None: no arrest placed there."""
+    from . import _cursor
+
+    where = "l.state = $state AND ($county::VARCHAR IS NULL OR l.county_fips = $county)"
+    p = {"state": state, "county": county_fips}
+    with _cursor(db) as con:
+        years = con.execute(
+            f"""SELECT a.fiscal_year, count(*) FILTER (WHERE a.method = $m), count(*)
+                FROM foia_arrests a {_JOIN} WHERE {where} GROUP BY 1 ORDER BY 1""",
+            {**p, "m": METHODS["287g"]},
+        ).fetchall()
+        if not any(n for _, n, _ in years):
+            return None
+        marks = con.execute(
+            f"""SELECT {", ".join(LANDMARK_FIELDS)} FROM landmark_links l WHERE {where} AND arrests_287g > 0
+                ORDER BY arrests_287g DESC, arrests DESC, landmark""",
+            p,
+        ).fetchall()
+    return {
+        "state": state,
+        "county_fips": county_fips,
+        "by_fiscal_year": [{"fiscal_year": y, "arrests_287g": n, "arrests": t} for y, n, t in years],
+        "landmarks": [dict(zip(LANDMARK_FIELDS, r, strict=True)) for r in marks],
+    }
 
 
 def releases(db: Db) -> list[dict[str, Any]]:

@@ -98,6 +98,13 @@ def arrests_by(value: str | None) -> str:
     return _one_of("by", value or "fiscal_year", tuple(ARRESTS_BY), "breakdown") or "fiscal_year"
 
 
+def landmark_link(value: str | None) -> str | None:
+    """What a landmark is linked to: agency, place or none (stages/landmarks.py)."""
+    from .outcomes import LINKS
+
+    return _one_of("link", value, LINKS, "link")
+
+
 def coverage_by(value: str | None) -> str | None:
     return _one_of("by", value, COVERAGE_BY, "breakdown")
 

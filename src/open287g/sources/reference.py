@@ -1,5 +1,6 @@
 """Reference tables imported next to the rosters: the FBI law-enforcement roster (ORI, county, agency
-type) and the ACS county population table (county FIPS, name, population).
+type), the ACS county population table (county FIPS, name, population) and the states each ICE field office
+(area of responsibility) covers.
 
 `kind_of(name)` recognises them by file name; `read(kind, data)` turns bytes into rows or raises
 `ReferenceTableError` with a one-line reason.
@@ -14,20 +15,25 @@ import re
 KINDS = {
     "fbi_roster": re.compile(r"^fbi_lee.*\.csv$", re.I),
     "county_population": re.compile(r"^county_aor_population.*\.csv$", re.I),
+    "aor_states": re.compile(r"^ice_areas_of_responsibility.*\.csv$", re.I),
 }
 # For the import's notice when a kind was never imported: what it is, and what a build lacks without it.
 DESCRIPTIONS = {
     "fbi_roster": "FBI roster (fbi_lee*.csv)",
     "county_population": "county population table (county_aor_population*.csv)",
+    "aor_states": "ICE areas of responsibility by state (ice_areas_of_responsibility*.csv)",
 }
 WITHOUT = {
     "fbi_roster": "agencies get no ORI, and city agencies are placed by the sheet's COUNTY and our reviewed "
     "table only (no roster to settle a wrong county or give every county of a city)",
     "county_population": "counties have no population, so coverage counts counties but not people",
+    "aor_states": "FOIA arrest landmarks are linked only by our reviewed table (no field office's states to "
+    "find a jail's county in)",
 }
 _COLUMNS = {
     "fbi_roster": ("ori", "pub_agency_name", "state_abbr", "county_name", "agency_type_name"),
     "county_population": ("geoid", "name", "estimate"),
+    "aor_states": ("office_name", "state_name", "county_name"),
 }
 
 
@@ -44,7 +50,7 @@ def read(kind: str, data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ReferenceTableError("not UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), skipinitialspace=kind == "aor_states")  # `"a", "b"`
     missing = [c for c in _COLUMNS[kind] if c not in (reader.fieldnames or [])]
     if missing:
         raise ReferenceTableError(f"missing column(s) {', '.join(missing)} for a {kind} table")
@@ -53,6 +59,15 @@ def read(kind: str, data: bytes) -> list[dict]:
         raise ReferenceTableError(f"no rows in the {kind} table")
     if kind == "county_population":
         return [_county(r, i) for i, r in enumerate(rows, start=2)]
+    if kind == "aor_states":  # one row per office and state; a county only where an office covers part of it
+        return [
+            {
+                "office": r["office_name"].strip(),
+                "state_name": r["state_name"].strip(),
+                "county": r["county_name"].strip(),
+            }
+            for r in rows
+        ]
     return [
         {
             "ori": r["ori"].strip(),

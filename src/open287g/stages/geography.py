@@ -192,11 +192,13 @@ class References:
     table: Counties
     roster: list[dict]
     fbi: Roster
+    aor_states: list[dict]  # ICE field office -> state (reference table), for linking FOIA landmarks
 
 
 def prepare(refs: dict[str, list[dict]], atlas_counties: list[dict]) -> References:
     counties = county_table(atlas_counties, refs["county_population"])
-    return References(counties, Counties(counties), refs["fbi_roster"], Roster(refs["fbi_roster"]))
+    roster = refs["fbi_roster"]
+    return References(counties, Counties(counties), roster, Roster(roster), refs.get("aor_states", []))
 
 
 def place(agencies: list[dict], sheet_counties: dict[str, list[str]], ref: References) -> tuple[list[dict], list[dict]]:

@@ -531,7 +531,50 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         """What the arrest records cover (FOIA numbers, first and last day, arrests, 287(g) arrests, the share of
         those with no landmark, the fiscal years covered only in part) and what they cannot say (`caveats`, in
         English and Spanish): the context of every /api/v1/arrests answer."""
-        return JSONResponse(jsonable_encoder({**outcome_queries.facts(mem), "caveats": outcome_queries.CAVEATS}))
+        about = {**outcome_queries.facts(mem), "linking": outcome_queries.linking(mem)}
+        return JSONResponse(jsonable_encoder({**about, "caveats": outcome_queries.CAVEATS}))
+
+    @app.get("/api/v1/arrests/landmarks", tags=["api"])
+    def api_landmarks(
+        link: str | None = Query(None, description="Only those linked to an agency, a place, or none"),
+        state: str | None = Query(None, description="Only those linked in this state: TX, Texas"),
+        format: str = Fmt,
+        mem=Mem,
+    ):
+        """The landmarks of ICE's 287(g) arrests, most 287(g) arrests first, each with what it is linked to (an
+        agency of our record, a place, or none), on what basis (rule or our reviewed table) and why; for the
+        unlinked, close agency names a reviewer might look at (never links)."""
+        rows = outcome_queries.landmarks(mem, params.landmark_link(link), params.state(state))
+        if params.output_format(format) == "csv":
+            return csv_rows("open287g-landmarks", rows, outcome_queries.LANDMARK_FIELDS)
+        return JSONResponse(jsonable_encoder(rows))
+
+    @app.get("/api/v1/arrests/places/{state}", tags=["api"])
+    def api_place_arrests(
+        state: str,
+        county: str | None = Query(None, description="Only this county of the state (5-digit FIPS)"),
+        mem=Mem,
+    ):
+        """The arrests whose landmarks are linked to a state (or one of its counties), by fiscal year, with the
+        landmarks that place them. 404 when the records place no 287(g) arrest there."""
+        code = params.state(state)
+        answer = outcome_queries.place_arrests(mem, code or state, county) if code else None
+        if answer is None:
+            raise HTTPException(404, f"no 287(g) arrest linked to {state}{' ' + county if county else ''}")
+        return JSONResponse(jsonable_encoder(answer))
+
+    @app.get("/api/v1/arrests/agencies/{agency_id:path}", tags=["api"])
+    def api_agency_arrests(request: Request, agency_id: str, mem=Mem):
+        """The arrests whose landmarks are linked to one agency: by fiscal year, its landmarks, and for each of its
+        agreements the arrests before and after signing within the days the records cover. A former id redirects
+        (301); 404 when no arrest is linked to the agency."""
+        current = queries.resolve_agency(mem, agency_id)
+        if current is not None and current != agency_id:
+            return moved(request, f"/api/v1/arrests/agencies/{current}")
+        answer = outcome_queries.agency_arrests(mem, current) if current else None
+        if answer is None:
+            raise HTTPException(404, f"no arrest linked to agency {agency_id!r}")
+        return JSONResponse(jsonable_encoder(answer))
 
     @app.get("/api/v1/operations", tags=["api"])
     def api_operations(format: str = Fmt, mem=Mem):
@@ -719,6 +762,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             coverage=queries.state_summary(mem, code, when)["coverage"],
             changes=records(queries.changes(mem, None, when, state=code, newest_first=True, limit=40)),
             n_changes=queries.count_changes(mem, None, when, state=code),
+            outcomes=outcome_queries.place_arrests(mem, code),
             first_day=mem.first,
             dated=True,
         )
@@ -738,7 +782,8 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             return Markup(f'<a href="{escape(href)}">{escape(row["name"])}</a>')
 
         answer = sentences.county_answer(info, lang, state_name, link)
-        return page(request, "county.html", county=info, on=day, answer=answer, dated=True)
+        outcomes = outcome_queries.place_arrests(mem, info["state"], info["fips"])
+        return page(request, "county.html", county=info, on=day, answer=answer, outcomes=outcomes, dated=True)
 
     @app.get("/agencies/{agency_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def agency_page(request: Request, agency_id: str, mem=Mem):
@@ -761,6 +806,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             links=queries.agreement_links(mem, agency_id),
             powers={m: records(queries.model_powers(mem, m)) for m in models},
             listed_on=queries.agency_listed_on(mem, agency_id, day) if day else None,
+            outcomes=outcome_queries.agency_arrests(mem, agency_id),
             dated=bool(day),
         )
 
@@ -1093,6 +1139,35 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             headers={"Cache-Control": "public, max-age=31536000, immutable"},  # a sha256 names one content forever
         )
 
+    @app.get("/arrests", response_class=HTMLResponse, include_in_schema=False)
+    def arrests_page(request: Request, mem=Mem):
+        """ICE's own arrest records beside the agreements: by fiscal year and month, the 287(g) share, the top
+        landmarks with what each is linked to, by state, and the announced operations."""
+        lang, about = language(request), outcome_queries.facts(mem)
+        if not about["arrests"]:
+            return page(request, "arrests.html", about=about)
+        years = outcome_queries.arrests(mem, "287g", "fiscal_year")
+        months = outcome_queries.arrests(mem, "287g", "month")
+        year_tick = lambda r: f"FY{r['fiscal_year']}"  # noqa: E731
+        year_note = lambda r: percent(r["share"], lang)  # noqa: E731
+        month_tick = lambda r: r["month"][:4] if r["month"].endswith("-01") else None  # noqa: E731
+        return page(
+            request,
+            "arrests.html",
+            about=about,
+            reach=outcome_queries.linking(mem),
+            caveats=outcome_queries.CAVEATS[lang],
+            years=years,
+            months=months,
+            states=[r for r in outcome_queries.arrests(mem, "287g", "state") if r["state"]],
+            landmarks=outcome_queries.landmarks(mem)[:20],
+            operations=outcome_queries.operations(mem),
+            pct=lambda v: percent(v, lang),
+            by_year=charts.columns(years, "fiscal_year", "arrests", "years-title", year_tick, year_note),
+            by_month=charts.columns(months, "month", "arrests", "months-title", month_tick),
+            share=charts.share_line(months, "month", "share", "share-title", month_tick),
+        )
+
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
     def methodology(request: Request, mem=Mem):
         return page(
@@ -1226,6 +1301,14 @@ def negotiate(header: str) -> str:
         if base in LANGS and weight > best_q:
             best, best_q = base, weight
     return best
+
+
+def percent(share: float | None, lang: str) -> str:
+    """A share as the language writes a percentage: 6.5% in English, 6,5 % in Spanish."""
+    if share is None:
+        return "—"
+    text = f"{share * 100:.1f}"
+    return f"{text.replace('.', ',')}\u00a0%" if lang == "es" else f"{text}%"
 
 
 def number(n: int | None, lang: str) -> str:

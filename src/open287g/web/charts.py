@@ -80,3 +80,88 @@ def growth(rows: list[dict], width: int = 720, height: int = 260) -> Markup:
         )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def columns(rows: list[dict], key: str, value: str, labelled: str, tick=None, note=None, height: int = 220) -> Markup:
+    """One column per row (e.g. arrests by fiscal year or month), `value` high. `tick(row)` labels a column under
+    the axis (None: no label), `note(row)` above it; `labelled` is the id of the element that titles it."""
+    if not rows:
+        return Markup("")
+    width, pad_l, pad_b, pad_t, pad_r = 720, 48, 28, 18, 8
+    top = max(r[value] or 0 for r in rows) or 1
+    slot = (width - pad_l - pad_r) / len(rows)
+    bar = max(1.0, slot * 0.72)
+
+    def y(v: float) -> float:
+        return height - pad_b - (height - pad_b - pad_t) * v / top
+
+    out = [
+        f'<svg class="columns" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{escape(labelled)}" '
+        'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    step = _step(top)
+    for t in range(0, top + 1, step):
+        out.append(
+            f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
+            f'<text class="tick" x="{pad_l - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{t:,}</text>'
+        )
+    for i, r in enumerate(rows):
+        x = pad_l + slot * i + (slot - bar) / 2
+        v = r[value] or 0
+        label = escape(f"{r[key]}: {v:,}")
+        out.append(
+            f'<rect class="bar" x="{x:.1f}" y="{y(v):.1f}" width="{bar:.1f}" height="{y(0) - y(v):.1f}">'
+            f"<title>{label}</title></rect>"
+        )
+        if tick and (text := tick(r)):
+            out.append(
+                f'<text class="tick" x="{x + bar / 2:.1f}" y="{height - 8}" text-anchor="middle">{escape(text)}</text>'
+            )
+        if note and (text := note(r)):
+            out.append(
+                f'<text class="label" x="{x + bar / 2:.1f}" y="{y(v) - 4:.1f}" '
+                f'text-anchor="middle">{escape(text)}</text>'
+            )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def share_line(rows: list[dict], key: str, value: str, labelled: str, tick=None, height: int = 180) -> Markup:
+    """A line of shares (0 to 1, e.g. 287(g) arrests / all ICE arrests by month), the axis in percent."""
+    if not rows:
+        return Markup("")
+    width, pad_l, pad_b, pad_t, pad_r = 720, 48, 28, 12, 8
+    top = max(r[value] or 0 for r in rows) or 1
+    top = max(0.01, (int(top * 100) + 1) / 100)
+    n = len(rows)
+
+    def x(i: int) -> float:
+        return pad_l + (width - pad_l - pad_r) * (i + 0.5) / n
+
+    def y(v: float) -> float:
+        return height - pad_b - (height - pad_b - pad_t) * v / top
+
+    out = [
+        f'<svg class="shares" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{escape(labelled)}" '
+        'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for k in range(0, 5):
+        v = top * k / 4
+        out.append(
+            f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
+            f'<text class="tick" x="{pad_l - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.1%}</text>'
+        )
+    points = " ".join(f"{x(i):.1f},{y(r[value] or 0):.1f}" for i, r in enumerate(rows))
+    out.append(f'<polyline class="line m-jem" points="{points}"/>')
+    for i, r in enumerate(rows):
+        if tick and (text := tick(r)):
+            out.append(f'<text class="tick" x="{x(i):.1f}" y="{height - 8}" text-anchor="middle">{escape(text)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _step(top: int) -> int:
+    """A round grid step giving about four lines."""
+    raw = max(1, top // 4)
+    magnitude = 10 ** (len(str(raw)) - 1)
+    return max(1, (raw // magnitude) * magnitude)

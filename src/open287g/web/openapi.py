@@ -56,6 +56,11 @@ EXAMPLES: dict[Any, str | int] = {
     ("/api/v1/panel/counties", "format"): "csv",
     ("/api/v1/arrests", "method"): "287g",
     ("/api/v1/arrests", "by"): "fiscal_year",
+    ("/api/v1/arrests/landmarks", "link"): "none",
+    ("/api/v1/arrests/landmarks", "state"): "NC",
+    ("/api/v1/arrests/places/{state}", "state"): "NC",
+    ("/api/v1/arrests/places/{state}", "county"): "37183",
+    ("/api/v1/arrests/agencies/{agency_id}", "agency_id"): "GA/gwinnett-county-sheriffs-office",
 }
 
 
@@ -112,6 +117,8 @@ def parameter_schemas(first: dt.date | None, today: dt.date) -> dict[Any, dict]:
         "agency_id": text,
         ("/api/v1/arrests", "method"): {"type": "string", "enum": [*outcome_queries.METHODS], "default": "287g"},
         ("/api/v1/arrests", "by"): {"type": "string", "enum": [*outcome_queries.ARRESTS_BY], "default": "fiscal_year"},
+        ("/api/v1/arrests/landmarks", "link"): {"type": "string", "enum": [*outcome_queries.LINKS]},
+        ("/api/v1/arrests/places/{state}", "county"): {"type": "string", "pattern": "^[0-9]{5}$"},
     }
 
 

@@ -1,0 +1,68 @@
+"""Linking the landmarks of ICE's FOIA arrests (stages/landmarks.py) on a warehouse built from the shared data,
+against reading the same distinct (area, landmark) pairs from DuckDB alone, in the same process:
+
+    uv run python bench/bench_landmarks.py [--db data/open287g.duckdb]
+
+The linking runs once per build, over every distinct landmark of the arrests (8,441 in the shared releases):
+its cost is the rule and the rapidfuzz suggestions on top of the read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).parent))
+from open287g import pipeline
+from open287g.archive import Archive
+from open287g.stages import geography, landmarks, references
+from timing import best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", type=Path, default=Path("data/open287g.duckdb"))
+    db = ap.parse_args().db
+    if not db.exists():
+        sys.exit(f"no warehouse at {db}: run ./scripts/main first (or give --db)")
+    archive = Archive(
+        Path(
+            duckdb.connect(str(db), read_only=True)
+            .execute("SELECT value FROM meta WHERE key = 'archive'")
+            .fetchone()[0]
+        )
+    )
+    refs, _ = references.load(archive.observations(), archive.read)
+    ref = geography.prepare(refs, pipeline._atlas_counties())
+    con = duckdb.connect(str(db), read_only=True)
+    agencies = [
+        dict(zip(("agency_id", "name", "state", "county_fips", "jurisdiction_level", "former_ids"), r))
+        for r in con.execute(
+            "SELECT agency_id, name, state, county_fips, jurisdiction_level, former_ids FROM agencies"
+        ).fetchall()
+    ]
+    cities = [dict(zip(("name", "state", "county_fips"), r)) for r in con.execute("SELECT * FROM cities").fetchall()]
+    read = best(
+        lambda: con.execute(
+            "SELECT aor, landmark, count(*) FILTER (WHERE method = '287(g) Program'), count(*) FROM foia_arrests "
+            "WHERE landmark IS NOT NULL GROUP BY ALL"
+        ).fetchall(),
+        n=5,
+    )
+    rows: list = []
+    linked = best(lambda: rows.extend(landmarks.link(con, ref, agencies, cities)) or None, n=3)
+    n = len(rows) // 3
+    (arrests,) = con.execute("SELECT count(*) FROM foia_arrests").fetchone()
+    print(f"{n:,} distinct (area, landmark) pairs of {arrests:,} arrests")
+    print(f"DuckDB read of the pairs with their counts: {read * 1000:8.1f} ms")
+    print(
+        f"linking (read + rule + suggestions):        {linked * 1000:8.1f} ms  ({linked / read:.1f}x the read; "
+        f"{n / linked:,.0f} pairs/s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
