@@ -24,8 +24,10 @@ _PREFIX = re.compile(r"^(?:CAP|LEAR|FTM|JAC|[A-Z]{3}GEN)\s*-\s*|^CAP\s+(?=[A-Z])
 _WORDS = {  # kind -> words that make the landmark that kind
     "nonspecific": r"GENERAL AREA|NON-SPECIFIC|DO NOT USE|FUGITIVE OPERATIONS|\bERO\b|CAP PROCESSING|CAP-AT-LARGE|"
     r"FIELD ARREST|ICE OFFICE|DETENTION AND REMOVAL|NON-DETAINED|SECURE COMMUNITIES|CALL IN|^$",
-    "federal": r"MARSHALL?S?\b|\bUSMS\b|\bBOP\b|FEDERAL|\bFCI\b|UNITED STATES? OFFICE|\bSPC\b|CONTRACT DET",
-    "state_facility": r"DEPARTMENT OF CORRECTIONS?|\bDOC\b|\bNDOC\b|\bADOC\b|\bTDCJ\b|\bFLDOC\b|STATE PRISON|"
+    "federal": r"MARSHALS? SERVICE|\bU\.?S\.? MARSHALL?S?\b|UNITED STATES? MARSHALL?S?\b|\bUSMS\b|\bBOP\b|FEDERAL|"
+    r"\bFCI\b|UNITED STATES? OFFICE|\bSPC\b|CONTRACT DET|CORNELL CORRECTIONS|CORECIVIC|GEO GROUP|REPROCESSED",
+    "state_facility": r"DEPARTMENT OF CORRECTIONS?|DEPT\.? OF CRIMINAL JUSTICE|\bDOC\b|\bNDOC\b|\bADOC\b|\bTDCJ\b|"
+    r"\bFLDOC\b|STATE PRISON|"
     r"STATE JAIL|CORRECTIONAL (?:CENTER|INSTITUTION)|\bMCI\b|\bNCCI\b|TREATMENT CENTER|STATE FACILITY|"
     r"CORRECTIONS CORPORATION",
     "other": r"COURT|PROBATION|PAROLE",
@@ -33,6 +35,7 @@ _WORDS = {  # kind -> words that make the landmark that kind
     "agency": r"POLICE|\bPD\b",
 }
 _KIND_RE = {k: re.compile(v) for k, v in _WORDS.items()}
+_COUNTY_BODY = re.compile(r"\b(?:COUNTY|PARISH)\s+(?:DOC|DEPARTMENT OF CORRECTIONS?|CORRECTION)")  # a county's jail
 _COUNTY = re.compile(r"^(.*?)\s*\b(COUNTY|CNTY|CTY|PARISH)\b")
 _CITY_OF = re.compile(r"^CITY OF ([A-Z .'\-]+?)(?:\s+(?:DETENTION|JAIL|POLICE)\b|$)")
 _CITY_BODY = re.compile(r"^([A-Z .'\-]+?)\s+(?:CITY\s+)?(?:JAIL|POLICE DEPARTMENT|POLICE|PD|DETENTION CENTER)\b")
@@ -57,15 +60,15 @@ def read(landmark: str) -> Landmark:
     core = _PREFIX.sub("", " ".join(_TAGS.sub(" ", text).split())).strip(" -")
     segments = [s for s in _SEGMENTS.split(core) if s]
     state = _state(segments)
-    kind = next(k for k in KINDS if k == "place" or _KIND_RE[k].search(core if k != "nonspecific" else core or ""))
+    kind = next(k for k in KINDS if k == "place" or _KIND_RE[k].search(core))
+    if kind == "state_facility" and _COUNTY_BODY.search(core):  # "HALL COUNTY DEPARTMENT OF CORRECTIONS"
+        kind = "jail"
     counties: tuple[str, ...] = ()
     city = None
     for seg in segments:
         if m := _COUNTY.match(seg):
-            words = _strip_state(m.group(1)).split()
-            while len(words) > 1 and words[0] in _states()[0]:  # "CITY OF HOUSTON, TX HARRIS COUNTY"
-                words = words[1:]
-            counties = tuple(" ".join(words[i:]) for i in range(max(0, len(words) - 3), len(words)))
+            words = _strip_state(m.group(1)).split()  # tails, longest first: "TX HARRIS" then "HARRIS"
+            counties = tuple(" ".join(words[i:]) for i in range(max(0, len(words) - 5), len(words)))
             break
     if not counties:
         head = _strip_state(segments[0]) if segments else ""
@@ -85,7 +88,7 @@ def _state(segments: list[str]) -> str | None:
             continue
         if words[-1] == "STATE" and len(words) >= 2:
             words = words[:-1]
-        if words[-1] in codes:
+        if words[-1] in codes and (words[-1] != "CO" or len(words) == 1):  # "WALKER CO" is a county
             return words[-1]
         for n in (2, 1, 3):
             if len(words) >= n and " ".join(words[-n:]) in names:
@@ -98,7 +101,7 @@ def _strip_state(segment: str) -> str:
     words = segment.split()
     if words and words[-1] == "STATE":
         words = words[:-1]
-    if len(words) > 1 and words[-1] in codes:
+    if len(words) > 1 and words[-1] in codes and words[-1] != "CO":
         words = words[:-1]
     for n in (2, 1):
         if len(words) > n and " ".join(words[-n:]) in names:

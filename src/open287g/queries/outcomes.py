@@ -191,8 +191,9 @@ def linking(db: Db) -> dict[str, Any]:
 
 def agency_arrests(db: Db, agency_id: str) -> dict[str, Any] | None:
     """The arrests whose landmarks are linked to one agency (its current id): by fiscal year, its landmarks, and
-    for each of its agreements the arrests before and after signing within the days the records cover
-    (`covered`: both, before, after or none, from the records' first and last day). None: no linked arrest."""
+    for each of its agreements the arrests before its signing and after it (until it ended) within the days the
+    records cover (`covered`: both, before, after or none, from the records' first and last day). Each agreement
+    splits the same arrests, so rows of two agreements are not to be added. None: no linked arrest."""
     from . import _cursor
 
     m = {"m": METHODS["287g"], "id": agency_id}
@@ -215,8 +216,9 @@ def agency_arrests(db: Db, agency_id: str) -> dict[str, Any] | None:
             f"""SELECT g.agreement_id, g.model, g.signed, g.ended_on,
                        count(*) FILTER (WHERE a.date < g.signed AND a.method = $m),
                        count(*) FILTER (WHERE a.date < g.signed),
-                       count(*) FILTER (WHERE a.date >= g.signed AND a.method = $m),
-                       count(*) FILTER (WHERE a.date >= g.signed)
+                       count(*) FILTER (WHERE a.date >= g.signed AND a.date < coalesce(g.ended_on, DATE '9999-12-31')
+                                        AND a.method = $m),
+                       count(*) FILTER (WHERE a.date >= g.signed AND a.date < coalesce(g.ended_on, DATE '9999-12-31'))
                 FROM agreements g
                 LEFT JOIN (SELECT a.* FROM foia_arrests a {_JOIN} WHERE l.agency_id = $id) a ON true
                 WHERE g.agency_id = $id GROUP BY ALL ORDER BY g.signed NULLS LAST, g.agreement_id""",

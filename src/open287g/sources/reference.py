@@ -27,8 +27,8 @@ WITHOUT = {
     "fbi_roster": "agencies get no ORI, and city agencies are placed by the sheet's COUNTY and our reviewed "
     "table only (no roster to settle a wrong county or give every county of a city)",
     "county_population": "counties have no population, so coverage counts counties but not people",
-    "aor_states": "FOIA arrest landmarks are linked only by our reviewed table (no field office's states to "
-    "find a jail's county in)",
+    "aor_states": "FOIA arrest landmarks are linked only where their text names the state, or by our reviewed "
+    "table (no field office's states to find a jail's county in)",
 }
 _COLUMNS = {
     "fbi_roster": ("ori", "pub_agency_name", "state_abbr", "county_name", "agency_type_name"),

@@ -31,10 +31,23 @@ from .geography import References
 
 _NEVER = {  # kinds the rule never links, and why
     "nonspecific": "an ICE office, program or 'general area' code, not a place or agency",
-    "federal": "a federal body or facility, not a 287(g) partner",
+    "federal": "a federal body or facility, or a private prison, not a 287(g) partner",
     "state_facility": "a state prison or department: linked only by our reviewed table",
 }
 _EXACT = ("exact", "independent_city")  # Counties.find methods the rule accepts (never a typo)
+# where a county's jail is not its sheriff's: prison boards (PA), elected jailers (KY), state-run jails (CT, RI,
+# VT, DE, HI, AK); there the rule links the county only
+_NO_SHERIFF_JAILS = {
+    "PA": "prison boards",
+    "KY": "county jailers",
+    "CT": "the state",
+    "RI": "the state",
+    "VT": "the state",
+    "DE": "the state",
+    "HI": "the state",
+    "AK": "the state",
+}
+_NOT_A_CITY = re.compile(r"REGIONAL|\b[A-Z]+ERN\b")  # "NORTHERN REGIONAL JAIL" is no city's
 
 
 def office(aor: str | None) -> str:
@@ -128,9 +141,11 @@ class _Linker:
                 else f"{what} is in {state} only among {where}, but in more than one county"
             ),
         )
-        if lm.kind == "jail" and fips:
+        if lm.kind == "jail" and fips and lm.counties and "REGIONAL" not in lm.text:  # a county's own jail
             sheriffs = self.sheriffs.get(fips, [])
-            if len(sheriffs) == 1:
+            if state in _NO_SHERIFF_JAILS:
+                why += f"; in {state} county jails are run by {_NO_SHERIFF_JAILS[state]}, not sheriffs"
+            elif len(sheriffs) == 1:
                 agency, why = sheriffs[0]["agency_id"], why + "; the jail is its sheriff's"
             else:
                 why += "; its sheriff is not in ICE's lists since 2021" if not sheriffs else "; two sheriffs listed"
@@ -159,6 +174,8 @@ class _Linker:
                     if fips and how in _EXACT:
                         hits.add((s, fips))
                     continue
+                if _NOT_A_CITY.search(lm.city):
+                    continue
                 counties = self.cities.get((s, name_key(lm.city)))  # never a county's name: Jackson, GA
                 if counties is not None:
                     hits.add((s, counties[0] if len(counties) == 1 else None))
@@ -167,7 +184,7 @@ class _Linker:
 
     def _row(self, lm, state, fips, agency, basis, reason, suggestions) -> dict:
         ori = None
-        if fips and lm.kind == "jail":
+        if fips and lm.kind == "jail" and lm.counties and basis == "rule" and state not in _NO_SHERIFF_JAILS:
             roster = self.fbi_county.get(fips, [])
             ori = roster[0]["ori"] if len(roster) == 1 else None
         return {
