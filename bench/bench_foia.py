@@ -15,20 +15,13 @@ Each reader runs in a child process of its own, so its peak memory (max RSS) is 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-
-PEAK = """
-import json, resource, sys, time
-def report(t, rows, seconds=None):
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds or time.perf_counter() - t, "rows": rows, "peak_mb": peak}))
-"""
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import PEAK, best_child, child, rows_line  # noqa: E402
 
 IMPORT = (
     PEAK
@@ -96,23 +89,6 @@ report(t, rows)
 )
 
 
-def child(script: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(out.stderr)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def best(script: str, *args: str, n: int = 3) -> dict:
-    return min((child(script, *args) for _ in range(n)), key=lambda r: r["seconds"])
-
-
-def line(name: str, r: dict, base: dict | None = None) -> str:
-    rate = r["rows"] / r["seconds"]
-    ratio = f", {base['seconds'] / r['seconds']:.1f}x pandas" if base else ""
-    return f"{name:<38} {r['seconds']:6.2f} s  {rate / 1e6:5.2f} M rows/s  peak {r['peak_mb']:5.0f} MB{ratio}"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -134,15 +110,15 @@ def main() -> None:
             (child(STAGE, archive, str(root / f"warm{i}.duckdb"), str(root / "w.memo")) for i in range(3)),
             key=lambda r: r["seconds"],
         )
-        pandas = best(PANDAS, str(foia))
-        polars = best(POLARS, str(foia))
+        pandas = best_child(PANDAS, str(foia))
+        polars = best_child(POLARS, str(foia))
     assert imported["rows"] == cold["rows"] == warm["rows"] == pandas["rows"] == polars["rows"], "row counts differ"
     print(f"{imported['rows']:,} rows of ICE's FOIA releases under {foia} (best of 3 each)")
-    print(line("open287g import of foia/ (target < 5 s)", imported, pandas))
-    print(line("release stage, cold (gzipped text)", cold, pandas))
-    print(line("release stage, warm (memo's Parquet)", warm, pandas))
-    print(line("pandas.read_csv (all text)", pandas))
-    print(line("polars.read_csv (all text)", polars, pandas))
+    print(rows_line("open287g import of foia/ (target < 5 s)", imported, pandas))
+    print(rows_line("release stage, cold (gzipped text)", cold, pandas))
+    print(rows_line("release stage, warm (memo's Parquet)", warm, pandas))
+    print(rows_line("pandas.read_csv (all text)", pandas))
+    print(rows_line("polars.read_csv (all text)", polars, pandas))
 
 
 if __name__ == "__main__":

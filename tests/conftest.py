@@ -47,7 +47,16 @@ def con(built):
     c.close()
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
+def built_ddp(built, tmp_path_factory):
+    """The full warehouse with made releases of the newer kind (arrests and detainers, tests/ddp_files.py)
+    imported into a copy: (warehouse, arrest rows, detainer rows), built once per session."""
+    from ddp_files import ddp_warehouse
+
+    return ddp_warehouse(built, tmp_path_factory.mktemp("ddp") / "w", cache.Cache(TEXT_CACHE))
+
+
+@pytest.fixture
 def built_copy(built, tmp_path) -> Path:
     """A private copy of the full warehouse, its archive and its memo, for tests that import more."""
     shutil.copy(built, tmp_path / "open287g.duckdb")
@@ -57,13 +66,12 @@ def built_copy(built, tmp_path) -> Path:
 
 
 # The site served from the full warehouse in its own process, and a chromium to visit it (browser tests).
-@pytest.fixture(scope="module")
-def server(built):
+def _serve(db: Path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "open287g", "--db", str(built), "serve", "--port", str(port)],
+        [sys.executable, "-m", "open287g", "--db", str(db), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -79,6 +87,17 @@ def server(built):
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    yield from _serve(built)
+
+
+@pytest.fixture(scope="module")
+def server_ddp(built_ddp):
+    """The site served from the full warehouse with releases of the newer kind (detainers) imported too."""
+    yield from _serve(built_ddp[0])
 
 
 @pytest.fixture(scope="module")

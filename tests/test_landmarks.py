@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -251,9 +252,11 @@ def test_a_bad_reviewed_link_is_refused_in_one_line(monkeypatch):
         "county_fips": "13135",
         "agency_id": "",
         "reason": "because",
+        "reason_es": "porque",
     }
     for change, message in (
         ({"reason": ""}, "needs its landmark and its reason"),
+        ({"reason_es": " "}, "in Spanish"),
         ({"state": "XX"}, "unknown state"),
         ({"county_fips": "37183"}, "not a county FIPS of GA"),
         ({"agency_id": "NC/wake-county-sheriffs-office"}, "is not of GA"),
@@ -291,3 +294,56 @@ def test_the_command_line_and_the_api_give_the_links(built):
     assert client.get("/api/v1/arrests/places/WY").status_code == 404
     about = client.get("/api/v1/arrests/about").json()
     assert about["linking"] == outcomes.linking(duckdb.connect(str(built), read_only=True))
+
+
+def test_a_reviewed_agency_not_in_the_record_links_the_place_and_says_so(built):
+    """A reviewed row whose agency the record does not hold (a record of part of ICE's lists, or a typo) links
+    its place only, and its reason says why in both languages; on the full record every reviewed agency is found."""
+    from open287g import pipeline
+    from open287g.archive import Archive
+    from open287g.stages import geography, references
+    from open287g.stages import landmarks as stage
+
+    rows = tables.landmark_links()
+    typo = [{**rows[0], "agency_id": rows[0]["agency_id"] + "x"}, *rows[1:]]
+    archive = Archive(built.with_name("open287g.archive"))
+    refs, _ = references.load(archive.observations(), archive.read)
+    ref = geography.prepare(refs, pipeline._atlas_counties())
+    with duckdb.connect(str(built), read_only=True) as c:
+        agencies = [
+            dict(zip(("agency_id", "name", "state", "county_fips", "jurisdiction_level", "former_ids"), r))
+            for r in c.execute(
+                "SELECT agency_id, name, state, county_fips, jurisdiction_level, former_ids FROM agencies"
+            ).fetchall()
+        ]
+        cities = [dict(zip(("name", "state", "county_fips"), r)) for r in c.execute("SELECT * FROM cities").fetchall()]
+        links = {(r["aor"], r["landmark"]): r for r in stage.link(c, ref, agencies, cities, typo)}
+        (listed,) = c.execute(
+            "SELECT count(*) FROM landmark_links WHERE basis = 'reviewed' AND reason LIKE '%not in this record%'"
+        ).fetchone()
+    hit = next(r for r in links.values() if r["text"] == rows[0]["text"] and r["basis"] == "reviewed")
+    assert hit["link"] == "place" and hit["agency_id"] is None and hit["county_fips"] == rows[0]["county_fips"]
+    assert "x, is not in this record" in hit["reason"] and "no está en este registro" in hit["reason_es"]
+    assert listed == 0
+
+
+def test_spanish_pages_give_the_reasons_in_spanish(built):
+    from fastapi.testclient import TestClient
+
+    from open287g.web.app import create_app
+
+    client = TestClient(create_app(built))
+    es = client.get("/arrests", params={"lang": "es"}).text
+    en = client.get("/arrests", params={"lang": "en"}).text
+    assert "the only one among" in en and "the only one among" not in es and "el único entre" in es
+    grouped = r'class="tick"[^>]*>\d{1,3}{sep}\d{3}<'  # the charts' axes write numbers as the page's language
+    assert re.search(grouped.replace("{sep}", ","), en) and not re.search(grouped.replace("{sep}", ","), es)
+    assert re.search(grouped.replace("{sep}", "\u00a0"), es)
+    assert re.search(r'class="tick"[^>]*>\d+,\d\u00a0%<', es) and re.search(r'class="tick"[^>]*>\d+\.\d%<', en)
+    gwinnett = client.get("/agencies/GA/gwinnett-county-sheriffs-office", params={"lang": "es"}).text
+    assert "la cárcel es de su oficina del sheriff" in gwinnett
+    with duckdb.connect(str(built), read_only=True) as c:
+        assert (
+            c.execute("SELECT count(*) FROM landmark_links WHERE reason_es IS NULL OR reason_es = ''").fetchone()[0]
+            == 0
+        )

@@ -189,3 +189,18 @@ def test_the_arrests_page_draws_its_charts_and_places_the_landmarks(server, brow
     assert problems == [] and agency.locator("#outcomes-title").count() == 1
     assert agency.locator("section.outcomes table").first.locator("tbody tr").count() == 4  # FY2016-FY2019
     agency.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_newer_releases_sections_read_in_both_languages(server_ddp, browser, lang, width):
+    """The criminality labels and the detainers (made releases of the newer kind, tests/ddp_files.py): shown,
+    nothing scrolls sideways on a phone, and no WCAG A/AA violation."""
+    page, problems = visit(browser, f"{server_ddp}/arrests?lang={lang}#detainers", f"arrests-ddp-{lang}-{width}", width)
+    assert not problems
+    heading = "Órdenes de retención enviadas a cárceles y prisiones" if lang == "es" else "Detainers sent to jails"
+    assert heading in page.inner_text("#detainers")
+    assert page.locator("#criminality + p + .scroll table tbody tr").count() == 3
+    assert overflow(page) == 0
+    page.close()
+    assert axe_violations(browser, f"{server_ddp}/arrests?lang={lang}", width) == []

@@ -651,8 +651,8 @@ def arrests(
     by: Annotated[
         str,
         typer.Option(
-            help="fiscal_year, month, aor, landmark, disposition, citizenship, method, or state, county or agency "
-            "(of the linked landmark; none: not linked)."
+            help="fiscal_year, month, aor, landmark, disposition, citizenship, method, criminality (the newer "
+            "releases only), or state, county or agency (of the linked landmark; none: not linked)."
         ),
     ] = "fiscal_year",
     fmt: FormatOpt = Format.table,
@@ -673,8 +673,9 @@ def arrests(
     with _connect() as con:
         rows = outcomes.arrests(con, chosen, breakdown)
         covered = outcomes.facts(con)
+        said = outcomes.caveats(con)
     if not covered["arrests"]:
-        _fail("no FOIA arrest release in the warehouse (import a folder holding them, e.g. ../shared/data/foia)")
+        _fail(_NO_ARRESTS)
     share, partial = covered["no_landmark_share_287g"], covered["partial_fiscal_years"]
     err.print(
         f"note: ICE's arrests released under FOIA {', '.join(n or '(no number)' for n in covered['foia_numbers'])}, "
@@ -685,9 +686,53 @@ def arrests(
         highlight=False,
         soft_wrap=True,
     )
-    for caveat in outcomes.CAVEATS["en"]:
+    for caveat in said:
         err.print(f"note: {caveat}", highlight=False, soft_wrap=True)
     emit(polars.DataFrame(rows) if rows else polars.DataFrame(schema=[breakdown, *outcomes.ARREST_FIELDS]), fmt)
+
+
+_NO_ARRESTS = "no FOIA arrest release in the warehouse (import a folder holding them, e.g. ../shared/data/foia)"
+
+
+@app.command()
+def detainers(
+    program: Annotated[str, typer.Option(help="The detainer's program: 287g, or all.")] = "287g",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="fiscal_year, month, aor, state, facility, lift_reason, criminality, program, or agency (of the "
+            "linked facility; none: not linked)."
+        ),
+    ] = "fiscal_year",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """ICE's detainers (requests to jails and prisons to hold a person) from the newer FOIA releases, by one field.
+
+    One row per group with `detainers` (of the program), `all_detainers` (every program, same group), `share`,
+    `first_date` and `last_date`. A 287(g) detainer is one whose program ICE recorded as 287(g); the facility is
+    the jail or prison that received it, linked to an agency as landmarks are (`open287g landmarks`). The
+    Deportation Data Project posts these releases (xlsx, Parquet or CSV): import the files like any other.
+    """
+    import polars
+
+    from .queries import outcomes
+
+    chosen, breakdown = _check(params.detainer_program, program), _check(params.detainers_by, by)
+    with _connect() as con:
+        rows = outcomes.detainers(con, chosen, breakdown)
+        covered = outcomes.detainer_facts(con)
+        said = outcomes.DETAINER_CAVEATS["en"] + outcomes.coding_change(con)
+    if not covered["detainers"]:
+        _fail("no detainer release in the warehouse (import the Deportation Data Project's detainer files)")
+    err.print(
+        f"note: ICE's detainers released under FOIA, {covered['first_date']} to {covered['last_date']}: "
+        f"{covered['detainers']:,} detainers, {covered['detainers_287g']:,} of 287(g).",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for caveat in said:
+        err.print(f"note: {caveat}", highlight=False, soft_wrap=True)
+    emit(polars.DataFrame(rows) if rows else polars.DataFrame(schema=[breakdown, *outcomes.DETAINER_FIELDS]), fmt)
 
 
 @app.command()
@@ -701,8 +746,9 @@ def landmarks(
     One row per (aor, landmark) with `kind` (jail, agency, place, nonspecific, federal, state_facility, other),
     `link` (agency: an agency of our record, and so its agreements; place: a state and county; none), `state`,
     `county_fips`, `agency_id`, `ori`, `basis` (rule or reviewed: our table data/landmark_links.csv), `reason`,
-    `suggestions` (close agency names for a reviewer, never links), `arrests_287g` and `arrests`. How much of
-    the 287(g) arrests the links reach prints on stderr.
+    `suggestions` (close agency names for a reviewer, never links), `arrests_287g` and `arrests`, `detainers_287g`
+    and `detainers` (the facilities of the newer releases' detainers are linked the same way), and `reason_es`
+    (the reason in Spanish). How much of the 287(g) arrests the links reach prints on stderr.
     """
     import polars
 
@@ -712,15 +758,18 @@ def landmarks(
     with _connect() as con:
         rows = outcomes.landmarks(con, chosen, code)
         reach = outcomes.linking(con)
-    if not reach["arrests_287g"]:
-        _fail("no FOIA arrest release in the warehouse (import a folder holding them, e.g. ../shared/data/foia)")
-    err.print(
-        f"note: of {reach['arrests_287g']:,} 287(g) arrests, {reach['linked_agency']:,} "
-        f"({reach['agency_share']:.1%}) are linked to an agency of our record and {reach['linked_place']:,} more to "
-        f"a place only; {reach['unlinked']:,} have a landmark we leave unlinked and {reach['no_landmark']:,} none.",
-        highlight=False,
-        soft_wrap=True,
-    )
+        released = outcomes.facts(con)["arrests"] or outcomes.detainer_facts(con)["detainers"]
+    if not released:
+        _fail(_NO_ARRESTS)
+    if reach["arrests_287g"]:
+        err.print(
+            f"note: of {reach['arrests_287g']:,} 287(g) arrests, {reach['linked_agency']:,} "
+            f"({reach['agency_share']:.1%}) are linked to an agency of our record and {reach['linked_place']:,} more "
+            f"to a place only; {reach['unlinked']:,} have a landmark we leave unlinked and {reach['no_landmark']:,} "
+            "none.",
+            highlight=False,
+            soft_wrap=True,
+        )
     emit(
         polars.DataFrame(rows) if rows else polars.DataFrame(schema=list(outcomes.LANDMARK_FIELDS)),
         fmt,

@@ -116,7 +116,7 @@ def build(
     memo = Memo.beside(db_path, stamp["code_digest"] + stamp["tables_digest"], fresh)
     try:
         operations = domain_tables.operations()  # our reviewed tables: a bad row stops the build before it starts
-        domain_tables.landmark_links()
+        reviewed_links = domain_tables.landmark_links()
     except ValueError as exc:
         raise local.SourceError(str(exc)) from None
     everything = archive.observations()
@@ -151,13 +151,15 @@ def build(
     documents.attach(tables["agreements"], tables["documents"], tables["document_links"])
     releases = outcomes.describe(everything, _head(archive), archive.object_path)
     tables["files"] += outcomes.file_rows(releases)
-    tables.update({name: [] for name in ("foia_files", "landmark_links", *outcomes.TABLES.values())})  # below
+    derived = ("foia_files", "landmark_links", "linked_arrests", *outcomes.TABLES.values())
+    tables.update({name: [] for name in derived})  # filled by `derive`, below
 
     def derive(con) -> None:
         aggregates.derive(con)
         outcomes.load(con, releases, memo)
-        links = landmarks.link(con, loaded["geo"], tables["agencies"], tables["cities"])
+        links = landmarks.link(con, loaded["geo"], tables["agencies"], tables["cities"], reviewed_links)
         warehouse.insert(con, "landmark_links", links)
+        landmarks.count_linked(con)
 
     if progress:
         progress("write", 0, 1)

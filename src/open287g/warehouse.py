@@ -404,6 +404,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("status", "VARCHAR"),  # ok | superseded (another file holds the same table, read instead) | rejected
         ("superseded_by", "VARCHAR"),
         ("error", "VARCHAR"),
+        ("format", "VARCHAR"),  # lesa_text (the national releases) | xlsx | parquet | csv (sources/ddp.py)
+        ("rows_counted", "BIGINT"),  # the rows whose days no newer file of the table covers
     ],
     "foia_arrests": [
         ("sha256", "VARCHAR"),
@@ -414,6 +416,27 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("landmark", "VARCHAR"),
         ("operation", "VARCHAR"),
         ("disposition", "VARCHAR"),
+        ("citizenship", "VARCHAR"),
+        ("gender", "VARCHAR"),
+        ("state", "VARCHAR"),  # the newer releases (sources/ddp.py) only: the state as released, e.g. TEXAS
+        ("program", "VARCHAR"),
+        ("criminality", "VARCHAR"),  # ICE's label, e.g. "1 Convicted Criminal" (DOMAIN §5.2)
+    ],
+    "foia_detainers": [  # the newer releases (sources/ddp.py): detainers sent to jails and prisons
+        ("sha256", "VARCHAR"),
+        ("fiscal_year", "INTEGER"),
+        ("date", "DATE"),  # prepared
+        ("state", "VARCHAR"),  # the facility's, as released
+        ("aor", "VARCHAR"),
+        ("facility", "VARCHAR"),
+        ("facility_code", "VARCHAR"),
+        ("city", "VARCHAR"),
+        ("program", "VARCHAR"),
+        ("via_287g", "BOOLEAN"),  # the program names 287(g) (DOMAIN §5.2)
+        ("method", "VARCHAR"),
+        ("criminality", "VARCHAR"),
+        ("lift_reason", "VARCHAR"),
+        ("detainer_type", "VARCHAR"),
         ("citizenship", "VARCHAR"),
         ("gender", "VARCHAR"),
     ],
@@ -441,7 +464,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("threat_level", "VARCHAR"),
         ("charge", "VARCHAR"),
     ],
-    "landmark_links": [  # each distinct (aor, landmark) of the arrests, linked (stages/landmarks.py)
+    "landmark_links": [  # each distinct (aor, landmark) of the arrests, or facility of the detainers, linked
         ("aor", "VARCHAR"),
         ("landmark", "VARCHAR"),
         ("text", "VARCHAR"),
@@ -453,7 +476,21 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("link", "VARCHAR"),  # agency | place | none
         ("basis", "VARCHAR"),  # reviewed | rule
         ("reason", "VARCHAR"),
+        ("reason_es", "VARCHAR"),  # the same reason in Spanish (domain/link_reasons.py)
         ("suggestions", _LIST),
+        ("arrests_287g", "BIGINT"),
+        ("arrests", "BIGINT"),
+        ("detainers_287g", "BIGINT"),  # detainers (sources/ddp.py) sent to the facility this text names
+        ("detainers", "BIGINT"),
+    ],
+    # the linked arrests counted per place, agency and day once per build, so pages and the API never join the
+    # arrests to their links (stages/landmarks.py `count_linked`)
+    "linked_arrests": [
+        ("state", "VARCHAR"),
+        ("county_fips", "VARCHAR"),
+        ("agency_id", "VARCHAR"),
+        ("date", "DATE"),
+        ("fiscal_year", "INTEGER"),
         ("arrests_287g", "BIGINT"),
         ("arrests", "BIGINT"),
     ],

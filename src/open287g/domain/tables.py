@@ -63,8 +63,8 @@ def landmark_links() -> list[dict]:
     for line, r in enumerate(data_rows("landmark_links.csv"), start=2):
         bad = _complaint("landmark_links.csv", line, r["landmark"])
         key = (r["aor"].strip(), normal(r["landmark"]))
-        if not key[1] or not r["reason"].strip():
-            raise bad("every row needs its landmark and its reason")
+        if not key[1] or not r["reason"].strip() or not r["reason_es"].strip():
+            raise bad("every row needs its landmark and its reason, in English and in Spanish (reason_es)")
         if key in seen:
             raise bad("listed twice")
         if r["state"] not in fips:

@@ -14,6 +14,7 @@ from .text import fold
 
 MODELS = ("JEM", "TFM", "WSO")
 AGENCY_TYPES = ("county", "municipal", "state")
+ARREST_287G = "287(g) Program"  # the apprehension method ICE codes a 287(g) arrest with (DOMAIN §5.2)
 
 
 def data_rows(name: str) -> list[dict[str, str]]:

@@ -8,13 +8,16 @@ not an agency; a 287(g) arrest is what ICE coded as such), `facts` what the arch
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
+
+from ..domain.vocab import ARREST_287G
 
 if TYPE_CHECKING:
     from . import Db
 
 # the methods users name -> the release's value (DOMAIN §5.2)
-METHODS = {"287g": "287(g) Program", "all": None}
+METHODS = {"287g": ARREST_287G, "all": None}
 # what arrests are counted by -> the SQL of the group
 ARRESTS_BY = {
     "fiscal_year": "a.fiscal_year",
@@ -24,6 +27,7 @@ ARRESTS_BY = {
     "disposition": "a.disposition",
     "citizenship": "a.citizenship",
     "method": "a.method",
+    "criminality": "a.criminality",  # the newer releases only (sources/ddp.py); none: not recorded
     "state": "l.state",  # the state the landmark is linked to (stages/landmarks.py); none: not placed
     "county": "l.county_fips",
     "agency": "l.agency_id",
@@ -63,6 +67,50 @@ CAVEATS = {
         "por lugar son mínimos.",
     ],
 }
+
+
+# said when the records reach past the day ICE changed how it codes arrest methods (DOMAIN §5.2)
+CODING_CHANGE = dt.date(2025, 7, 1)
+CODING_CHANGE_CAVEAT = {
+    "en": "From late July 2025 ICE recorded arrests it had coded as CAP Local, State or Federal Incarceration as "
+    '"Custodial Arrest", which reportedly also makes 287(g) arrests indistinguishable in later records (a '
+    "third-party methodology note, not yet checked against the release): 287(g) counts after July 2025 may be "
+    "too low.",
+    "es": "Desde finales de julio de 2025 ICE registró como «Custodial Arrest» los arrestos que antes codificaba "
+    "como CAP Local, State o Federal Incarceration, lo que según una nota metodológica de terceros (aún no "
+    "verificada con los datos) también hace indistinguibles los arrestos 287(g) posteriores: las cifras 287(g) "
+    "después de julio de 2025 pueden quedarse cortas.",
+}
+DETAINER_CAVEATS = {
+    "en": [
+        "A detainer is ICE's request to a jail or prison to hold a person, or to tell ICE before release; it is "
+        "not an arrest, and many are lifted or declined.",
+        "A 287(g) detainer is one whose program ICE recorded as 287(g); the facility is the jail or prison that "
+        "received the request, linked to an agency by the same rule and reviewed table as the landmarks.",
+    ],
+    "es": [
+        "Una orden de retención («detainer») es la solicitud de ICE a una cárcel o prisión para retener a una "
+        "persona, o avisar a ICE antes de liberarla; no es un arresto, y muchas se levantan o se rechazan.",
+        "Una orden 287(g) es aquella cuyo programa ICE registró como 287(g); la instalación es la cárcel o "
+        "prisión que recibió la solicitud, vinculada a una agencia con la misma regla y tabla revisada que los "
+        "«landmarks».",
+    ],
+}
+
+
+def coding_change(db: Db, lang: str = "en") -> list[str]:
+    """The caveat of ICE's coding change of July 2025 when the arrest or detainer records reach past it; else none."""
+    from . import _one
+
+    (last,) = _one(db, "SELECT greatest(max(date), (SELECT max(date) FROM foia_detainers)) FROM foia_arrests") or (
+        None,
+    )
+    return [CODING_CHANGE_CAVEAT[lang]] if last is not None and last >= CODING_CHANGE else []
+
+
+def caveats(db: Db, lang: str = "en") -> list[str]:
+    """What every answer about arrests must say: CAVEATS, and the coding change when the records reach past it."""
+    return CAVEATS[lang] + coding_change(db, lang)
 
 
 def facts(db: Db) -> dict[str, Any]:
@@ -105,7 +153,7 @@ def arrests(db: Db, method: str | None = "287g", by: str = "fiscal_year") -> lis
 
     group = ARRESTS_BY[by]
     value = METHODS[method or "all"]
-    by_count = ("landmark", "disposition", "citizenship", "method", "county", "agency")
+    by_count = ("landmark", "disposition", "citizenship", "method", "criminality", "county", "agency")
     order = "arrests DESC, key" if by in by_count else "key"
     sql = f"""
         SELECT {group} AS key,
@@ -124,7 +172,7 @@ def arrests(db: Db, method: str | None = "287g", by: str = "fiscal_year") -> lis
 
 _JOIN = """LEFT JOIN (SELECT aor, landmark, link, state, county_fips, agency_id FROM landmark_links) l
            ON l.aor IS NOT DISTINCT FROM a.aor AND l.landmark = a.landmark"""
-LANDMARK_FIELDS = (
+LANDMARK_FIELDS = (  # the detainer counts are after the arrests' (added, never renamed)
     "aor",
     "landmark",
     "kind",
@@ -138,6 +186,9 @@ LANDMARK_FIELDS = (
     "suggestions",
     "arrests_287g",
     "arrests",
+    "detainers_287g",
+    "detainers",
+    "reason_es",
 )
 
 
@@ -148,7 +199,7 @@ def landmarks(db: Db, link: str | None = None, state: str | None = None) -> list
     from . import _cursor
 
     sql = f"""SELECT {", ".join(LANDMARK_FIELDS)} FROM landmark_links
-              WHERE arrests_287g > 0 AND ($link::VARCHAR IS NULL OR link = $link)
+              WHERE (arrests_287g > 0 OR detainers_287g > 0) AND ($link::VARCHAR IS NULL OR link = $link)
                 AND ($state::VARCHAR IS NULL OR state = $state)
               ORDER BY arrests_287g DESC, arrests DESC, landmark, aor NULLS FIRST"""
     with _cursor(db) as con:
@@ -196,12 +247,11 @@ def agency_arrests(db: Db, agency_id: str) -> dict[str, Any] | None:
     splits the same arrests, so rows of two agreements are not to be added. None: no linked arrest."""
     from . import _cursor
 
-    m = {"m": METHODS["287g"], "id": agency_id}
     with _cursor(db) as con:
         years = con.execute(
-            f"""SELECT a.fiscal_year, count(*) FILTER (WHERE a.method = $m), count(*)
-                FROM foia_arrests a {_JOIN} WHERE l.agency_id = $id GROUP BY 1 ORDER BY 1""",
-            m,
+            """SELECT fiscal_year, sum(arrests_287g)::BIGINT, sum(arrests)::BIGINT
+               FROM linked_arrests WHERE agency_id = $id GROUP BY 1 ORDER BY 1""",
+            {"id": agency_id},
         ).fetchall()
         if not years:
             return None
@@ -210,19 +260,21 @@ def agency_arrests(db: Db, agency_id: str) -> dict[str, Any] | None:
                 ORDER BY arrests_287g DESC, arrests DESC, landmark""",
             {"id": agency_id},
         ).fetchall()
-        first, last = con.execute("SELECT min(date), max(date) FROM foia_arrests").fetchone() or (None, None)
+        first, last = con.execute(
+            "SELECT min(first_date), max(last_date) FROM foia_files WHERE table_name = 'arrests' AND status = 'ok'"
+        ).fetchone() or (None, None)
         (start,) = con.execute("SELECT min(first_listed) FROM agreements").fetchone() or (None,)
         deals = con.execute(
-            f"""SELECT g.agreement_id, g.model, g.signed, g.ended_on,
-                       count(*) FILTER (WHERE a.date < g.signed AND a.method = $m),
-                       count(*) FILTER (WHERE a.date < g.signed),
-                       count(*) FILTER (WHERE a.date >= g.signed AND a.date < coalesce(g.ended_on, DATE '9999-12-31')
-                                        AND a.method = $m),
-                       count(*) FILTER (WHERE a.date >= g.signed AND a.date < coalesce(g.ended_on, DATE '9999-12-31'))
-                FROM agreements g
-                LEFT JOIN (SELECT a.* FROM foia_arrests a {_JOIN} WHERE l.agency_id = $id) a ON true
-                WHERE g.agency_id = $id GROUP BY ALL ORDER BY g.signed NULLS LAST, g.agreement_id""",
-            m,
+            """SELECT g.agreement_id, g.model, g.signed, g.ended_on,
+                      coalesce(sum(a.arrests_287g) FILTER (WHERE a.date < g.signed), 0)::BIGINT,
+                      coalesce(sum(a.arrests) FILTER (WHERE a.date < g.signed), 0)::BIGINT,
+                      coalesce(sum(a.arrests_287g) FILTER (WHERE a.date >= g.signed
+                               AND a.date < coalesce(g.ended_on, DATE '9999-12-31')), 0)::BIGINT,
+                      coalesce(sum(a.arrests) FILTER (WHERE a.date >= g.signed
+                               AND a.date < coalesce(g.ended_on, DATE '9999-12-31')), 0)::BIGINT
+               FROM agreements g LEFT JOIN linked_arrests a ON a.agency_id = g.agency_id
+               WHERE g.agency_id = $id GROUP BY ALL ORDER BY g.signed NULLS LAST, g.agreement_id""",
+            {"id": agency_id},
         ).fetchall()
     agreements = []
     for agreement_id, model, signed, ended, b287, ball, a287, aall in deals:
@@ -262,9 +314,9 @@ def place_arrests(db: Db, state: str, county_fips: str | None = None) -> dict[st
     p = {"state": state, "county": county_fips}
     with _cursor(db) as con:
         years = con.execute(
-            f"""SELECT a.fiscal_year, count(*) FILTER (WHERE a.method = $m), count(*)
-                FROM foia_arrests a {_JOIN} WHERE {where} GROUP BY 1 ORDER BY 1""",
-            {**p, "m": METHODS["287g"]},
+            f"""SELECT fiscal_year, sum(arrests_287g)::BIGINT, sum(arrests)::BIGINT
+                FROM linked_arrests l WHERE {where} GROUP BY 1 ORDER BY 1""",
+            p,
         ).fetchall()
         if not any(n for _, n, _ in years):
             return None
@@ -281,6 +333,61 @@ def place_arrests(db: Db, state: str, county_fips: str | None = None) -> dict[st
     }
 
 
+# what detainers are counted by -> the SQL of the group
+DETAINERS_BY = {
+    "fiscal_year": "d.fiscal_year",
+    "month": "strftime(d.date, '%Y-%m')",
+    "aor": "d.aor",
+    "state": "d.state",  # the facility's state as released, e.g. TEXAS
+    "facility": "d.facility",
+    "lift_reason": "d.lift_reason",
+    "criminality": "d.criminality",
+    "program": "d.program",
+    "agency": "l.agency_id",  # the agency the facility is linked to (stages/landmarks.py)
+}
+PROGRAMS = ("287g", "all")
+DETAINER_FIELDS = ("detainers", "all_detainers", "share", "first_date", "last_date")
+_DETAINER_JOIN = """LEFT JOIN (SELECT aor, landmark, agency_id FROM landmark_links) l
+                    ON l.aor IS NOT DISTINCT FROM d.aor AND l.landmark = d.facility"""
+
+
+def detainers(db: Db, program: str | None = "287g", by: str = "fiscal_year") -> list[dict[str, Any]]:
+    """Detainers of the newer releases (sources/ddp.py), those of 287(g) (`program` "287g") or all, by one
+    DETAINERS_BY breakdown, each group with `all_detainers` (every program, same group), the share and the
+    dates it spans. Groups with none of the program are left out; ordered by the group, but facilities, lift
+    reasons and the like by count."""
+    from . import _cursor
+
+    group = DETAINERS_BY[by]
+    only = "d.via_287g" if (program or "all") == "287g" else "true"
+    order = "key" if by in ("fiscal_year", "month") else "detainers DESC, key"
+    sql = f"""
+        SELECT {group} AS key, count(*) FILTER (WHERE {only}) AS detainers, count(*) AS all_detainers,
+               round(detainers / all_detainers, 4) AS share,
+               min(d.date) FILTER (WHERE {only}), max(d.date) FILTER (WHERE {only})
+        FROM foia_detainers d {_DETAINER_JOIN if by == "agency" else ""}
+        GROUP BY ALL HAVING detainers > 0 ORDER BY {order} NULLS LAST"""
+    with _cursor(db) as con:
+        rows = con.execute(sql).fetchall()
+    return [{by: r[0], **dict(zip(DETAINER_FIELDS, r[1:], strict=True))} for r in rows]
+
+
+def detainer_facts(db: Db) -> dict[str, Any]:
+    """What the archived detainer releases cover: first and last day, detainers and 287(g) detainers, and the
+    share of 287(g) detainers whose facility is linked to an agency of our record."""
+    from . import _one
+
+    row = _one(
+        db,
+        f"""SELECT min(d.date), max(d.date), count(*), count(*) FILTER (WHERE d.via_287g),
+                   round(count(*) FILTER (WHERE d.via_287g AND l.agency_id IS NOT NULL)
+                         / nullif(count(*) FILTER (WHERE d.via_287g), 0), 4)
+            FROM foia_detainers d {_DETAINER_JOIN}""",
+    )
+    keys = ("first_date", "last_date", "detainers", "detainers_287g", "agency_share_287g")
+    return dict(zip(keys, row or (None,) * len(keys), strict=True))
+
+
 def releases(db: Db) -> list[dict[str, Any]]:
     """Every archived FOIA release file: its table, FOIA number, title, fiscal year, rows and the dates
     it spans, and whether it is read or superseded by another file."""
@@ -289,7 +396,7 @@ def releases(db: Db) -> list[dict[str, Any]]:
     with _cursor(db) as con:
         cur = con.execute(
             """SELECT sha256, table_name, foia_number, title, fiscal_year, rows, first_date, last_date, status,
-                      superseded_by FROM foia_files ORDER BY table_name, fiscal_year, sha256"""
+                      superseded_by, format, rows_counted FROM foia_files ORDER BY table_name, fiscal_year, sha256"""
         )
         columns = [d[0] for d in cur.description]
         return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]

@@ -98,6 +98,20 @@ def arrests_by(value: str | None) -> str:
     return _one_of("by", value or "fiscal_year", tuple(ARRESTS_BY), "breakdown") or "fiscal_year"
 
 
+def detainer_program(value: str | None) -> str:
+    """A detainer's program as users name it: 287g (287(g) too), or all."""
+    from .outcomes import PROGRAMS
+
+    named = (value or "287g").lower().replace("(", "").replace(")", "")
+    return _one_of("program", named, PROGRAMS, "program") or "287g"
+
+
+def detainers_by(value: str | None) -> str:
+    from .outcomes import DETAINERS_BY
+
+    return _one_of("by", value or "fiscal_year", tuple(DETAINERS_BY), "breakdown") or "fiscal_year"
+
+
 def landmark_link(value: str | None) -> str | None:
     """What a landmark is linked to: agency, place or none (stages/landmarks.py)."""
     from .outcomes import LINKS

@@ -71,6 +71,7 @@ class Release:
     header_line: int  # 0-based line of the header
     compression: str  # gzip | none
     columns: tuple[str, ...]  # the header as released
+    format: str = "lesa_text"
 
 
 def _head(data: bytes) -> tuple[str, str]:

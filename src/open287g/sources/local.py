@@ -4,9 +4,9 @@ A folder's `snapshots.csv` (columns date_observed, kind, file; file relative to 
 columns ignored) says when each file was observed, and which files the folder holds; without it every
 *.xlsx below the folder is taken and dated by the workbook's own modified date.
 
-ICE's FOIA releases (sources/ice_foia.py) anywhere below a folder are taken too, known by their content
-(`*.csv`, `*.txt`, gzipped or not), and dated by their mtime. MOA PDFs (`*.pdf`) anywhere below a folder are
-taken too. A CSV below the folder with the columns
+ICE's FOIA releases anywhere below a folder are taken too, known by their content (sources/ice_foia.py: `*.csv`,
+`*.txt`, gzipped or not; sources/ddp.py: those and `*.parquet`, `*.xlsx`), and dated by their mtime. MOA PDFs
+(`*.pdf`) anywhere below a folder are taken too. A CSV below the folder with the columns
 `file` and `first_downloaded` (the shared data's `moa/moa_sample.csv`) dates the PDFs it lists (the
 file relative to the folder imported, or to the CSV's own folder); other PDFs are dated by their mtime.
 """
@@ -18,12 +18,13 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ice_foia, ice_roster, reference
+from . import ddp, ice_foia, ice_roster, reference
 
 SNAPSHOTS = "snapshots.csv"
 DOCUMENT = "moa"  # the kind hint of MOA PDFs (stages/documents.py)
 FOIA = "foia"  # the kind hint of FOIA releases (stages/outcomes.py)
 _TEXT_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
+_RELEASE_SUFFIXES = (*_TEXT_SUFFIXES, ".parquet", ".xlsx")  # the newer releases (sources/ddp.py) too
 
 
 def _is_pdf(p: Path) -> bool:
@@ -60,7 +61,9 @@ def discover(paths: list[Path], observed: dt.date | None = None) -> tuple[list[C
             out.extend(_single(f, observed) for f in _references(p) + _releases(p))
             out.extend(_documents(p, observed))
         else:
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm"))
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm") and not _is_release(f)
+            )
             out.extend(_single(f, observed) for f in found + _references(p) + _releases(p))
             out.extend(_documents(p, observed))
             if observed is None and found:
@@ -112,11 +115,12 @@ def _releases(folder: Path) -> list[Path]:
 
 
 def _is_release(p: Path) -> bool:
-    if not p.name.lower().endswith(_TEXT_SUFFIXES) or reference.kind_of(p.name):
+    if not p.name.lower().endswith(_RELEASE_SUFFIXES) or reference.kind_of(p.name):
         return False
     try:
         with p.open("rb") as fh:
-            return ice_foia.sniff(fh.read(ice_foia.HEAD_BYTES)) is not None
+            head = fh.read(ice_foia.HEAD_BYTES)
+        return ice_foia.sniff(head) is not None or ddp.sniff(p, head) is not None
     except OSError as exc:
         raise SourceError(f"{p}: cannot be read ({exc.strerror or exc})") from None
 

@@ -14,6 +14,9 @@ Each distinct (area of responsibility, landmark) of the arrest releases is linke
    reviewer and never merged: fuzzy scores rate wrong pairs as high as right ones (Cobb/Crosby).
 
 `link` is 'agency' (an agency of our record), 'place' (a state and county, or a state), or 'none'.
+
+The facilities of the newer releases' detainers (sources/ddp.py) are linked the same way, each in the state the
+release gives it rather than all the states of its area.
 """
 
 from __future__ import annotations
@@ -24,28 +27,24 @@ from collections import defaultdict
 import duckdb
 from rapidfuzz import fuzz, process
 
-from ..domain import landmarks, tables
+from ..domain import landmarks, link_reasons
 from ..domain.names import name_key
-from ..domain.vocab import state_names
+from ..domain.vocab import ARREST_287G, state_names
 from .geography import References
 
-_NEVER = {  # kinds the rule never links, and why
-    "nonspecific": "an ICE office, program or 'general area' code, not a place or agency",
-    "federal": "a federal body or facility, or a private prison, not a 287(g) partner",
-    "state_facility": "a state prison or department: linked only by our reviewed table",
-}
+_NEVER = ("nonspecific", "federal", "state_facility")  # kinds the rule never links (why: domain/link_reasons.py)
 _EXACT = ("exact", "independent_city")  # Counties.find methods the rule accepts (never a typo)
 # where a county's jail is not its sheriff's: prison boards (PA), elected jailers (KY), state-run jails (CT, RI,
 # VT, DE, HI, AK); there the rule links the county only
 _NO_SHERIFF_JAILS = {
-    "PA": "prison boards",
-    "KY": "county jailers",
-    "CT": "the state",
-    "RI": "the state",
-    "VT": "the state",
-    "DE": "the state",
-    "HI": "the state",
-    "AK": "the state",
+    "PA": "prison_boards",
+    "KY": "county_jailers",
+    "CT": "the_state",
+    "RI": "the_state",
+    "VT": "the_state",
+    "DE": "the_state",
+    "HI": "the_state",
+    "AK": "the_state",
 }
 _NOT_A_CITY = re.compile(r"REGIONAL|\b[A-Z]+ERN\b")  # "NORTHERN REGIONAL JAIL" is no city's
 
@@ -66,24 +65,55 @@ def aor_states(rows: list[dict]) -> dict[str, set[str]]:
     return dict(out)
 
 
-def link(con: duckdb.DuckDBPyConnection, ref: References, agencies: list[dict], cities: list[dict]) -> list[dict]:
-    """One `landmark_links` row per distinct (aor, landmark) of the arrests loaded in `con`."""
+def link(
+    con: duckdb.DuckDBPyConnection,
+    ref: References,
+    agencies: list[dict],
+    cities: list[dict],
+    reviewed: list[dict],
+) -> list[dict]:
+    """One `landmark_links` row per distinct (aor, landmark) of the arrests, and (aor, facility) of the detainers,
+    loaded in `con`; `reviewed`: our checked table (domain.tables.landmark_links). A detainer's facility is looked
+    up in the state the release gives it."""
     found = con.execute(
-        """SELECT aor, landmark, count(*) FILTER (WHERE method = '287(g) Program'), count(*)
-           FROM foia_arrests WHERE landmark IS NOT NULL GROUP BY ALL"""
+        f"""SELECT aor, text, sum(n287)::BIGINT, sum(n)::BIGINT, sum(d287)::BIGINT, sum(d)::BIGINT,
+                   list(DISTINCT state) FILTER (WHERE state IS NOT NULL)
+            FROM (SELECT aor, landmark AS text, count(*) FILTER (WHERE method = '{ARREST_287G}') AS n287,
+                         count(*) AS n, 0 AS d287, 0 AS d, NULL AS state
+                  FROM foia_arrests WHERE landmark IS NOT NULL GROUP BY ALL
+                  UNION ALL
+                  SELECT aor, facility, 0, 0, count(*) FILTER (WHERE via_287g), count(*), state
+                  FROM foia_detainers WHERE facility IS NOT NULL GROUP BY ALL)
+            GROUP BY 1, 2"""
     ).fetchall()
-    linker = _Linker(ref, agencies, cities)
-    return [
-        {"aor": aor, "landmark": raw, "arrests_287g": n287, "arrests": n, **linker.link(aor, raw, n287 > 0)}
-        for aor, raw, n287, n in sorted(found, key=lambda r: (r[0] or "", r[1]))
-    ]
+    linker = _Linker(ref, agencies, cities, reviewed)
+    codes = {name.lower(): code for code, name in state_names().items()}
+    out = []
+    for aor, raw, n287, n, d287, d, states in sorted(found, key=lambda r: (r[0] or "", r[1])):
+        hint = {codes[s.lower()] for s in states or [] if s.lower() in codes}
+        row = linker.link(aor, raw, n287 + d287 > 0, hint)
+        out.append({"aor": aor, "landmark": raw, "arrests_287g": n287, "arrests": n, **row})
+        out[-1].update(detainers_287g=d287, detainers=d)
+    return out
+
+
+def count_linked(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill `linked_arrests` from the arrests and their links (after `landmark_links` is written): the arrests
+    placed in a state, per county, agency and day."""
+    con.execute(
+        f"""INSERT INTO linked_arrests
+            SELECT l.state, l.county_fips, l.agency_id, a.date, any_value(a.fiscal_year),
+                   count(*) FILTER (WHERE a.method = '{ARREST_287G}'), count(*)
+            FROM foia_arrests a JOIN landmark_links l ON l.aor IS NOT DISTINCT FROM a.aor AND l.landmark = a.landmark
+            WHERE l.state IS NOT NULL GROUP BY 1, 2, 3, 4"""
+    )
 
 
 class _Linker:
-    def __init__(self, ref: References, agencies: list[dict], cities: list[dict]) -> None:
+    def __init__(self, ref: References, agencies: list[dict], cities: list[dict], reviewed: list[dict]) -> None:
         self.counties = ref.table
         self.offices = aor_states(ref.aor_states)
-        self.reviewed = {(r["aor"], r["text"]): r for r in tables.landmark_links()}
+        self.reviewed = {(r["aor"], r["text"]): r for r in reviewed}
         self.ids = {a["agency_id"]: a["agency_id"] for a in agencies}
         self.ids.update({old: a["agency_id"] for a in agencies for old in a.get("former_ids") or []})
         self.sheriffs: dict[str, list[dict]] = defaultdict(list)
@@ -103,57 +133,51 @@ class _Linker:
                     if fips and how in _EXACT:
                         self.fbi_county[fips].append(r)
 
-    def link(self, aor: str | None, raw: str, suggest: bool) -> dict:
+    def link(self, aor: str | None, raw: str, suggest: bool, states_given: set[str] | None = None) -> dict:
         lm = landmarks.read(raw)
         reviewed = self.reviewed.get((aor or "", lm.text)) or self.reviewed.get(("", lm.text))
         if reviewed:
             agency = self.ids.get(reviewed["agency_id"] or "")
-            fips = reviewed["county_fips"]
-            return self._row(lm, reviewed["state"], fips, agency, "reviewed", reviewed["reason"], [])
-        states = {lm.state} if lm.state else self.offices.get(office(aor), set())
+            said = [("reviewed", {"en": reviewed["reason"], "es": reviewed["reason_es"]})]
+            if reviewed["agency_id"] and agency is None:  # a record of part of the lists, or a typo: said, not hidden
+                said.append(("agency_absent", {"id": reviewed["agency_id"]}))
+            return self._row(lm, reviewed["state"], reviewed["county_fips"], agency, "reviewed", said, [])
+        states = {lm.state} if lm.state else states_given or self.offices.get(office(aor), set())
         if lm.kind in _NEVER:
-            return self._row(lm, None, None, None, "rule", _NEVER[lm.kind], [])
+            return self._row(lm, None, None, None, "rule", [(lm.kind, {})], [])
         if not states:
-            return self._row(
-                lm,
-                None,
-                None,
-                None,
-                "rule",
-                "no area of responsibility or state to look the name up in",
-                self._suggest(lm, set(), suggest),
-            )
+            return self._row(lm, None, None, None, "rule", [("no_states", {})], self._suggest(lm, set(), suggest))
         hits, what = self._place(lm, states)
         where = "/".join(sorted(states))
         if len(hits) != 1:
-            why = (
-                f"{what} is in more than one of {where}: " + ", ".join(sorted(f"{s} {f}" for s, f in hits))
+            parts = (
+                [("in_several", {"what": what, "where": where, "hits": ", ".join(sorted(f"{s} {f}" for s, f in hits))})]
                 if hits
-                else f"names no county or city of {where}"
+                else [("not_found", {"where": where})]
             )
-            return self._row(lm, None, None, None, "rule", why, self._suggest(lm, states, suggest))
+            return self._row(lm, None, None, None, "rule", parts, self._suggest(lm, states, suggest))
         ((state, fips),) = hits
-        agency, why = (
-            None,
-            (
-                f"{what} is in {state} ({fips}), the only one among {where}"
-                if fips
-                else f"{what} is in {state} only among {where}, but in more than one county"
-            ),
-        )
+        agency = None
+        why: list[tuple[str, dict]] = [
+            ("placed", {"what": what, "state": state, "fips": fips, "where": where})
+            if fips
+            else ("placed_state", {"what": what, "state": state, "where": where})
+        ]
         if lm.kind == "jail" and fips and lm.counties and "REGIONAL" not in lm.text:  # a county's own jail
             sheriffs = self.sheriffs.get(fips, [])
             if state in _NO_SHERIFF_JAILS:
-                why += f"; in {state} county jails are run by {_NO_SHERIFF_JAILS[state]}, not sheriffs"
+                why.append(("not_sheriffs", {"state": state, "body": _NO_SHERIFF_JAILS[state]}))
             elif len(sheriffs) == 1:
-                agency, why = sheriffs[0]["agency_id"], why + "; the jail is its sheriff's"
+                agency = sheriffs[0]["agency_id"]
+                why.append(("sheriff", {}))
             else:
-                why += "; its sheriff is not in ICE's lists since 2021" if not sheriffs else "; two sheriffs listed"
+                why.append(("no_sheriff", {}) if not sheriffs else ("two_sheriffs", {}))
         if lm.kind == "agency" and lm.city:  # a city's police, named as our record names it
             named = name_key(f"{lm.city} Police Department")
             police = [a for a in self.by_state.get(state, []) if name_key(a["name"]) == named]
             if len(police) == 1:
-                agency, why = police[0]["agency_id"], why + f"; {police[0]['name']} is of our record"
+                agency = police[0]["agency_id"]
+                why.append(("police", {"name": police[0]["name"]}))
         return self._row(lm, state, fips, agency, "rule", why, [] if agency else self._suggest(lm, {state}, suggest))
 
     def _place(self, lm: landmarks.Landmark, states: set[str]) -> tuple[set[tuple[str, str | None]], str]:
@@ -182,7 +206,7 @@ class _Linker:
             return hits, lm.city.title()
         return set(), lm.counties[0].title() + " County" if lm.counties else lm.text
 
-    def _row(self, lm, state, fips, agency, basis, reason, suggestions) -> dict:
+    def _row(self, lm, state, fips, agency, basis, why: list[tuple[str, dict]], suggestions) -> dict:
         ori = None
         if fips and lm.kind == "jail" and lm.counties and basis == "rule" and state not in _NO_SHERIFF_JAILS:
             roster = self.fbi_county.get(fips, [])
@@ -196,7 +220,8 @@ class _Linker:
             "ori": ori,
             "link": "agency" if agency else "place" if state else "none",
             "basis": basis,
-            "reason": reason,
+            "reason": link_reasons.phrase(why, "en"),
+            "reason_es": link_reasons.phrase(why, "es"),
             "suggestions": suggestions,
         }
 

@@ -531,8 +531,34 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         """What the arrest records cover (FOIA numbers, first and last day, arrests, 287(g) arrests, the share of
         those with no landmark, the fiscal years covered only in part) and what they cannot say (`caveats`, in
         English and Spanish): the context of every /api/v1/arrests answer."""
-        about = {**outcome_queries.facts(mem), "linking": outcome_queries.linking(mem)}
-        return JSONResponse(jsonable_encoder({**about, "caveats": outcome_queries.CAVEATS}))
+        about = {
+            **outcome_queries.facts(mem),
+            "linking": outcome_queries.linking(mem),
+            "detainers": outcome_queries.detainer_facts(mem),
+        }
+        said = {lang: outcome_queries.caveats(mem, lang) for lang in outcome_queries.CAVEATS}
+        return JSONResponse(jsonable_encoder({**about, "caveats": said}))
+
+    @app.get("/api/v1/detainers", tags=["api"])
+    def api_detainers(
+        program: str = Query("287g", description="The detainer's program: 287g, or all"),
+        by: str = Query("fiscal_year", description="What to count by: " + ", ".join(outcome_queries.DETAINERS_BY)),
+        format: str = Fmt,
+        mem=Mem,
+    ):
+        """ICE's detainers (requests to jails and prisons to hold a person) from the newer FOIA releases, counted
+        by one field: each group's detainers of the program, every program's (`all_detainers`), the share, and the
+        days it spans. A 287(g) detainer is one whose program ICE recorded as 287(g). 404 without a detainer
+        release."""
+        chosen, breakdown = params.detainer_program(program), params.detainers_by(by)
+        fmt = params.output_format(format)
+        rows = outcome_queries.detainers(mem, chosen, breakdown)
+        if not rows and not outcome_queries.detainer_facts(mem)["detainers"]:
+            raise HTTPException(404, "no detainer release in this warehouse")
+        if fmt == "csv":
+            name = f"open287g-detainers-{chosen}-by-{breakdown}"
+            return csv_rows(name, rows, [breakdown, *outcome_queries.DETAINER_FIELDS])
+        return JSONResponse(jsonable_encoder(rows))
 
     @app.get("/api/v1/arrests/landmarks", tags=["api"])
     def api_landmarks(
@@ -1151,21 +1177,28 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         year_tick = lambda r: f"FY{r['fiscal_year']}"  # noqa: E731
         year_note = lambda r: percent(r["share"], lang)  # noqa: E731
         month_tick = lambda r: r["month"][:4] if r["month"].endswith("-01") else None  # noqa: E731
+        num, pct = (lambda n: number(n, lang)), (lambda v: percent(v, lang))
         return page(
             request,
             "arrests.html",
             about=about,
             reach=outcome_queries.linking(mem),
-            caveats=outcome_queries.CAVEATS[lang],
+            caveats=outcome_queries.caveats(mem, lang),
             years=years,
+            criminality=[r for r in outcome_queries.arrests(mem, "287g", "criminality") if r["criminality"]],
+            detained=outcome_queries.detainer_facts(mem),
+            detainer_caveats=outcome_queries.DETAINER_CAVEATS[lang],
+            detainer_years=outcome_queries.detainers(mem, "287g", "fiscal_year"),
+            facilities=outcome_queries.detainers(mem, "287g", "facility")[:20],
+            lift_reasons=outcome_queries.detainers(mem, "287g", "lift_reason"),
             months=months,
             states=[r for r in outcome_queries.arrests(mem, "287g", "state") if r["state"]],
             landmarks=outcome_queries.landmarks(mem)[:20],
             operations=outcome_queries.operations(mem),
-            pct=lambda v: percent(v, lang),
-            by_year=charts.columns(years, "fiscal_year", "arrests", "years-title", year_tick, year_note),
-            by_month=charts.columns(months, "month", "arrests", "months-title", month_tick),
-            share=charts.share_line(months, "month", "share", "share-title", month_tick),
+            pct=pct,
+            by_year=charts.columns(years, "fiscal_year", "arrests", "years-title", year_tick, year_note, number=num),
+            by_month=charts.columns(months, "month", "arrests", "months-title", month_tick, number=num),
+            share=charts.share_line(months, "month", "share", "share-title", month_tick, percent=pct),
         )
 
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)

@@ -3,6 +3,7 @@ queries; everything from outside is escaped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from markupsafe import Markup
@@ -82,9 +83,27 @@ def growth(rows: list[dict], width: int = 720, height: int = 260) -> Markup:
     return Markup("".join(out))
 
 
-def columns(rows: list[dict], key: str, value: str, labelled: str, tick=None, note=None, height: int = 220) -> Markup:
+def _grouped(n: int) -> str:
+    return f"{n:,}"
+
+
+def _percent(v: float) -> str:
+    return f"{v:.1%}"
+
+
+def columns(
+    rows: list[dict],
+    key: str,
+    value: str,
+    labelled: str,
+    tick=None,
+    note=None,
+    height: int = 220,
+    number: Callable[[int], str] = _grouped,
+) -> Markup:
     """One column per row (e.g. arrests by fiscal year or month), `value` high. `tick(row)` labels a column under
-    the axis (None: no label), `note(row)` above it; `labelled` is the id of the element that titles it."""
+    the axis (None: no label), `note(row)` above it; `labelled` is the id of the element that titles it; `number`
+    writes the axis's and the columns' numbers as the page's language does."""
     if not rows:
         return Markup("")
     width, pad_l, pad_b, pad_t, pad_r = 720, 48, 28, 18, 8
@@ -103,12 +122,12 @@ def columns(rows: list[dict], key: str, value: str, labelled: str, tick=None, no
     for t in range(0, top + 1, step):
         out.append(
             f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
-            f'<text class="tick" x="{pad_l - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{t:,}</text>'
+            f'<text class="tick" x="{pad_l - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{number(t)}</text>'
         )
     for i, r in enumerate(rows):
         x = pad_l + slot * i + (slot - bar) / 2
         v = r[value] or 0
-        label = escape(f"{r[key]}: {v:,}")
+        label = escape(f"{r[key]}: {number(v)}")
         out.append(
             f'<rect class="bar" x="{x:.1f}" y="{y(v):.1f}" width="{bar:.1f}" height="{y(0) - y(v):.1f}">'
             f"<title>{label}</title></rect>"
@@ -126,8 +145,17 @@ def columns(rows: list[dict], key: str, value: str, labelled: str, tick=None, no
     return Markup("".join(out))
 
 
-def share_line(rows: list[dict], key: str, value: str, labelled: str, tick=None, height: int = 180) -> Markup:
-    """A line of shares (0 to 1, e.g. 287(g) arrests / all ICE arrests by month), the axis in percent."""
+def share_line(
+    rows: list[dict],
+    key: str,
+    value: str,
+    labelled: str,
+    tick=None,
+    height: int = 180,
+    percent: Callable[[float], str] = _percent,
+) -> Markup:
+    """A line of shares (0 to 1, e.g. 287(g) arrests / all ICE arrests by month), the axis in percent as the page's
+    language writes it (`percent`)."""
     if not rows:
         return Markup("")
     width, pad_l, pad_b, pad_t, pad_r = 720, 48, 28, 12, 8
@@ -149,7 +177,7 @@ def share_line(rows: list[dict], key: str, value: str, labelled: str, tick=None,
         v = top * k / 4
         out.append(
             f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
-            f'<text class="tick" x="{pad_l - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.1%}</text>'
+            f'<text class="tick" x="{pad_l - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{percent(v)}</text>'
         )
     points = " ".join(f"{x(i):.1f},{y(r[value] or 0):.1f}" for i, r in enumerate(rows))
     out.append(f'<polyline class="line m-jem" points="{points}"/>')

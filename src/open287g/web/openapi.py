@@ -56,6 +56,8 @@ EXAMPLES: dict[Any, str | int] = {
     ("/api/v1/panel/counties", "format"): "csv",
     ("/api/v1/arrests", "method"): "287g",
     ("/api/v1/arrests", "by"): "fiscal_year",
+    ("/api/v1/detainers", "program"): "287g",
+    ("/api/v1/detainers", "by"): "facility",
     ("/api/v1/arrests/landmarks", "link"): "none",
     ("/api/v1/arrests/landmarks", "state"): "NC",
     ("/api/v1/arrests/places/{state}", "state"): "NC",
@@ -117,6 +119,12 @@ def parameter_schemas(first: dt.date | None, today: dt.date) -> dict[Any, dict]:
         "agency_id": text,
         ("/api/v1/arrests", "method"): {"type": "string", "enum": [*outcome_queries.METHODS], "default": "287g"},
         ("/api/v1/arrests", "by"): {"type": "string", "enum": [*outcome_queries.ARRESTS_BY], "default": "fiscal_year"},
+        ("/api/v1/detainers", "program"): {"type": "string", "enum": [*outcome_queries.PROGRAMS], "default": "287g"},
+        ("/api/v1/detainers", "by"): {
+            "type": "string",
+            "enum": [*outcome_queries.DETAINERS_BY],
+            "default": "fiscal_year",
+        },
         ("/api/v1/arrests/landmarks", "link"): {"type": "string", "enum": [*outcome_queries.LINKS]},
         ("/api/v1/arrests/places/{state}", "county"): {"type": "string", "pattern": "^[0-9]{5}$"},
     }
@@ -220,6 +228,8 @@ def spec(app: FastAPI, first: dt.date | None, today: dt.date) -> dict:
             responses["400"] = {"description": "A bad parameter: `detail` says which and why", **problem}
             if "{" in path or any(p["name"] == "agency" for p in op.get("parameters", [])):
                 responses["404"] = {"description": "Nothing has that id: `detail` says so", **problem}
+            elif path.startswith(("/api/v1/arrests", "/api/v1/detainers")):
+                responses["404"] = {"description": "The warehouse holds no FOIA release of the kind", **problem}
             twins = any(p["name"] == "format" for p in op.get("parameters", []))
             ok = responses.setdefault("200", {})
             ok["description"] = "The answer, in JSON or CSV as format asks" if twins else "The answer (JSON)"
