@@ -9,7 +9,6 @@ its cost is the rule and the rapidfuzz suggestions on top of the read.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -21,15 +20,11 @@ from open287g.archive import Archive
 from open287g.domain import tables
 from open287g.queries import outcomes
 from open287g.stages import geography, landmarks, references
-from timing import best
+from timing import best, warehouse
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--db", type=Path, default=Path("data/open287g.duckdb"))
-    db = ap.parse_args().db
-    if not db.exists():
-        sys.exit(f"no warehouse at {db}: run ./scripts/main first (or give --db)")
+    db = warehouse()
     archive = Archive(
         Path(
             duckdb.connect(str(db), read_only=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 # prepended to the script a child process runs: `report` prints its seconds, rows and peak memory (max RSS) as JSON
 PEAK = """
@@ -14,6 +16,16 @@ def report(t, rows, seconds=None):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds or time.perf_counter() - t, "rows": rows, "peak_mb": peak}))
 """
+
+
+def warehouse() -> Path:
+    """The built warehouse a bench reads (`--db`, default the main job's), or exit saying how to build it."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", type=Path, default=Path("data/open287g.duckdb"))
+    db = ap.parse_args().db
+    if not db.exists():
+        sys.exit(f"no warehouse at {db}: run ./scripts/main first (or give --db)")
+    return db
 
 
 def best(fn, n: int = 5) -> float:

@@ -125,6 +125,8 @@ PAGE_TYPES = [
     "/",
     "/states/TX",
     "/states/CA",  # a state without agreements
+    "/states/FL",  # a mandate: whom it covers, the compliance chart and table
+    "/states/MD",  # a ban: the agreements it flags for review
     "/counties/48201",
     "/counties/13135",  # past agreements only
     "/agencies/TX/ellis-county-sheriffs-office",

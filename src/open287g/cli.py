@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from . import queries, warehouse
 from .archive import Archive
 from .cache import Cache
-from .output import Format, emit, emit_county, emit_document, emit_object, emit_profile
+from .output import Format, emit, emit_county, emit_document, emit_json, emit_object, emit_profile, emit_rows
 from .queries import params
 from .sources.local import SourceError
 
@@ -808,6 +808,82 @@ def operations(fmt: FormatOpt = Format.table) -> None:
         fmt,
         ["name", "start_date", "end_date", "states", "claimed_arrests", "records_cover"],
     )
+
+
+@app.command()
+def laws(
+    state: StateOpt = None,
+    flags: Annotated[bool, typer.Option("--flags", help="List the agreements flagged for review instead.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """State laws and executive orders on 287(g) (our reviewed table, data/state_laws.csv; DOMAIN §4), by state.
+
+    One row per law with `law_id`, `state`, `instrument`, `effect` (requires, requires_to_apply,
+    encourages_with_money, directs, restricts, bans, none), `status` (in_force, amended, proposed, failed,
+    unconfirmed), `signed_on`, `effective_on`, `in_force_from`, `covers`, `deadline`, `citation_url`, `verified`, the
+    summary in English and Spanish, and `flags`: how many agreements listed in the state after a ban or restriction
+    called for review. `--flags` lists those agreements with their dates: facts for review, never a finding that a
+    law was broken. The same as the API's `/api/v1/laws` and `/api/v1/laws/flags`.
+    """
+    from .queries import laws as law_queries
+
+    with _connect() as con:
+        code = _check(params.state, state)
+        if flags:
+            shown = ["state", "agency_name", "model", "signed", "last_listed", "review_from", "days_listed_after"]
+            emit_rows(law_queries.flags(con, code), law_queries.FLAG_FIELDS, fmt, shown)
+            return
+        rows = law_queries.laws(con, code)
+    shown = ["state", "instrument", "effect", "status", "in_force_from", "verified", "flags"]
+    emit_rows(rows, [*law_queries.LAW_FIELDS, "flags"], fmt, shown)
+
+
+@app.command()
+def compliance(
+    state: Annotated[str, typer.Option(help="Two-letter state code of a mandate state: FL, TX or GA.")],
+    on: DateOpt = None,
+    monthly: Annotated[bool, typer.Option("--monthly", help="The share at each month-end since the law.")] = False,
+    counties: Annotated[
+        bool, typer.Option("--counties", help="One row per covered agency (also with --format json).")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Who a state's 287(g) mandate covers and who has complied, on a day (default: the newest).
+
+    The covered counties (each county's sheriff, and the county body running its jail where there is one, from
+    the FBI roster and the county list) with their standing on ICE's lists that day: `active` (with the models and
+    the signing, and `days_after_law` from the day the law took effect), `pending`, or `none`; and the summary
+    (`covered`, `active`, `pending`, `none`, `compliant`, `share`). `--format json` prints the API's
+    `/api/v1/compliance/{state}` answer; `--counties` (and `--format csv`) one row per covered agency, as
+    `/api/v1/compliance/{state}/counties`; `--monthly` the share at each month-end, as `.../monthly`.
+    """
+    from .queries import laws as law_queries
+
+    with _connect() as con:
+        code, day = _check(params.state, state), _day(on)
+        answer = law_queries.compliance(con, code or state, day)
+        if answer is None:
+            mandates = ", ".join(sorted({law["state"] for law in law_queries.laws(con) if law["counted"]}))
+            _fail(f"--state: {code} has no mandate whose covered agencies we count (those that do: {mandates})")
+    assert answer is not None  # (_fail exits)
+    law, summary = answer["law"], answer["summary"]
+    if monthly:
+        emit_rows(answer["monthly"], law_queries.MONTH_FIELDS, fmt)
+        return
+    if fmt is Format.json and not counties:
+        emit_json(answer)
+        return
+    if fmt is Format.table:
+        err.print(
+            f"{law['state']}: {law['instrument']} ({law['effect'].replace('_', ' ')}, in force from "
+            f"{law['in_force_from']}). On {answer['as_of']} (ICE's list of {answer['list_day']}): "
+            f"{summary['compliant']} of {summary['covered']} counties comply ({summary['share']:.0%}); "
+            f"{summary['active']} active, {summary['pending']} pending, {summary['none']} none.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    shown = ["county", "county_status", "agency_name", "role", "models", "signed", "days_after_law"]
+    emit_rows(law_queries.compliance_rows(answer), law_queries.COMPLIANCE_FIELDS, fmt, shown)
 
 
 @app.command()

@@ -112,6 +112,24 @@ def emit(df: pl.DataFrame, fmt: Format, table_columns: list[str] | None = None, 
         Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
+def emit_json(obj) -> None:
+    """A nested answer as the API sends it (days as YYYY-MM-DD)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=plain) + "\n")
+
+
+def emit_rows(rows: list[dict], columns, fmt: Format, table_columns: list[str] | None = None) -> None:
+    """Plain records as the API gives them: a JSON list, the CSV twin (`columns`), or a table."""
+    if fmt is Format.json:
+        emit_json(rows)
+    elif fmt is Format.csv:
+        sys.stdout.write(csv_records(rows, columns))
+    else:
+        import polars
+
+        frame = polars.DataFrame([{c: r.get(c) for c in columns} for r in rows]) if rows else None
+        emit(frame if frame is not None else polars.DataFrame(schema=list(columns)), fmt, table_columns)
+
+
 def emit_object(obj: dict, fmt: Format) -> None:
     """One record (e.g. counts): JSON object, a one-row CSV, or a two-column table."""
     if fmt is Format.json:

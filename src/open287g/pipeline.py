@@ -16,10 +16,11 @@ from typing import Any
 from . import atlas, queries, search, warehouse
 from .archive import Archive, Observation
 from .cache import Cache
+from .domain import laws as domain_laws
 from .domain import tables as domain_tables
 from .memo import Memo
 from .sources import ice_foia, local, reference, us_atlas
-from .stages import aggregates, documents, geography, history, landmarks, outcomes, qa, references
+from .stages import aggregates, documents, geography, history, landmarks, laws, outcomes, qa, references
 from .stages import publications as pubstage
 from .stages.rows import RowStore
 
@@ -117,6 +118,7 @@ def build(
     try:
         operations = domain_tables.operations()  # our reviewed tables: a bad row stops the build before it starts
         reviewed_links = domain_tables.landmark_links()
+        state_laws = domain_laws.state_laws()
     except ValueError as exc:
         raise local.SourceError(str(exc)) from None
     everything = archive.observations()
@@ -141,6 +143,8 @@ def build(
     tables.update(geography.build(tables, loaded["geo"]))
     tables["model_powers"] = domain_tables.model_powers()
     tables["operations"] = operations
+    tables["state_laws"] = state_laws
+    tables["law_coverage"] = laws.coverage(state_laws, loaded["geo"], tables["agencies"])
     doc_shas = sorted({o.sha256 for o in document_obs})
     readings = documents.read_all(
         doc_shas, archive.read, cache, (lambda i, n: progress("documents", i, n)) if progress else None
@@ -151,7 +155,7 @@ def build(
     documents.attach(tables["agreements"], tables["documents"], tables["document_links"])
     releases = outcomes.describe(everything, _head(archive), archive.object_path)
     tables["files"] += outcomes.file_rows(releases)
-    derived = ("foia_files", "landmark_links", "linked_arrests", *outcomes.TABLES.values())
+    derived = ("foia_files", "landmark_links", "linked_arrests", "law_flags", *outcomes.TABLES.values())
     tables.update({name: [] for name in derived})  # filled by `derive`, below
 
     def derive(con) -> None:
@@ -160,6 +164,7 @@ def build(
         links = landmarks.link(con, loaded["geo"], tables["agencies"], tables["cities"], reviewed_links)
         warehouse.insert(con, "landmark_links", links)
         landmarks.count_linked(con)
+        laws.derive(con)
 
     if progress:
         progress("write", 0, 1)

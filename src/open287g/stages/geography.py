@@ -166,6 +166,9 @@ def _name_county(name: str) -> str | None:
     return f"{m[1]} County" if m else None
 
 
+_FORCE = re.compile(r"\b(sheriff|police)", re.I)
+
+
 class Roster:
     """The FBI roster, indexed by state and distinctive name."""
 
@@ -179,6 +182,14 @@ class Roster:
         key = distinctive(name, state) or name_key(name)
         types = _ROSTER_TYPES[level]
         hits = [r for r in self.by_state.get(state, {}).get(key, []) if r["agency_type"] in types]
+        # the FBI names a county's sheriff by the county alone ('Cobb') and its police in full ('Cobb County
+        # Police Department'): a sheriff is never the county's police department, nor the police its sheriff
+        force = _FORCE.search(name)
+        hits = [
+            r
+            for r in hits
+            if not (force and (other := _FORCE.search(r["name"])) and other[0].lower() != force[0].lower())
+        ]
         if len(hits) > 1:  # 'Melbourne' and 'Melbourne Village': keep the one named exactly
             hits = [r for r in hits if _core(r["name"]) == _core(name)]
         return hits[0] if len(hits) == 1 else None

@@ -34,6 +34,7 @@ from ..archive import Archive
 from ..domain import vocab
 from ..output import csv_records, csv_text, json_with, records
 from ..queries import Snapshot, params
+from ..queries import laws as law_queries
 from ..queries import outcomes as outcome_queries
 from . import atom, charts, mapsvg, openapi, sentences
 from .sentences import fill
@@ -611,6 +612,67 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             return csv_rows("open287g-operations", rows, outcome_queries.OPERATION_FIELDS)
         return JSONResponse(jsonable_encoder(rows))
 
+    @app.get("/api/v1/laws", tags=["api"])
+    def api_laws(
+        state: str | None = Query(None, description="Only this state's: TX, Texas"), format: str = Fmt, mem=Mem
+    ):
+        """State laws and executive orders on 287(g) (our reviewed table, each with its citation and whether it is
+        verified), by state and date: effect (requires, requires_to_apply, encourages_with_money, directs,
+        restricts, bans, none), status, dates, whom it covers, its summary in English and Spanish, and how many
+        agreements it flags for review (`flags`; /api/v1/laws/flags lists them)."""
+        rows = law_queries.laws(mem, params.state(state))
+        if params.output_format(format) == "csv":
+            return csv_rows("open287g-state-laws", rows, [*law_queries.LAW_FIELDS, "flags"])
+        return JSONResponse(jsonable_encoder(rows))
+
+    @app.get("/api/v1/laws/flags", tags=["api"])
+    def api_law_flags(
+        state: str | None = Query(None, description="Only this state's: MD, Maryland"), format: str = Fmt, mem=Mem
+    ):
+        """The agreements listed in a state on or after the day its ban or restriction of 287(g) calls for review
+        (`review_from`: the law's deadline for ending agreements, else the day it binds), with their dates: facts for
+        review, never a finding that a law was broken."""
+        rows = law_queries.flags(mem, params.state(state))
+        if params.output_format(format) == "csv":
+            return csv_rows("open287g-law-flags", rows, law_queries.FLAG_FIELDS)
+        return JSONResponse(jsonable_encoder(rows))
+
+    def compliance_of(mem: Snapshot, state: str, on: str | None) -> dict:
+        code = params.state(state) or state
+        answer = law_queries.compliance(mem, code, params.day("on", on))
+        if answer is None:
+            raise HTTPException(404, f"{code} has no state mandate whose covered agencies are counted")
+        return answer
+
+    @app.get("/api/v1/compliance/{state}", tags=["api"])
+    def api_compliance(state: str, on: str | None = day_param(), mem=Mem):
+        """A mandate state's covered counties on a day (each county's sheriff, and the county body running its
+        jail where there is one) with their standing on ICE's lists: active (models, signing, days after the law
+        took effect), pending or none; the law, the summary and the share at each month-end since the law. 404 for
+        a state without a counted mandate (FL, TX and GA have one). Flat, with a CSV twin: `/counties`."""
+        return JSONResponse(jsonable_encoder(compliance_of(mem, state, on)))
+
+    @app.get("/api/v1/compliance/{state}/counties", tags=["api"])
+    def api_compliance_counties(state: str, on: str | None = day_param(), format: str = Fmt, mem=Mem):
+        """The compliance answer flattened: one row per covered agency (a covered county with none: one row), with
+        its county's standing and its own."""
+        answer = compliance_of(mem, state, on)
+        rows = law_queries.compliance_rows(answer)
+        if params.output_format(format) == "csv":
+            name = f"open287g-compliance-{answer['law']['state']}-{answer['as_of']}"
+            return csv_rows(name, rows, law_queries.COMPLIANCE_FIELDS)
+        return JSONResponse(jsonable_encoder(rows))
+
+    @app.get("/api/v1/compliance/{state}/monthly", tags=["api"])
+    def api_compliance_monthly(state: str, on: str | None = day_param(), format: str = Fmt, mem=Mem):
+        """A mandate state's compliance at each month-end from the law's date to the day (default: the newest):
+        covered, active, pending and none counties, those that comply, and the share."""
+        answer = compliance_of(mem, state, on)
+        if params.output_format(format) == "csv":
+            name = f"open287g-compliance-{answer['law']['state']}-monthly"
+            return csv_rows(name, answer["monthly"], law_queries.MONTH_FIELDS)
+        return JSONResponse(jsonable_encoder(answer["monthly"]))
+
     @app.get("/api/v1/publications", tags=["api"])
     def api_publications(format: str = Fmt, mem=Mem):
         """Every roster publication with its files (sha256), observation dates, rows and status."""
@@ -754,13 +816,16 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         when = page_day(request) or mem.latest
         recent, quiet = (when - dt.timedelta(days=14), when), ("moa_posted", "pending_listed", "pending_removed")
         figures, paths = queries.county_figures(mem, when).to_dicts(), mapsvg.county_paths()
+        marks = law_queries.state_marks(mem)
+        outlines = charts.law_outlines(marks, vocab.state_fips(), mapsvg.state_paths())
         return page(
             request,
             "home.html",
+            law_marks=marks,
             counts=queries.counts(mem, when),
             pending_day=mem.list_day(when, "pending"),
             coverage=queries.coverage(mem, when),
-            map=charts.county_map(figures, paths, mapsvg.state_borders(), mapsvg.viewbox()),
+            map=charts.county_map(figures, paths, mapsvg.state_borders(), mapsvg.viewbox(), outlines),
             not_drawn=charts.not_drawn(figures, paths),
             growth=charts.growth(records(queries.counts_by(mem, when, "month"))),
             changes=records(queries.changes(mem, *recent, exclude=quiet, newest_first=True, limit=HOME_CHANGES)),
@@ -777,9 +842,22 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             return page(request, "not_found.html", status=404, what=state)
         when = page_day(request) or mem.latest
         agencies = records(queries.agencies(mem, when, code))
+        lang, laws = language(request), law_queries.laws(mem, code)
+        answer = law_queries.compliance(mem, code, when) if any(law["counted"] for law in laws) else None
+        month_tick = lambda r: r["month"][:4] if r["month"].endswith("-01") else None  # noqa: E731
+        pct = lambda v: percent(v, lang)  # noqa: E731
         return page(
             request,
             "state.html",
+            laws=laws,
+            law_flags=law_queries.flags(mem, code),
+            compliance=answer,
+            compliance_chart=answer
+            and charts.share_line(
+                answer["monthly"], "month", "share", "compliance-title", month_tick, percent=pct, whole=True
+            ),
+            law_caveats=law_queries.CAVEATS[lang],
+            pct=pct,
             code=code,
             name=vocab.state_names_in(language(request)).get(code, code),
             agencies=agencies,
@@ -1232,8 +1310,9 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         return RedirectResponse(url + ("?" + query if query else ""), 303)
 
     @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
-    def downloads(request: Request):
-        return page(request, "downloads.html")
+    def downloads(request: Request, mem=Mem):
+        mandates = [law["state"] for law in law_queries.laws(mem) if law["counted"]]
+        return page(request, "downloads.html", mandates=mandates)
 
     return app
 

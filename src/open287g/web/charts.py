@@ -19,8 +19,21 @@ def county_class(local: list[str], statewide: list[str]) -> str:
     return "m-state" if statewide else "m-none"
 
 
-def county_map(figures: list[dict], paths: dict[str, tuple[str, str]], borders: str, viewbox: str) -> Markup:
-    """One <path> per county shape, classed by its models. The map is one image to assistive technology
+def law_outlines(marks: dict[str, dict], fips: dict[str, str], paths: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The outlines `county_map` draws for the states a law marks (queries.laws.state_marks): class law-mandate,
+    law-ban or law-restricts, over the state's path."""
+    return {s: (f"law-{m['mark']}", paths[fips[s]]) for s, m in marks.items() if fips.get(s) in paths}
+
+
+def county_map(
+    figures: list[dict],
+    paths: dict[str, tuple[str, str]],
+    borders: str,
+    viewbox: str,
+    outlines: dict[str, tuple[str, str]] | None = None,
+) -> Markup:
+    """One <path> per county shape, classed by its models; `outlines` (state -> (class, path)) drawn over the
+    borders, e.g. the states whose law requires or bans 287(g). The map is one image to assistive technology
     and holds nothing focusable (3,142 links inside it were 3,142 Tab presses); static/map.js opens a
     county's page on a click, and the search box and the table by state reach every county without it."""
     by_fips = {f["fips"]: f for f in figures}
@@ -33,7 +46,10 @@ def county_map(figures: list[dict], paths: dict[str, tuple[str, str]], borders: 
         models = ", ".join(f["local_models"]) or "—"
         label = escape(f"{name}, {f['state']}: {models}")
         out.append(f'<path class="c {cls}" data-fips="{fips}" d="{d}"><title>{label}</title></path>')
-    out.append(f'<path class="borders" d="{borders}"/></svg>')
+    out.append(f'<path class="borders" d="{borders}"/>')
+    for cls, d in (outlines or {}).values():
+        out.append(f'<path class="law {escape(cls)}" d="{d}"/>')
+    out.append("</svg>")
     return Markup("".join(out))
 
 
@@ -153,14 +169,15 @@ def share_line(
     tick=None,
     height: int = 180,
     percent: Callable[[float], str] = _percent,
+    whole: bool = False,
 ) -> Markup:
     """A line of shares (0 to 1, e.g. 287(g) arrests / all ICE arrests by month), the axis in percent as the page's
-    language writes it (`percent`)."""
+    language writes it (`percent`), up to just above the largest share or, `whole`, to 100%."""
     if not rows:
         return Markup("")
     width, pad_l, pad_b, pad_t, pad_r = 720, 48, 28, 12, 8
     top = max(r[value] or 0 for r in rows) or 1
-    top = max(0.01, (int(top * 100) + 1) / 100)
+    top = 1.0 if whole else max(0.01, (int(top * 100) + 1) / 100)
     n = len(rows)
 
     def x(i: int) -> float:

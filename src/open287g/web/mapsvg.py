@@ -85,5 +85,12 @@ def state_borders() -> str:
     return "".join(_path(_geometry_rings(g, arcs)) for g in topo["objects"]["states"]["geometries"])
 
 
+@cache
+def state_paths() -> dict[str, str]:
+    """State FIPS ("12") -> its outline as SVG path data."""
+    topo, arcs = _topology()
+    return {g["id"]: _path(_geometry_rings(g, arcs)) for g in topo["objects"]["states"]["geometries"]}
+
+
 def viewbox() -> str:
     return f"0 0 {975 * SCALE} {610 * SCALE}"

@@ -54,6 +54,10 @@ EXAMPLES: dict[Any, str | int] = {
     ("/api/v1/panel/counties", "until"): "2026-03",
     ("/api/v1/panel/counties", "state"): "RI",
     ("/api/v1/panel/counties", "format"): "csv",
+    ("/api/v1/compliance/{state}", "state"): "FL",
+    ("/api/v1/compliance/{state}/counties", "state"): "GA",
+    ("/api/v1/compliance/{state}/monthly", "state"): "TX",
+    ("/api/v1/laws/flags", "state"): "MD",
     ("/api/v1/arrests", "method"): "287g",
     ("/api/v1/arrests", "by"): "fiscal_year",
     ("/api/v1/detainers", "program"): "287g",
@@ -226,7 +230,9 @@ def spec(app: FastAPI, first: dt.date | None, today: dt.date) -> dict:
             responses.pop("422", None)
             problem = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
             responses["400"] = {"description": "A bad parameter: `detail` says which and why", **problem}
-            if "{" in path or any(p["name"] == "agency" for p in op.get("parameters", [])):
+            if path.startswith("/api/v1/compliance/"):
+                responses["404"] = {"description": "The state has no mandate whose covered set is counted", **problem}
+            elif "{" in path or any(p["name"] == "agency" for p in op.get("parameters", [])):
                 responses["404"] = {"description": "Nothing has that id: `detail` says so", **problem}
             elif path.startswith(("/api/v1/arrests", "/api/v1/detainers")):
                 responses["404"] = {"description": "The warehouse holds no FOIA release of the kind", **problem}
