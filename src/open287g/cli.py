@@ -861,9 +861,9 @@ def compliance(
 
     with _connect() as con:
         code, day = _check(params.state, state), _day(on)
-        answer = law_queries.compliance(con, code or state, day)
+        answer = law_queries.compliance(con, code or state, day)  # (code is None only for no state)
         if answer is None:
-            mandates = ", ".join(sorted({law["state"] for law in law_queries.laws(con) if law["counted"]}))
+            mandates = ", ".join(law_queries.mandate_states(con))
             _fail(f"--state: {code} has no mandate whose covered agencies we count (those that do: {mandates})")
     assert answer is not None  # (_fail exits)
     law, summary = answer["law"], answer["summary"]

@@ -31,7 +31,7 @@ COMPLIANCE_FIELDS = (
     "law_id", "state", "as_of", "county_fips", "county", "county_status", "ori", "roster_name", "agency_id",
     "agency_name", "role", "status", "models", "signed", "days_after_law", "pending_since",
 )  # fmt: skip
-STATUSES = ("active", "pending", "none")  # a covered county's or agency's standing on a day
+STANDINGS = ("active", "pending", "none")  # a covered county's or agency's standing on a day
 MONTH_FIELDS = ("month", "as_of", "covered", "active", "pending", "none", "compliant", "share")
 CAVEATS = {
     "en": [
@@ -94,15 +94,19 @@ def counted_law(db: Db, state: str) -> dict[str, Any] | None:
     return found[-1] if found else None
 
 
+def mandate_states(db: Db) -> list[str]:
+    """The states with a mandate whose covered set we count (those `compliance` answers for), sorted."""
+    return [state for (state,) in _tuples(db, "SELECT DISTINCT state FROM state_laws WHERE counted ORDER BY 1")]
+
+
 def state_marks(db: Db) -> dict[str, dict[str, Any]]:
     """Each state's standing under its laws in force, for the map: `mark` 'mandate' (requires, or requires to
     apply), 'ban' or 'restricts', and whether the laws that give it are `verified` (DOMAIN §4 marks some
     not); states with neither are absent."""
     sql = """SELECT state, list(effect), list(verified) FROM state_laws
-             WHERE status = 'in_force' AND effect IN ('requires', 'requires_to_apply', 'bans', 'restricts')
-             GROUP BY 1 ORDER BY 1"""
+             WHERE status = 'in_force' AND list_contains($effects, effect) GROUP BY 1 ORDER BY 1"""
     out = {}
-    for state, effects, verified in _tuples(db, sql):
+    for state, effects, verified in _tuples(db, sql, {"effects": [*MANDATES, *LIMITS]}):
         mark = "mandate" if set(effects) & set(MANDATES) else "ban" if "bans" in effects else "restricts"
         deciding = {"mandate": MANDATES, "ban": ("bans",), "restricts": LIMITS}[mark]
         out[state] = {"mark": mark, "verified": all(v for e, v in zip(effects, verified, strict=True) if e in deciding)}
@@ -216,22 +220,19 @@ def _standing(cover: dict, listed: list[dict], start: dt.date) -> dict[str, Any]
 
 
 def _county_status(statuses: list[str]) -> str:
-    return next((s for s in STATUSES if s in statuses), "none")
+    return next((s for s in STANDINGS if s in statuses), "none")
 
 
-def _complied(law: dict, active: int, pending: int) -> int:
-    return active + pending if law["effect"] == "requires_to_apply" else active
+def _figures(law: dict, covered: int, active: int, pending: int) -> dict[str, Any]:
+    """covered, active, pending, none, compliant and share: what a law's counties add up to on a day."""
+    compliant = active + pending if law["effect"] == "requires_to_apply" else active
+    share = round(compliant / covered, 4) if covered else None
+    return {"covered": covered, "active": active, "pending": pending, "none": covered - active - pending,
+            "compliant": compliant, "share": share}  # fmt: skip
 
 
 def _summary(law: dict, statuses: list[str]) -> dict[str, Any]:
-    n = {s: statuses.count(s) for s in STATUSES}
-    compliant = _complied(law, n["active"], n["pending"])
-    return {
-        "covered": len(statuses),
-        **n,
-        "compliant": compliant,
-        "share": round(compliant / len(statuses), 4) if statuses else None,
-    }
+    return _figures(law, len(statuses), statuses.count("active"), statuses.count("pending"))
 
 
 def _month_ends(db: Db, law: dict, on: dt.date) -> list[tuple[str, dt.date]]:
@@ -261,22 +262,10 @@ def monthly(db: Db, law: dict, on: dt.date) -> list[dict[str, Any]]:
         FROM counties GROUP BY 1 ORDER BY 1"""
     )
     rows = _tuples(db, sql, {"law": law["law_id"], **_days_lists(db, [d for _, d in ends])})
-    out = []
-    for (month, _), (as_of, covered, active, pending) in zip(ends, rows, strict=True):
-        compliant = _complied(law, active, pending)
-        out.append(
-            {
-                "month": month,
-                "as_of": as_of,
-                "covered": covered,
-                "active": active,
-                "pending": pending,
-                "none": covered - active - pending,
-                "compliant": compliant,
-                "share": round(compliant / covered, 4) if covered else None,
-            }
-        )
-    return out
+    return [
+        {"month": month, "as_of": as_of, **_figures(law, covered, active, pending)}
+        for (month, _), (as_of, covered, active, pending) in zip(ends, rows, strict=True)
+    ]
 
 
 def compliance_rows(answer: dict[str, Any]) -> list[dict[str, Any]]:

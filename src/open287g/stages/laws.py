@@ -8,7 +8,8 @@ keeps the jail (corrections, jail, detention: in Florida the county, not the she
 A county whose sheriff never held an agreement is still covered, with no agency of ours.
 
 Flags (`derive`, in SQL on the built warehouse) are the agreements listed on or after the day a ban or
-restriction calls for review (domain/laws.review_from): facts with their dates, never a finding."""
+restriction calls for review (domain/laws.review_from, set for those laws only): facts with their dates,
+never a finding."""
 
 from __future__ import annotations
 
@@ -42,12 +43,10 @@ def coverage(laws: list[dict], ref: References, agencies: list[dict]) -> list[di
             keepers = [
                 a
                 for a in ours
-                if (a.get("ori") in oris and (_SHERIFF.search(a["name"]) or _JAIL.search(a["name"])))
-                or (
-                    a.get("county_fips") == fips
-                    and a.get("jurisdiction_level") == "county"
-                    and not a.get("ori")
-                    and (_SHERIFF.search(a["name"]) or _JAIL.search(a["name"]))
+                if (_SHERIFF.search(a["name"]) or _JAIL.search(a["name"]))
+                and (
+                    a.get("ori") in oris
+                    or (not a.get("ori") and a.get("county_fips") == fips and a.get("jurisdiction_level") == "county")
                 )
             ]
             base = {
@@ -73,8 +72,7 @@ FLAGS = """
            g.signed >= l.in_force_from AS signed_after_law,
            datediff('day', l.review_from, g.last_listed) AS days_listed_after
     FROM state_laws l JOIN agreements g ON g.state = l.state
-    WHERE l.effect IN ('bans', 'restricts') AND l.status = 'in_force'
-      AND g.last_listed IS NOT NULL AND g.last_listed >= l.review_from
+    WHERE l.review_from IS NOT NULL AND l.status = 'in_force' AND g.last_listed >= l.review_from
     ORDER BY l.state, g.agency_name, g.model, g.agreement_id
 """
 

@@ -584,7 +584,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
     ):
         """The arrests whose landmarks are linked to a state (or one of its counties), by fiscal year, with the
         landmarks that place them. 404 when the records place no 287(g) arrest there."""
-        code = params.state(state)
+        code = params.state(state) or state  # (None only for no state)
         answer = outcome_queries.place_arrests(mem, code or state, county) if code else None
         if answer is None:
             raise HTTPException(404, f"no 287(g) arrest linked to {state}{' ' + county if county else ''}")
@@ -638,7 +638,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         return JSONResponse(jsonable_encoder(rows))
 
     def compliance_of(mem: Snapshot, state: str, on: str | None) -> dict:
-        code = params.state(state) or state
+        code = params.state(state) or state  # (None only for no state)
         answer = law_queries.compliance(mem, code, params.day("on", on))
         if answer is None:
             raise HTTPException(404, f"{code} has no state mandate whose covered agencies are counted")
@@ -842,14 +842,14 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
             return page(request, "not_found.html", status=404, what=state)
         when = page_day(request) or mem.latest
         agencies = records(queries.agencies(mem, when, code))
-        lang, laws = language(request), law_queries.laws(mem, code)
-        answer = law_queries.compliance(mem, code, when) if any(law["counted"] for law in laws) else None
+        lang = language(request)
+        answer = law_queries.compliance(mem, code, when)  # None: no counted mandate
         month_tick = lambda r: r["month"][:4] if r["month"].endswith("-01") else None  # noqa: E731
         pct = lambda v: percent(v, lang)  # noqa: E731
         return page(
             request,
             "state.html",
-            laws=laws,
+            laws=law_queries.laws(mem, code),
             law_flags=law_queries.flags(mem, code),
             compliance=answer,
             compliance_chart=answer
@@ -1311,8 +1311,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
 
     @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
     def downloads(request: Request, mem=Mem):
-        mandates = [law["state"] for law in law_queries.laws(mem) if law["counted"]]
-        return page(request, "downloads.html", mandates=mandates)
+        return page(request, "downloads.html", mandates=law_queries.mandate_states(mem))
 
     return app
 
