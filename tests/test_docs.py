@@ -4,6 +4,7 @@ subsection, and the README's Quickstart stays true."""
 import io
 import re
 
+import pytest
 from typer.main import get_command
 
 from helpers import REPO
@@ -18,15 +19,16 @@ def _section(readme: str, name: str) -> str:
     return m[1]
 
 
-def test_command_reference_is_current():
-    """`cog --check README.md`: the generated reference equals what the commands say now."""
+@pytest.mark.parametrize("doc", ["README.md", "docs/data-dictionary.md"])
+def test_generated_docs_are_current(doc):
+    """`cog --check`: the README's command reference equals what the commands say now, and the data dictionary
+    what data/schema.csv says."""
     from cogapp import Cog
 
     cog = Cog()
     out = io.StringIO()
     cog.set_output(stdout=out, stderr=out)
-    readme = str(REPO / "README.md")
-    rc = cog.main(["cog", "--check", "--diff", "--check-fail-msg", "run `uv run cog -r README.md`", readme])
+    rc = cog.main(["cog", "--check", "--diff", "--check-fail-msg", f"run `uv run cog -r {doc}`", str(REPO / doc)])
     assert rc == 0, out.getvalue()
 
 

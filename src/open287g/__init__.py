@@ -1,16 +1,35 @@
 """open287g: the open system of record for the US 287(g) program.
 
-    import duckdb, open287g
+    import open287g
     open287g.import_paths(Path("w.duckdb"), open287g.Archive("w.archive"), [Path("../shared/data")])
-    con = duckdb.connect("w.duckdb", read_only=True)
-    open287g.queries.agreements(con, state="TX")   # a Polars DataFrame
+    open287g.agreements(state="TX", db="w.duckdb")       # a Polars DataFrame (pandas=True: pandas)
+    open287g.counts(on="2025-06-30", db="w.duckdb")
 
+The functions `counts`, `agreements`, `agencies`, `changes`, `coverage`, `counties`, `county_panel`,
+`publications`, `documents`, `arrests`, `laws` and `compliance` ask what the CLI asks (open287g.frames);
 `open287g.queries` holds the named queries every interface uses; `import_paths` archives files and
-rebuilds the warehouse; `build` rebuilds it from the archive.
+rebuilds the warehouse; `build` rebuilds it from the archive; `export` writes the datasets.
 """
 
-from . import queries
+from pathlib import Path
+
+from . import frames, queries
 from .archive import Archive
+from .frames import (
+    agencies,
+    agreements,
+    arrests,
+    changes,
+    compliance,
+    connect,
+    counties,
+    counts,
+    county_panel,
+    coverage,
+    documents,
+    laws,
+    publications,
+)
 
 
 def import_paths(*args, **kwargs):
@@ -29,4 +48,30 @@ def build(db_path, archive: Archive, force: bool = False) -> bool:
         return pipeline.build(db_path, archive, force=force)
 
 
-__all__ = ["Archive", "build", "import_paths", "queries"]
+def export(to, formats=("csv", "parquet", "geojson", "sqlite"), on=None, db=None) -> dict:
+    """Write the datasets into folder `to` (see `open287g export`); returns the export's manifest."""
+    from . import exports
+
+    return exports.write(connect(db), Path(to), tuple(formats), frames._day("on", on))
+
+
+__all__ = [
+    "Archive",
+    "agencies",
+    "agreements",
+    "arrests",
+    "build",
+    "changes",
+    "compliance",
+    "connect",
+    "counties",
+    "counts",
+    "county_panel",
+    "coverage",
+    "documents",
+    "export",
+    "import_paths",
+    "laws",
+    "publications",
+    "queries",
+]

@@ -997,6 +997,66 @@ def documents(
 
 
 @app.command()
+def export(
+    to: Annotated[Path, typer.Option("--to", help="The folder to write (new, empty, or an earlier export).")],
+    formats: Annotated[
+        str, typer.Option("--format", "-f", help="Comma-separated: csv, parquet, geojson, sqlite.")
+    ] = "csv,parquet,geojson,sqlite",
+    on: DateOpt = None,
+) -> None:
+    """The datasets as files: CSV, Parquet, GeoJSON and a Datasette-ready SQLite database, documented.
+
+    Writes one file (or Parquet folder) per dataset: publications, roster_rows (each row with its file's sha256 and
+    row number), agencies, agreements (with `former_ids`), events, counties, coverage, county_months (the county x
+    month panel), documents (fields, not PDFs) and their pages, outcomes (FOIA arrests, landmark links, operations),
+    laws and compliance; `datapackage.json` (Frictionless: every table's schema with types, descriptions, primary
+    and foreign keys) with the CSVs; `DATA_DICTIONARY.md`; `export.json` (rows and files per dataset). `--on` reads
+    the day-dependent datasets (coverage, county_months, compliance) on that day. The folder is built beside its
+    destination and swapped in whole; the same warehouse always exports to the same bytes.
+    """
+    from . import exports
+
+    try:
+        chosen = exports.parse_formats(formats)
+    except exports.ExportError as exc:
+        _fail(f"--format: {exc}")
+    with _connect() as con:
+        try:
+            manifest = exports.write(con, to, chosen, _day(on), progress=_written)
+        except exports.ExportError as exc:
+            _fail(str(exc))
+    n = sum(d["rows"] for d in manifest["datasets"])
+    err.print(f"{len(manifest['datasets'])} datasets, {n:,} rows, as of {manifest['day']}: {to}", highlight=False)
+
+
+@app.command()
+def release(
+    to: Annotated[Path, typer.Option("--to", help="The folder that holds the releases.")],
+    on: DateOpt = None,
+) -> None:
+    """A dated, checksummed release: `open287g-YYYY-MM-DD/` in the folder, named by the record's newest day.
+
+    The whole export (every format) plus CHANGELOG.md (the day's counts beside the previous release's in the same
+    folder, and every event between), CITATION.cff and SHA256SUMS. Everything comes from the warehouse, rebuilt from
+    the archive: two releases of one archive are the same bytes.
+    """
+    from . import exports
+    from .exports import release as releases
+
+    with _connect() as con:
+        try:
+            target = releases.release(con, to, _day(on), progress=_written)
+        except exports.ExportError as exc:
+            _fail(str(exc))
+    err.print(f"release: {target}", highlight=False)
+    print(target)
+
+
+def _written(name: str, rows: int) -> None:
+    err.print(f"  {name}: {rows:,} rows", highlight=False)
+
+
+@app.command()
 def check(fmt: FormatOpt = Format.table) -> None:
     """QA invariants of the warehouse; exits 1 when any fails.
 

@@ -32,6 +32,7 @@ from ..alerts import signup
 from ..alerts.store import AlertError, Store
 from ..archive import Archive
 from ..domain import vocab
+from ..exports import package
 from ..output import csv_records, csv_text, json_with, records
 from ..queries import Snapshot, params
 from ..queries import laws as law_queries
@@ -611,6 +612,15 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         if params.output_format(format) == "csv":
             return csv_rows("open287g-operations", rows, outcome_queries.OPERATION_FIELDS)
         return JSONResponse(jsonable_encoder(rows))
+
+    @app.get("/api/v1/dictionary", tags=["api"])
+    def api_dictionary(format: str = Fmt):
+        """The data dictionary of the datasets `open287g export` writes: one row per column with its dataset, type
+        (Frictionless: string, integer, number, boolean, date, datetime, array), whether it is part of the primary
+        key, the table.column it refers to, and its description; made from the file that builds the warehouse."""
+        if params.output_format(format) == "csv":
+            return csv_rows("open287g-data-dictionary", package.dictionary_rows(), list(package.DICTIONARY_FIELDS))
+        return JSONResponse(package.dictionary_tables())
 
     @app.get("/api/v1/laws", tags=["api"])
     def api_laws(
@@ -1311,7 +1321,7 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
 
     @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
     def downloads(request: Request, mem=Mem):
-        return page(request, "downloads.html", mandates=law_queries.mandate_states(mem))
+        return page(request, "downloads.html", mandates=law_queries.mandate_states(mem), dictionary=package.dictionary_tables())
 
     return app
 
