@@ -1321,7 +1321,9 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
 
     @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
     def downloads(request: Request, mem=Mem):
-        return page(request, "downloads.html", mandates=law_queries.mandate_states(mem), dictionary=package.dictionary_tables())
+        return page(
+            request, "downloads.html", mandates=law_queries.mandate_states(mem), dictionary=package.dictionary_tables()
+        )
 
     return app
 
