@@ -618,9 +618,10 @@ def create_app(db_path: Path, mail: alerting.Mail | None = None) -> FastAPI:
         """The data dictionary of the datasets `open287g export` writes: one row per column with its dataset, type
         (Frictionless: string, integer, number, boolean, date, datetime, array), whether it is part of the primary
         key, the table.column it refers to, and its description; made from the file that builds the warehouse."""
+        rows = package.dictionary_rows()
         if params.output_format(format) == "csv":
-            return csv_rows("open287g-data-dictionary", package.dictionary_rows(), list(package.DICTIONARY_FIELDS))
-        return JSONResponse(package.dictionary_tables())
+            return csv_rows("open287g-data-dictionary", rows, list(package.DICTIONARY_FIELDS))
+        return JSONResponse(rows)
 
     @app.get("/api/v1/laws", tags=["api"])
     def api_laws(
