@@ -9,6 +9,7 @@ import asyncio
 import csv
 import hashlib
 import html
+import io
 import json
 import os
 import shutil
@@ -361,3 +362,24 @@ def test_an_export_over_an_earlier_one_replaces_it_whole(built, tmp_path):
         exports.write(con, target, ("geojson",))
     assert sorted(p.name for p in target.iterdir()) == ["DATA_DICTIONARY.md", "export.json", "geojson"]
     shutil.rmtree(target)
+
+
+def test_the_dictionary_api_and_its_csv_twin_describe_the_exported_package(exported, built):
+    """/api/v1/dictionary (JSON and CSV) says of every exported column what datapackage.json says of it."""
+    from fastapi.testclient import TestClient
+
+    from open287g.web.app import create_app
+
+    out, _ = exported
+    declared = {
+        (r["name"], f["name"]): (f["type"], f.get("description"))
+        for r in json.loads((out / "datapackage.json").read_text())["resources"]
+        for f in r["schema"]["fields"]
+    }
+    with TestClient(create_app(built)) as client:
+        rows = client.get("/api/v1/dictionary").json()
+        twin = list(csv.DictReader(io.StringIO(client.get("/api/v1/dictionary?format=csv").text)))
+    assert {(r["dataset"], r["column"]): (r["type"], r["description"]) for r in rows} == declared
+    assert [(r["dataset"], r["column"], r["type"]) for r in twin] == [
+        (r["dataset"], r["column"], r["type"]) for r in rows
+    ]

@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from helpers import CHROMIUM, SHOTS, axe_violations, overflow, visit
+from open287g.exports.datasets import DATASETS
 from open287g.web import mapsvg
 
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
@@ -206,3 +207,19 @@ def test_the_newer_releases_sections_read_in_both_languages(server_ddp, browser,
     assert overflow(page) == 0
     page.close()
     assert axe_violations(browser, f"{server_ddp}/arrests?lang={lang}", width) == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_downloads_page_shows_the_data_dictionary(server, browser, lang, width):
+    """Every exported dataset has its disclosure; opened on a phone, each column's meaning is in view, not
+    scrolled off to the side."""
+    page, problems = visit(browser, f"{server}/downloads?lang={lang}", f"downloads-{lang}-{width}", width=width)
+    assert problems == [] and page.locator(".dictionary details").count() == len(DATASETS)
+    page.locator("#dict-agreements summary").click()
+    cell = page.locator("#dict-agreements tbody tr").first.locator("td").last
+    assert "e.g. TX/" in cell.inner_text()
+    box = cell.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= width and overflow(page) == 0
+    assert page.locator("#datasets + p code").first.inner_text() == "open287g export --to DIR"
+    page.close()
