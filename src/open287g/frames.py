@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from . import queries, warehouse
+from . import output, queries, warehouse
 from .queries import laws as law_queries
 from .queries import outcomes, panel, params
 
@@ -56,24 +56,13 @@ def _rows(rows: list[dict], pandas: bool) -> Any:
     return _out(pl.DataFrame(rows, infer_schema_length=None), pandas)
 
 
-def _flat(answer: dict, prefix: str = "") -> dict:
-    """{'by_model': {'JEM': 3}} -> {'by_model_JEM': 3}: a one-row answer as columns."""
-    out: dict = {}
-    for k, v in answer.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}_"))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
 def counts(on: dt.date | str | None = None, by: str | None = None, db: Db = None, pandas: bool = False):
     """Agreements, agencies and rows listed on a day (default: the newest), by model, and the pending list:
     one row (`by`: state, model, agency_type or month gives one row per group, as `open287g counts --by`)."""
     con, day, by = connect(db), _day("on", on), params.counts_by(by)
     if by:
         return _out(queries.counts_by(con, day, by), pandas)
-    return _rows([_flat(queries.counts(con, day))], pandas)
+    return _rows([output.flat(queries.counts(con, day))], pandas)
 
 
 def agreements(
@@ -124,7 +113,7 @@ def coverage(on: dt.date | str | None = None, by: str | None = None, db: Db = No
         return _out(queries.coverage_by(con, day, by), pandas)
     answer = queries.coverage(con, day)
     answer["statewide_agreements_in"] = " ".join(answer["statewide_agreements_in"])
-    return _rows([_flat(answer)], pandas)
+    return _rows([output.flat(answer)], pandas)
 
 
 def counties(on: dt.date | str | None = None, db: Db = None, pandas: bool = False):

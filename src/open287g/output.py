@@ -69,12 +69,12 @@ def _shown(value) -> str:
     return "" if value is None else str(value)
 
 
-def _flat(obj: dict, prefix: str = "") -> dict:
+def flat(obj: dict, prefix: str = "") -> dict:
     """Nested objects as one level: {"by_model": {"JEM": {"counties": 1}}} -> {"by_model_JEM_counties": 1}."""
     out = {}
     for k, v in obj.items():
         if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}_"))
+            out.update(flat(v, f"{prefix}{k}_"))
         else:
             out[f"{prefix}{k}"] = v
     return out
@@ -135,14 +135,14 @@ def emit_object(obj: dict, fmt: Format) -> None:
     if fmt is Format.json:
         sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
         return
-    flat = _flat(obj)
+    cells = flat(obj)
     if fmt is Format.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(flat.keys())
-        writer.writerow([_cell(v) for v in flat.values()])
+        writer.writerow(cells.keys())
+        writer.writerow([_cell(v) for v in cells.values()])
         return
     table = Table(show_header=False)
-    for k, v in flat.items():
+    for k, v in cells.items():
         table.add_row(k, _shown(v))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
