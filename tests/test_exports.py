@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import hashlib
 import html
 import io
@@ -24,7 +25,7 @@ import open287g
 from helpers import run
 from open287g import cache, exports, pipeline, schema
 from open287g.archive import Archive
-from open287g.exports import release
+from open287g.exports import datasets, release
 from open287g.exports.datasets import DATASETS
 
 
@@ -383,3 +384,13 @@ def test_the_dictionary_api_and_its_csv_twin_describe_the_exported_package(expor
     assert [(r["dataset"], r["column"], r["type"]) for r in twin] == [
         (r["dataset"], r["column"], r["type"]) for r in rows
     ]
+
+
+def test_an_export_on_an_earlier_day_reads_nothing_after_it(con):
+    """`--on`: the day's answers (coverage, the county x month panel, compliance) read no later list."""
+    on = dt.date(2025, 6, 15)
+    months = datasets.read(con, datasets.BY_NAME["county_months"], on).pl()
+    assert months["month"].max() == "2025-06" and months["day"].max() <= on
+    june = months.filter(pl.col("month") == "2025-06")
+    covered = datasets.read(con, datasets.BY_NAME["coverage"], on).pl().filter(pl.col("covered"))
+    assert set(june.filter(pl.col("covered"))["fips"]) == set(covered["fips"])

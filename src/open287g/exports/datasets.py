@@ -64,7 +64,7 @@ def _answer(con: duckdb.DuckDBPyConnection, name: str, on: dt.date) -> pl.DataFr
     if name == "coverage":
         return queries.county_figures(con, on).with_columns(day=pl.lit(on))
     if name == "county_months":
-        return panel.county_panel(con, until=on.strftime("%Y-%m"))
+        return panel.county_panel(con, on=on)
     if name == "compliance":
         rows = []
         for state in sorted({law["state"] for law in laws.laws(con)}):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import polars as pl
 
     from . import Db
@@ -55,15 +57,18 @@ ORDER BY m.month, co.fips
 """
 
 
-def county_panel(db: Db, since: str | None = None, until: str | None = None, state: str | None = None) -> pl.DataFrame:
+def county_panel(
+    db: Db, since: str | None = None, until: str | None = None, state: str | None = None, on: dt.date | None = None
+) -> pl.DataFrame:
     """County x month from `since` to `until` (YYYY-MM, inclusive; default the whole record), in one state
-    or all: `jem`, `tfm`, `wso` count the local agencies with an agreement of that model applying in
-    the county at the month's end, `statewide_*` the statewide ones, `local_agencies` the local agencies
-    of any model; `covered` when any applies; `day` and `publication_id` say which list was read."""
+    or all, as the record stood on `on` (default its newest day; on's own month is read on that day): `jem`,
+    `tfm`, `wso` count the local agencies with an agreement of that model applying in the county at the
+    month's end, `statewide_*` the statewide ones, `local_agencies` the local agencies of any model; `covered`
+    when any applies; `day` and `publication_id` say which list was read."""
     from . import _frame, snapshot_of
 
     snap = snapshot_of(db)
-    months = [(m, d) for m, d in snap.months(None) if (since is None or m >= since) and (until is None or m <= until)]
+    months = [(m, d) for m, d in snap.months(on) if (since is None or m >= since) and (until is None or m <= until)]
     return _frame(
         db,
         _SQL,
