@@ -330,6 +330,18 @@ def test_cli_export_writes_the_formats_asked_and_refuses_what_it_should(built, t
     assert r.exit_code == 1 and "exists and is not an open287g export" in r.stderr
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
     assert not list(tmp_path.glob(".*part"))
+    r = run(built, "export", "--to", "/dev/null/x", "--format", "geojson")
+    assert r.exit_code == 1 and r.stderr.strip() == "error: /dev/null/x: cannot be written (Not a directory)", r.stderr
+
+
+def test_an_export_to_the_current_folder_and_from_python_checks_its_formats(built, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run(built, "export", "--to", ".", "--format", "geojson").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["DATA_DICTIONARY.md", "export.json", "geojson"]
+    assert open287g.export(tmp_path / "py", formats="csv", db=str(built))["formats"] == ["csv"]
+    with pytest.raises(exports.ExportError, match="unknown format xlsx"):
+        open287g.export(tmp_path / "bad", formats=("xlsx",), db=str(built))
+    assert not (tmp_path / "bad").exists()
 
 
 # -- the Python API -----------------------------------------------------------------------------------------
@@ -394,3 +406,6 @@ def test_an_export_on_an_earlier_day_reads_nothing_after_it(con):
     june = months.filter(pl.col("month") == "2025-06")
     covered = datasets.read(con, datasets.BY_NAME["coverage"], on).pl().filter(pl.col("covered"))
     assert set(june.filter(pl.col("covered"))["fips"]) == set(covered["fips"])
+    # a day whose first compliance rows have no pending date (the column's type comes from every row)
+    compliance = datasets.read(con, datasets.BY_NAME["compliance"], dt.date(2025, 6, 1)).pl()
+    assert compliance.height and compliance.schema["pending_since"] == pl.Date

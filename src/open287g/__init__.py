@@ -49,10 +49,12 @@ def build(db_path, archive: Archive, force: bool = False) -> bool:
 
 
 def export(to, formats=("csv", "parquet", "geojson", "sqlite"), on=None, db=None) -> dict:
-    """Write the datasets into folder `to` (see `open287g export`); returns the export's manifest."""
+    """Write the datasets into folder `to` (see `open287g export`); returns the export's manifest. `formats`:
+    names or one comma-separated string, checked as the CLI checks them (an unknown one raises ExportError)."""
     from . import exports
 
-    return exports.write(connect(db), Path(to), tuple(formats), frames._day("on", on))
+    chosen = exports.parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+    return exports.write(connect(db), Path(to), chosen, frames._day("on", on))
 
 
 __all__ = [

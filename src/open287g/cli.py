@@ -998,7 +998,9 @@ def documents(
 
 @app.command()
 def export(
-    to: Annotated[Path, typer.Option("--to", help="The folder to write (new, empty, or an earlier export).")],
+    to: Annotated[
+        Path, typer.Option("--to", help="The folder to write: new, empty, or an earlier export (replaced whole).")
+    ],
     formats: Annotated[
         str, typer.Option("--format", "-f", help="Comma-separated: csv, parquet, geojson, sqlite.")
     ] = "csv,parquet,geojson,sqlite",
@@ -1037,8 +1039,9 @@ def release(
     """A dated, checksummed release: `open287g-YYYY-MM-DD/` in the folder, named by the record's newest day.
 
     The whole export (every format) plus CHANGELOG.md (the day's counts beside the previous release's in the same
-    folder, and every event between), CITATION.cff and SHA256SUMS. Everything comes from the warehouse, rebuilt from
-    the archive: two releases of one archive are the same bytes.
+    folder, and every event between; a folder's first release counts its events by kind), CITATION.cff and
+    SHA256SUMS. Everything comes from the warehouse, rebuilt from the archive: two releases of one archive are the
+    same bytes.
     """
     from . import exports
     from .exports import release as releases

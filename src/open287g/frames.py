@@ -164,20 +164,3 @@ def compliance(state: str, on: dt.date | str | None = None, db: Db = None, panda
     """A mandate state's covered agencies and their standing on a day, one row per agency (none: None)."""
     answer = law_queries.compliance(connect(db), params.state(state) or "", _day("on", on))
     return _rows(law_queries.compliance_rows(answer), pandas) if answer else None
-
-
-__all__ = [
-    "agencies",
-    "agreements",
-    "arrests",
-    "changes",
-    "compliance",
-    "connect",
-    "counties",
-    "counts",
-    "county_panel",
-    "coverage",
-    "documents",
-    "laws",
-    "publications",
-]

@@ -42,7 +42,10 @@ def _prepare(to: Path) -> Path:
         raise ExportError(f"{to}: exists and is not an open287g export; give a new or empty folder")
     tmp = to.with_name(f".{to.name}.part")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    try:
+        tmp.mkdir(parents=True)
+    except OSError as exc:
+        raise ExportError(f"{to}: cannot be written ({exc.strerror})") from None
     return tmp
 
 
@@ -74,7 +77,8 @@ def write(
     on = on or queries.latest_date(con)
     if on is None:
         raise ExportError("the warehouse lists no publication yet: nothing to export")
-    queries.counts(con, on)  # a day outside the record raises its ParamError before anything is written
+    queries.snapshot_of(con).check_day(on)  # a day outside the record: its ParamError, before anything is written
+    to = to.resolve()  # '.' or 'out/' name a folder whose siblings the export is built among
     tmp = _prepare(to)
     try:
         manifest = _write(con, tmp, formats_, on, datasets, progress)

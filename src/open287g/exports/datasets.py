@@ -67,10 +67,11 @@ def _answer(con: duckdb.DuckDBPyConnection, name: str, on: dt.date) -> pl.DataFr
         return panel.county_panel(con, on=on)
     if name == "compliance":
         rows = []
-        for state in sorted({law["state"] for law in laws.laws(con)}):
-            answer = laws.compliance(con, state, on)  # None where no mandate is counted
+        for state in laws.mandate_states(con):
+            answer = laws.compliance(con, state, on)
             rows += laws.compliance_rows(answer) if answer else []
-        return pl.DataFrame(rows, schema=list(laws.COMPLIANCE_FIELDS), orient="row")
+        # types from every row: a day whose first rows hold no date must not fix a column as text
+        return pl.DataFrame(rows, schema=list(laws.COMPLIANCE_FIELDS), orient="row", infer_schema_length=None)
     raise KeyError(name)
 
 
