@@ -344,6 +344,19 @@ def test_an_export_to_the_current_folder_and_from_python_checks_its_formats(buil
     assert not (tmp_path / "bad").exists()
 
 
+def test_a_release_that_fails_leaves_no_folder_it_made(built, tmp_path, monkeypatch):
+    """A disk that fills mid-release: the error reaches the caller and the folders made for it are gone."""
+
+    def full(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exports.formats, "write_geojson", full)
+    (tmp_path / "kept").mkdir()
+    with duckdb.connect(str(built), read_only=True) as con, pytest.raises(OSError, match="No space left"):
+        release.release(con, tmp_path / "kept" / "releases" / "2026")
+    assert [p.name for p in tmp_path.iterdir()] == ["kept"] and not any((tmp_path / "kept").iterdir())
+
+
 # -- the Python API -----------------------------------------------------------------------------------------
 def test_the_python_api_answers_as_the_cli(built):
     db = str(built)

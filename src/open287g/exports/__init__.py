@@ -79,12 +79,19 @@ def write(
         raise ExportError("the warehouse lists no publication yet: nothing to export")
     queries.snapshot_of(con).check_day(on)  # a day outside the record: its ParamError, before anything is written
     to = to.resolve()  # '.' or 'out/' name a folder whose siblings the export is built among
+    missing = [p for p in to.parents if not p.exists()]  # made for this export: removed again if it fails
     tmp = _prepare(to)
     try:
         manifest = _write(con, tmp, formats_, on, datasets, progress)
         _swap(tmp, to)
-    finally:
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for folder in missing:  # nearest first; one that holds anything else stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
     return manifest
 
 
